@@ -1,0 +1,253 @@
+"""Wire protocol v1: every frame that crosses the websocket, as msgspec structs.
+
+JSON text frames. The client sends requests; the hub answers each with exactly one reply or
+error, and pushes events and resync signals. `docs/protocol.md` documents each with an example.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from shared.domain import Kind, Mode, OfferPhase, OfferState, Role, Status, Visibility
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024  # larger frames are closed with 1009
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes. Clients branch on these; the message is for people."""
+
+    BAD_FRAME = "bad_frame"  # not JSON, or not a request object
+    BAD_REQUEST = "bad_request"  # a field is missing or has the wrong type
+    UNKNOWN_OP = "unknown_op"
+    HELLO_REQUIRED = "hello_required"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"  # not a party, or the role does not allow it
+    FORBIDDEN_MOVE = "forbidden_move"  # the lifecycle does not allow this move
+    REASON_REQUIRED = "reason_required"
+    NOT_OFFERED = "not_offered"  # a claim or pass on an offer that is not yours
+    CLAIM_LOST = "claim_lost"  # someone else won the claim
+    CLAIM_EXPIRED = "claim_expired"  # the offer's deadline has passed
+    INTERNAL = "internal"
+
+
+# ---------------------------------------------------------------- client -> hub
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    op: str
+    args: dict[str, Any] = {}
+
+
+class HelloArgs(msgspec.Struct, forbid_unknown_fields=True):
+    since: int | None = None  # the last event sequence this client saw
+    client: str = ""
+
+
+class InboxArgs(msgspec.Struct, forbid_unknown_fields=True):
+    limit: int = 1000
+
+
+class RefArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+
+
+class ReasonArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    reason: str = ""
+
+
+class MoveArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    to: Status
+    reason: str = ""
+
+
+class ReferralInput(msgspec.Struct, forbid_unknown_fields=True):
+    """What a sender supplies to create a referral (`submit`, `triage submit FILE.json`)."""
+
+    kind: Kind
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    price_min: int | None = None
+    price_max: int | None = None
+    timeframe: str = ""
+    intent: str = ""  # buy, sell, ...
+    notes: str = ""
+    lead_type: str = ""  # appointment: home valuation, cash offer, ...
+    appointment_at: datetime | None = None
+    mode: Mode | None = None  # agent referrals
+    receivers: list[str] = []  # agent referrals, private mode: person ids
+    fee_percent: float | None = None
+    program: str = ""  # partner referrals: the program id
+    company: str = ""
+    contact_person: str = ""
+    title: str = ""
+    website: str = ""
+    claim_window_seconds: int | None = None  # appointments: overrides the hub's default
+    send: bool = True  # agent referrals: False keeps it as a draft
+
+
+class SubmitArgs(msgspec.Struct, forbid_unknown_fields=True):
+    referral: ReferralInput
+
+
+# ---------------------------------------------------------------- views
+
+
+class PersonRef(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    brokerage: str = ""
+
+
+class PersonView(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    roles: list[Role]
+    brokerage: str = ""
+    zips: list[str] = []
+
+
+class OfferView(msgspec.Struct, omit_defaults=True):
+    """The viewer's own offer of an appointment."""
+
+    phase: OfferPhase
+    state: OfferState
+    offered_at: datetime
+    deadline: datetime
+
+
+class ReferralView(msgspec.Struct, omit_defaults=True):
+    """One referral as one person may see it. Contact fields are absent unless entitled."""
+
+    id: str
+    kind: Kind
+    status: Status
+    visibility: Visibility
+    created_at: datetime
+    updated_at: datetime
+    sender: PersonRef | None = None
+    receiver: PersonRef | None = None
+    mode: Mode | None = None
+    client_name: str = ""
+    email: str = ""
+    phone: str = ""
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    price_min: int | None = None
+    price_max: int | None = None
+    timeframe: str = ""
+    intent: str = ""
+    notes: str = ""
+    lead_type: str = ""
+    appointment_at: datetime | None = None
+    company: str = ""
+    contact_person: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    title: str = ""
+    website: str = ""
+    program: str = ""
+    duplicate_of: str = ""
+    fee_percent: float | None = None
+    offer: OfferView | None = None  # the viewer's own open offer, with its deadline
+    actions: list[str] = []  # what the viewer may do now: claim, pass, interest, decline, ...
+    moves: list[Status] = []  # the status moves the viewer may make now
+
+
+class AuditEntry(msgspec.Struct, omit_defaults=True):
+    at: datetime
+    actor: str
+    action: str
+    from_status: Status | None = None
+    to_status: Status | None = None
+    reason: str = ""
+
+
+# ---------------------------------------------------------------- hub -> client
+
+
+class HelloResult(msgspec.Struct):
+    protocol: int
+    server_time: datetime
+    person: PersonView
+    seq: int  # the person's latest event sequence at this moment
+    replay: str  # "none" (no `since`), "events" (missed events follow), or "resync"
+
+
+class InboxResult(msgspec.Struct):
+    seq: int  # events up to this sequence are already reflected in `referrals`
+    server_time: datetime
+    total: int
+    referrals: list[ReferralView]
+
+
+class ReferralResult(msgspec.Struct):
+    referral: ReferralView
+
+
+class DetailResult(msgspec.Struct):
+    referral: ReferralView
+    audit: list[AuditEntry]
+
+
+class Reply(msgspec.Struct, tag="reply", tag_field="type"):
+    id: str
+    result: Any = None
+
+
+class Error(msgspec.Struct, tag="error", tag_field="type", omit_defaults=True):
+    code: ErrorCode
+    message: str
+    id: str | None = None
+    details: dict[str, Any] = {}
+
+
+class Event(msgspec.Struct, tag="event", tag_field="type"):
+    seq: int
+    name: str  # "referral.upsert" | "referral.removed"
+    at: datetime
+    data: Any
+
+
+class Resync(msgspec.Struct, tag="resync", tag_field="type"):
+    seq: int
+    reason: str
+
+
+class RemovedData(msgspec.Struct, omit_defaults=True):
+    """Why a referral left someone's inbox: claimed by another, offer moved on, ..."""
+
+    id: str
+    reason: str
+    winner: PersonRef | None = None
+    at: datetime | None = None
+
+
+ServerFrame = Reply | Error | Event | Resync
+
+EVENT_UPSERT = "referral.upsert"
+EVENT_REMOVED = "referral.removed"
+
+encoder = msgspec.json.Encoder()
+server_frame_decoder = msgspec.json.Decoder(ServerFrame)
+request_decoder = msgspec.json.Decoder(Request)
+
+
+def decode_args(args: dict[str, Any], type_: type[msgspec.Struct]) -> Any:
+    """Validate a request's args against its op's struct (raises msgspec.ValidationError)."""
+    return msgspec.convert(args, type=type_)
