@@ -1,0 +1,24 @@
+"""`python -m tui --url ws://127.0.0.1:8765 --token TOKEN` (or TRIAGE_URL / TRIAGE_TOKEN)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from tui.app import make_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tui", description="Live referral triage inbox")
+    parser.add_argument("--url", default=os.environ.get("TRIAGE_URL", "ws://127.0.0.1:8765"))
+    parser.add_argument("--token", default=os.environ.get("TRIAGE_TOKEN", ""))
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("a token is required (--token or TRIAGE_TOKEN)")
+    app = make_app(args.url, args.token)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,142 @@
+"""TriageApp: the live referral inbox. `make_app()` builds it for the CLI and for tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+
+from tui import format as fmt
+from tui.connection import Clock, HubConnection, utc_now
+from tui.messages import HelloReceived, InboxLoaded, LinkChanged, ReferralRemoved, ReferralUpserted
+from tui.screens.inbox_screen import InboxScreen
+
+
+class TriageApp(App[None]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "triage"
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "toggle_help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        hub_url: str,
+        token: str,
+        clock: Clock = utc_now,
+        *,
+        tz: tzinfo | None = None,
+        connect: bool = True,
+        watch_terminal: bool = True,
+    ) -> None:
+        super().__init__()
+        self.hub_url = hub_url
+        self.clock = clock  # the local clock; tests inject a fixed or steppable one
+        self.tz = tz  # None: the local time zone
+        self.offset = timedelta(0)  # hub time minus local time, measured at hello
+        self.auto_connect = connect
+        self.watch_terminal = watch_terminal
+        self.person_name = ""
+        self.loaded = False  # arrivals are announced only after the first snapshot
+        self.connection = HubConnection(hub_url, token, self.post_message, clock)
+
+    def hub_now(self) -> datetime:
+        """The hub's time: the local clock corrected by the offset measured at connect."""
+        return self.clock() + self.offset
+
+    def get_default_screen(self) -> InboxScreen:
+        return InboxScreen()
+
+    @property
+    def inbox(self) -> InboxScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, InboxScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick, name="countdown")
+        if self.auto_connect:
+            self.run_hub()
+        if self.watch_terminal and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self._watch_terminal()
+
+    def tick(self) -> None:
+        self.inbox.tick()
+
+    @work(exclusive=True, group="hub", exit_on_error=False)
+    async def run_hub(self) -> None:
+        await self.connection.run()
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    # ------------------------------------------------------------ hub messages
+
+    @on(LinkChanged)
+    def link_changed(self, message: LinkChanged) -> None:
+        self.inbox.line.set_link(message.state, message.detail, message.retry_at)
+        if message.state == "refused":
+            self.notify("The hub refused the token.", title="Token refused", severity="error")
+
+    @on(HelloReceived)
+    def hello(self, message: HelloReceived) -> None:
+        self.offset = message.offset
+        self.person_name = message.person.name
+        self.sub_title = message.person.name
+
+    @on(InboxLoaded)
+    def inbox_loaded(self, message: InboxLoaded) -> None:
+        self.inbox.apply_snapshot(message.inbox.referrals)
+        self.loaded = True
+
+    @on(ReferralUpserted)
+    def upserted(self, message: ReferralUpserted) -> None:
+        view = message.referral
+        if self.inbox.apply_upsert(view) and self.loaded:
+            left = fmt.time_left(fmt.deadline_of(view), self.hub_now())
+            what = " · ".join(p for p in (fmt.intent(view), fmt.area(view), left and f"{left} to claim") if p)
+            self.notify(what or view.id, title=f"New {view.kind} referral {view.id}")
+            self.bell()
+
+    @on(ReferralRemoved)
+    def removed(self, message: ReferralRemoved) -> None:
+        data = message.removed
+        why = fmt.removal_text(data.reason, data.winner.name if data.winner else None, data.at, self.tz)
+        if self.inbox.apply_removed(data.id, why) is not None:
+            self.notify(f"{data.id}: {why}", title="Left your inbox", severity="warning")
+
+    # ------------------------------------------------------------ terminal gone
+
+    def _watch_terminal(self) -> None:
+        """Exit when the terminal goes away (ssh drop): SIGHUP, or stdin no longer a tty."""
+        try:
+            import asyncio
+
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+        self.set_interval(5.0, self._check_terminal, name="terminal-watch")
+
+    def _check_terminal(self) -> None:
+        try:
+            gone = not os.isatty(sys.__stdin__.fileno()) or os.getppid() == 1
+        except (OSError, ValueError, AttributeError):
+            gone = True
+        if gone:
+            self.exit(return_code=1)
+
+
+def make_app(hub_url: str, token: str, clock: Clock | None = None, **kwargs) -> TriageApp:
+    """The one place that builds the app: used by `python -m tui`, the CLI and the tests."""
+    return TriageApp(hub_url, token, clock or utc_now, **kwargs)

@@ -1,0 +1,282 @@
+"""The hub connection: one websocket, kept alive, turned into Textual messages.
+
+`HubConnection.run()` is meant to be the body of one long-lived worker. It connects with the
+bearer token, sends ``hello`` with the last event sequence it saw, keeps the inbox in sync
+(snapshot plus buffered events, or a replay of missed events), reconnects with exponential
+backoff, and posts a message for everything that happens. ``request()`` sends one op and returns
+its result, or raises `HubError` with the hub's stable code and message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import msgspec
+from textual.message import Message
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from shared.protocol import (
+    EVENT_REMOVED,
+    EVENT_UPSERT,
+    Error,
+    Event,
+    HelloResult,
+    InboxResult,
+    ReferralView,
+    RemovedData,
+    Reply,
+    Request,
+    Resync,
+    encoder,
+    server_frame_decoder,
+)
+from tui.messages import (
+    HelloReceived,
+    InboxLoaded,
+    LinkChanged,
+    ReferralRemoved,
+    ReferralUpserted,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+CLIENT_NAME = "triage-tui"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class HubError(Exception):
+    """An error answered by the hub (or a local one: offline, timeout), with a stable code."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class TokenRefused(Exception):
+    """The hub answered the handshake with 401."""
+
+
+def backoff_delay(attempt: int, cap: float = 30.0, jitter: Callable[[], float] = random.random) -> float:
+    """1, 2, 4, ... seconds up to ``cap``, each spread by +-20 % so clients do not stampede."""
+    base = min(cap, 2.0 ** max(0, attempt))
+    return max(0.5, base * (0.8 + 0.4 * jitter()))
+
+
+class HubConnection:
+    """One person's connection to the hub. Knows nothing of widgets: it only posts messages."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        post: Callable[[Message], object],
+        clock: Clock = utc_now,
+        *,
+        backoff_cap: float = 30.0,
+        refused_delay: float = 60.0,
+        request_timeout: float = 20.0,
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.post = post
+        self.clock = clock
+        self.backoff_cap = backoff_cap
+        self.refused_delay = refused_delay
+        self.request_timeout = request_timeout
+        self.last_seq: int | None = None  # the last event applied (or the snapshot's seq)
+        self.person_name = ""
+        self._ws: ClientConnection | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._hello_id: str | None = None
+        self._snapshot_id: str | None = None
+        self._buffer: list[Event] | None = None  # events held back while a snapshot is in flight
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and self._hello_id is None
+
+    # ------------------------------------------------------------ the worker body
+
+    async def run(self) -> None:
+        """Connect, sync, and reconnect forever (until cancelled)."""
+        attempt = 0
+        while True:
+            self.post(LinkChanged("connecting", self.url))
+            try:
+                await self._session()
+                attempt = 0  # a session that got through hello resets the backoff
+                detail = "connection closed"
+            except TokenRefused:
+                delay = self.refused_delay
+                self.post(LinkChanged("refused", "token refused", time.monotonic() + delay))
+                await asyncio.sleep(delay)
+                continue
+            except asyncio.CancelledError:
+                raise
+            except (OSError, ConnectionClosed, InvalidStatus, HubError, asyncio.TimeoutError) as exc:
+                detail = str(exc) or type(exc).__name__
+            except Exception as exc:  # a bug must not kill the app: report it and retry
+                log.exception("hub session failed")
+                detail = f"{type(exc).__name__}: {exc}"
+            finally:
+                self._drop()
+            delay = backoff_delay(attempt, self.backoff_cap)
+            attempt += 1
+            self.post(LinkChanged("reconnecting", detail, time.monotonic() + delay))
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            ws = await connect(
+                self.url, additional_headers=headers, open_timeout=10, max_size=2**24
+            )
+        except InvalidStatus as exc:
+            if exc.response.status_code == 401:
+                raise TokenRefused() from exc
+            raise
+        try:
+            self._ws = ws
+            if self.last_seq is None:
+                self._buffer = []  # a snapshot will follow the hello: hold events until it lands
+            self._hello_id = self._next_id()
+            reader = asyncio.create_task(self._read(ws))
+            try:
+                await self._send(self._hello_id, "hello", {"since": self.last_seq, "client": CLIENT_NAME})
+                await reader  # returns when the socket closes
+            finally:
+                reader.cancel()
+        finally:
+            await ws.close()
+
+    def _drop(self) -> None:
+        self._ws = None
+        self._hello_id = self._snapshot_id = None
+        self._buffer = None
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(HubError("offline", "the connection to the hub was lost"))
+
+    # ------------------------------------------------------------ requests
+
+    def _next_id(self) -> str:
+        return f"c{next(self._ids)}"
+
+    async def _send(self, request_id: str, op: str, args: dict[str, Any]) -> None:
+        assert self._ws is not None
+        await self._ws.send(encoder.encode(Request(id=request_id, op=op, args=args)).decode())
+
+    async def request(self, op: str, args: dict[str, Any] | None = None) -> Any:
+        """Send one op and return its result; raise HubError on an error reply or when offline."""
+        if not self.connected:
+            raise HubError("offline", "not connected to the hub")
+        request_id = self._next_id()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            await self._send(request_id, op, args or {})
+            return await asyncio.wait_for(future, self.request_timeout)
+        except asyncio.TimeoutError:
+            raise HubError("timeout", f"the hub did not answer {op} in time") from None
+        except ConnectionClosed:
+            raise HubError("offline", "the connection to the hub was lost") from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    # ------------------------------------------------------------ frames
+
+    async def _read(self, ws: ClientConnection) -> None:
+        async for raw in ws:
+            try:
+                frame = server_frame_decoder.decode(raw)
+            except msgspec.DecodeError:
+                log.warning("undecodable frame from hub: %.200r", raw)
+                continue
+            await self._dispatch(frame)
+
+    async def _dispatch(self, frame: Reply | Error | Event | Resync) -> None:
+        if isinstance(frame, Event):
+            self._on_event(frame)
+        elif isinstance(frame, Resync):
+            await self._start_snapshot()
+        elif isinstance(frame, Reply):
+            if frame.id == self._hello_id:
+                await self._on_hello(frame.result)
+            elif frame.id == self._snapshot_id:
+                self._on_snapshot(frame.result)
+            else:
+                self._resolve(frame.id, result=frame.result)
+        elif isinstance(frame, Error):
+            if frame.id is not None and frame.id in (self._hello_id, self._snapshot_id):
+                raise HubError(str(frame.code), frame.message, frame.details)
+            if frame.id is not None:
+                self._resolve(frame.id, error=HubError(str(frame.code), frame.message, frame.details))
+            else:
+                log.warning("hub error: %s %s", frame.code, frame.message)
+
+    def _resolve(self, request_id: str, *, result: Any = None, error: HubError | None = None) -> None:
+        future = self._pending.get(request_id)
+        if future is None or future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    async def _on_hello(self, result: Any) -> None:
+        hello = msgspec.convert(result, HelloResult)
+        self._hello_id = None
+        self.person_name = hello.person.name
+        offset = hello.server_time - self.clock()
+        self.post(HelloReceived(hello.person, hello.server_time, offset))
+        self.post(LinkChanged("connected", hello.person.name))
+        if self._buffer is not None or hello.replay == "resync":
+            await self._start_snapshot()
+
+    async def _start_snapshot(self) -> None:
+        """Ask for a fresh inbox; hold back events until it lands (one snapshot at a time)."""
+        if self._snapshot_id is not None:
+            return
+        if self._buffer is None:
+            self._buffer = []
+        self._snapshot_id = self._next_id()
+        await self._send(self._snapshot_id, "inbox", {"limit": 1000})
+
+    def _on_snapshot(self, result: Any) -> None:
+        inbox = msgspec.convert(result, InboxResult)
+        held, self._buffer, self._snapshot_id = self._buffer or [], None, None
+        self.last_seq = inbox.seq
+        self.post(InboxLoaded(inbox))
+        for event in held:
+            self._on_event(event)
+
+    def _on_event(self, event: Event) -> None:
+        if self._buffer is not None:
+            self._buffer.append(event)
+            return
+        if self.last_seq is not None and event.seq <= self.last_seq:
+            return  # already reflected (snapshot or replay overlap)
+        self.last_seq = event.seq
+        try:
+            if event.name == EVENT_UPSERT:
+                self.post(ReferralUpserted(msgspec.convert(event.data, ReferralView), event.seq, event.at))
+            elif event.name == EVENT_REMOVED:
+                self.post(ReferralRemoved(msgspec.convert(event.data, RemovedData), event.seq, event.at))
+        except msgspec.ValidationError:
+            log.warning("bad %s event from hub: %.200r", event.name, event.data)

@@ -1,0 +1,192 @@
+"""The main place: connection line, inbox table, detail pane, footer; and the triage keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from shared.protocol import DetailResult, ReferralResult, ReferralView
+from tui import format as fmt
+from tui.connection import HubError
+from tui.screens.reason_modal import ReasonModal
+from tui.widgets.connection_line import ConnectionLine
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.inbox_table import InboxTable
+
+if TYPE_CHECKING:
+    from tui.app import TriageApp
+
+
+class InboxScreen(Screen[None]):
+    app: TriageApp
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    BINDINGS = [
+        Binding("a", "accept", "Accept", id="triage.accept"),
+        Binding("r", "reject", "Reject/pass", id="triage.reject"),
+        Binding("escape", "close_detail", "Close", show=False, id="triage.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield ConnectionLine(self.app.hub_url, id="connection-line")
+        with Horizontal(id="main"):
+            yield InboxTable(self.app.hub_now, self.app.tz, id="inbox")
+            yield DetailPane(self.app.hub_now, self.app.tz, id="detail")
+        yield Footer()
+
+    @property
+    def table(self) -> InboxTable:
+        return self.query_one(InboxTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def line(self) -> ConnectionLine:
+        return self.query_one(ConnectionLine)
+
+    @property
+    def detail_open(self) -> bool:
+        return self.has_class("-detail-open")
+
+    def current(self) -> ReferralView | None:
+        """The referral the keys act on: the open detail when it has focus, else the row."""
+        if self.detail_open and self.detail.has_focus_within and self.detail.referral is not None:
+            return self.table.referrals.get(self.detail.referral.id, self.detail.referral)
+        return self.table.selected
+
+    # ------------------------------------------------------------ called by the app
+
+    def tick(self) -> None:
+        self.table.tick()
+        self.line.tick()
+        if self.detail_open:
+            self.detail.tick()
+
+    def apply_snapshot(self, referrals: list[ReferralView]) -> None:
+        self.table.replace_all(referrals)
+        self.line.count = len(self.table.referrals)
+        if self.detail_open and self.detail.referral_id in self.table.referrals:
+            self.detail.show(self.table.referrals[self.detail.referral_id])
+
+    def apply_upsert(self, view: ReferralView) -> bool:
+        is_new = self.table.upsert(view)
+        self.line.count = len(self.table.referrals)
+        if self.detail_open and self.detail.referral_id == view.id:
+            self.detail.show(view)
+            self.refresh_audit(view.id)
+        return is_new
+
+    def apply_removed(self, referral_id: str, why: str) -> ReferralView | None:
+        view = self.table.remove(referral_id)
+        self.line.count = len(self.table.referrals)
+        if self.detail_open and self.detail.referral_id == referral_id:
+            self.detail.mark_gone(why)
+        return view
+
+    # ------------------------------------------------------------ detail pane
+
+    @on(InboxTable.OpenRequested)
+    def open_detail(self, event: InboxTable.OpenRequested) -> None:
+        view = self.table.referrals.get(event.referral_id)
+        if view is None:
+            return
+        self.detail.show(view)
+        self.add_class("-detail-open")
+        if self.has_class("-narrow"):
+            self.detail.focus()
+        self.refresh_audit(view.id)
+
+    @on(DataTable.RowHighlighted, "#inbox")
+    def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
+        referral_id = event.row_key.value if event.row_key is not None else None
+        if self.detail_open and referral_id and referral_id != self.detail.referral_id:
+            self.open_detail(InboxTable.OpenRequested(referral_id))
+
+    @on(DetailPane.Closed)
+    def action_close_detail(self) -> None:
+        if not self.detail_open:
+            return
+        self.remove_class("-detail-open")
+        self.table.focus()
+
+    @work(group="detail", exclusive=True, exit_on_error=False)
+    async def refresh_audit(self, referral_id: str) -> None:
+        try:
+            result = msgspec.convert(
+                await self.app.connection.request("referral.get", {"id": referral_id}), DetailResult
+            )
+        except HubError as exc:
+            if exc.code != "offline":
+                self.notify(exc.message, title=f"Could not load {referral_id}", severity="error")
+            return
+        if self.detail.referral_id == referral_id:
+            self.detail.show(result.referral, result.audit)
+
+    # ------------------------------------------------------------ triage keys
+
+    def action_accept(self) -> None:
+        view = self.current()
+        if view is None:
+            return
+        op = fmt.accept_op(view)
+        if op is None:
+            self.notify(f"Nothing to accept on {view.id} ({view.status}).", severity="warning")
+            return
+        self.run_op(view.id, op, {})
+
+    @work(group="triage", exit_on_error=False)
+    async def action_reject(self) -> None:
+        view = self.current()
+        if view is None:
+            return
+        op = fmt.reject_op(view)
+        if op is None:
+            self.notify(f"Nothing to reject or pass on {view.id} ({view.status}).", severity="warning")
+            return
+        args: dict[str, Any] = {}
+        if op in ("reject", "decline"):
+            required = op in fmt.REASON_REQUIRED_OPS
+            title = f"{op.capitalize()} {view.id}: {fmt.client_label(view)}"
+            reason = await self.app.push_screen_wait(ReasonModal(title, required=required))
+            if reason is None:
+                return
+            args["reason"] = reason
+        self.run_op(view.id, op, args)
+
+    @work(group="triage", exit_on_error=False)
+    async def run_op(self, referral_id: str, op: str, args: dict[str, Any]) -> None:
+        try:
+            raw = await self.app.connection.request(op, {"id": referral_id, **args})
+            view = msgspec.convert(raw, ReferralResult).referral
+        except HubError as exc:
+            self.notify(self.error_text(exc), title=f"{op} {referral_id} refused", severity="error")
+            return
+        if view.id in self.table.referrals:  # a removal may already have arrived: do not re-add
+            self.apply_upsert(view)
+        done = fmt.ACCEPT_DONE.get(op) or fmt.REJECT_DONE.get(op) or op
+        revealed = " — contact revealed" if op == "claim" and view.visibility == "full" else ""
+        self.notify(f"{done} {referral_id}{revealed}")
+
+    def error_text(self, exc: HubError) -> str:
+        winner, at = exc.details.get("winner"), exc.details.get("at")
+        if exc.code == "claim_lost" and winner:
+            name = winner.get("name", "") if isinstance(winner, dict) else str(winner)
+            when = ""
+            if at:
+                try:
+                    when = " at " + fmt.clock_time(msgspec.convert(at, datetime), self.app.tz)
+                except msgspec.ValidationError:
+                    when = f" at {at}"
+            return f"{name} claimed it{when}"
+        return exc.message
