@@ -35,6 +35,7 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
     engine = create_async_engine(
         url,
         connect_args={"timeout": 30},
+        hide_parameters=True,
         pool_size=1 if writer else 5,
         max_overflow=0 if writer else 10,
     )
@@ -67,7 +68,7 @@ class Database:
             self.write_engine = _sqlite_engine(url, writer=True)
             self.read_engine = _sqlite_engine(url, writer=False)
         else:
-            self.write_engine = create_async_engine(url, pool_size=10)
+            self.write_engine = create_async_engine(url, pool_size=10, hide_parameters=True)
             self.read_engine = self.write_engine
         self._writers = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._readers = async_sessionmaker(self.read_engine, expire_on_commit=False)

@@ -1,0 +1,334 @@
+"""The hub: authenticates websocket clients, answers their requests, pushes every change, and
+runs the claim clocks. The single source of truth; clients are views plus commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from sqlalchemy import delete, func, select
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request as HttpRequest
+from websockets.http11 import Response
+
+from server import people, routing
+from server.connections import Client, Registry
+from server.database import Database
+from server.errors import HubError
+from server.intake import submit
+from server.models import Delivery, Event, Offer, Person, Program
+from server.operations import OPERATIONS
+from server.outbox import Tx, event_frame
+from server.settings import HubSettings
+from shared.domain import OfferState
+from shared.protocol import (
+    PROTOCOL_VERSION,
+    Error,
+    ErrorCode,
+    HelloArgs,
+    HelloResult,
+    PersonView,
+    ReferralInput,
+    Reply,
+    Request,
+    Resync,
+    decode_args,
+    encoder,
+)
+
+log = logging.getLogger("triage.hub")
+
+
+def bearer_token(headers: Headers) -> str:
+    value = headers.get("Authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class Hub:
+    def __init__(self, settings: HubSettings | None = None) -> None:
+        self.settings = settings or HubSettings()
+        self.db: Database = Database(self.settings.resolved_db_url())
+        self.registry = Registry()
+        self.port: int | None = None
+        self._server: Server | None = None
+        self._clock_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._pending: dict[ServerConnection, Person] = {}
+
+    # ------------------------------------------------------------------ life cycle
+
+    def now(self) -> datetime:
+        return self.settings.clock()
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.settings.host}:{self.port}"
+
+    async def start(self) -> None:
+        """Migrate the schema, move overdue offers on, then listen."""
+        await self.db.migrate()
+        moved = await self.expire_overdue()
+        if moved:
+            log.info("moved %d overdue offer(s) on at start", moved)
+        self._server = await serve(
+            self._serve_client,
+            self.settings.host,
+            self.settings.port,
+            process_request=self._authenticate,
+            max_size=self.settings.max_frame_bytes,
+            ping_interval=self.settings.ping_interval,
+            ping_timeout=self.settings.ping_timeout,
+            logger=logging.getLogger("triage.websockets"),
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._clock_task = asyncio.create_task(self._run_clock(), name="claim-clock")
+        log.info("hub listening on %s", self.url)
+
+    async def stop(self) -> None:
+        if self._clock_task is not None:
+            self._clock_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._clock_task
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        await self.db.close()
+        log.info("hub stopped")
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        try:
+            await asyncio.Future()
+        finally:
+            await self.stop()
+
+    # ------------------------------------------------------------------ writes
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One write transaction; its events are pushed after the commit, in commit order."""
+        async with self.db.write_lock:
+            async with self.db.write_session() as session:
+                tx = Tx(session, self.now())
+                yield tx
+                pushes = await tx.finish()
+            self.registry.push(pushes)
+        self._wake.set()
+
+    async def expire_overdue(self) -> int:
+        async with self.db.read() as session:
+            overdue = await session.scalar(
+                select(func.count())
+                .select_from(Offer)
+                .where(Offer.state == OfferState.OPEN, Offer.deadline <= self.now())
+            )
+        if not overdue:
+            return 0
+        async with self.transaction() as tx:
+            return await routing.expire_overdue(tx, self.settings.claim_window_seconds)
+
+    async def _run_clock(self) -> None:
+        """Wake at the earliest deadline (or when a transaction may have made a new one)."""
+        last_prune = self.now()
+        while True:
+            self._wake.clear()
+            deadline: datetime | None = None
+            try:
+                await self.expire_overdue()
+                async with self.db.read() as session:
+                    deadline = await routing.next_deadline(session)
+                if self.now() - last_prune > timedelta(hours=1):
+                    last_prune = self.now()
+                    await self.prune()
+            except Exception:
+                log.exception("claim clock error")
+            delay = 30.0
+            if deadline is not None:
+                delay = min(delay, max(0.0, (deadline - self.now()).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay + 0.005)
+
+    async def prune(self) -> None:
+        """Forget events older than the retention window (clients that old must resync)."""
+        cutoff = self.now() - timedelta(seconds=self.settings.retention_seconds)
+        async with self.db.write_lock, self.db.write_session() as session:
+            await session.execute(delete(Delivery).where(Delivery.at < cutoff))
+            await session.execute(delete(Event).where(Event.at < cutoff))
+
+    # ------------------------------------------------------------------ administration
+
+    async def add_person(self, **fields: Any) -> tuple[Person, str]:
+        """Create a person with a first token (shown once)."""
+        async with self.db.write_lock, self.db.write_session() as session:
+            return await people.add_person(session, self.now(), **fields)
+
+    async def add_program(self, program_id: str, name: str, vendor_id: str, **terms: Any) -> None:
+        async with self.db.write_lock, self.db.write_session() as session:
+            session.add(Program(id=program_id, name=name, vendor_id=vendor_id, **terms))
+
+    async def submit(self, person_id: str, data: ReferralInput) -> str:
+        """Create a referral as `person_id` would through the protocol; return its id."""
+        person = await self._person(person_id)
+        async with self.transaction() as tx:
+            ref = await submit(tx, person, data, self.settings.claim_window_seconds)
+        return ref.id
+
+    async def _person(self, person_id: str) -> Person:
+        async with self.db.read() as session:
+            person = await session.get(Person, person_id, populate_existing=True)
+        if person is None:
+            raise HubError(ErrorCode.NOT_FOUND, "your account no longer exists")
+        return person
+
+    # ------------------------------------------------------------------ connections
+
+    async def _authenticate(self, connection: ServerConnection, request: HttpRequest) -> Response | None:
+        token = bearer_token(request.headers)
+        person = None
+        if token:
+            async with self.db.read() as session:
+                person = await people.person_for_token(session, token)
+        if person is None:
+            log.warning(
+                "auth failure from %s: %s",
+                connection.remote_address[0] if connection.remote_address else "?",
+                "no bearer token" if not token else "unknown or revoked token",
+            )
+            return connection.respond(
+                HTTPStatus.UNAUTHORIZED,
+                "missing bearer token\n" if not token else "unknown or revoked token\n",
+            )
+        self._pending[connection] = person
+        return None
+
+    async def _serve_client(self, ws: ServerConnection) -> None:
+        person = self._pending.pop(ws)
+        client = Client(ws, person.id, person.name, self.settings.send_queue_limit)
+        log.info("connect %s from %s", person.id, ws.remote_address[0] if ws.remote_address else "?")
+        try:
+            async for message in ws:
+                await self._handle_frame(client, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.registry.remove(client)
+            await client.close()
+            log.info("disconnect %s (code %s)", person.id, ws.close_code)
+
+    async def _handle_frame(self, client: Client, message: str | bytes) -> None:
+        request_id: str | None = None
+        try:
+            if isinstance(message, bytes):
+                raise HubError(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text")
+            try:
+                request = msgspec.json.decode(message, type=Request)
+            except msgspec.DecodeError as exc:
+                request_id = _salvage_id(message)
+                raise HubError(ErrorCode.BAD_FRAME, f"not a valid request frame: {exc}") from None
+            request_id = request.id
+            if request.op == "hello":
+                await self._hello(client, request)
+                return
+            if not client.live:
+                raise HubError(ErrorCode.HELLO_REQUIRED, "send hello first")
+            operation = OPERATIONS.get(request.op)
+            if operation is None:
+                raise HubError(
+                    ErrorCode.UNKNOWN_OP,
+                    f"unknown operation {request.op!r}",
+                    known=sorted(["hello", *OPERATIONS]),
+                )
+            try:
+                args = decode_args(request.args, operation.args)
+            except msgspec.ValidationError as exc:
+                raise HubError(ErrorCode.BAD_REQUEST, f"bad arguments for {request.op}: {exc}") from None
+            person = await self._person(client.person_id)
+            result = await operation.handler(self, person, args)
+            client.send(encoder.encode(Reply(id=request.id, result=result)).decode())
+        except HubError as exc:
+            error = Error(code=exc.code, message=exc.message, id=request_id, details=exc.details)
+            client.send(encoder.encode(error).decode())
+        except Exception as exc:
+            log.error("error handling a request from %s: %s", client.person_id, type(exc).__name__)
+            log.debug("traceback", exc_info=True)
+            error = Error(
+                code=ErrorCode.INTERNAL, message="internal error; nothing was changed", id=request_id
+            )
+            client.send(encoder.encode(error).decode())
+
+    async def _hello(self, client: Client, request: Request) -> None:
+        """Answer hello, replay what the client missed, then make it live, all in one order."""
+        try:
+            args = decode_args(request.args, HelloArgs)
+        except msgspec.ValidationError as exc:
+            raise HubError(ErrorCode.BAD_REQUEST, f"bad arguments for hello: {exc}") from None
+        async with self.db.write_lock:
+            async with self.db.read() as session:
+                person = await session.get(Person, client.person_id, populate_existing=True)
+                if person is None:
+                    raise HubError(ErrorCode.NOT_FOUND, "your account no longer exists")
+                last = person.last_seq
+                replay, frames = "none", []
+                if args.since is not None:
+                    replay, frames = await _missed(session, person.id, args.since, last)
+                view = PersonView(
+                    id=person.id,
+                    name=person.name,
+                    roles=person.role_list,  # type: ignore[arg-type]
+                    brokerage=person.brokerage,
+                    zips=[z.zip for z in person.zips],
+                )
+            hello = HelloResult(
+                protocol=PROTOCOL_VERSION, server_time=self.now(), person=view, seq=last, replay=replay
+            )
+            client.send(encoder.encode(Reply(id=request.id, result=hello)).decode())
+            if replay == "resync":
+                resync = Resync(seq=last, reason="missed events are older than the retention window")
+                client.send(encoder.encode(resync).decode())
+            for frame in frames:
+                client.send(frame)
+            client.last_seq = last
+            if not client.live:
+                client.live = True
+                self.registry.add(client)
+
+
+async def _missed(session: Any, person_id: str, since: int, last: int) -> tuple[str, list[str]]:
+    """The frames of the events after `since`, or a resync when they are no longer kept."""
+    if since == last:
+        return "events", []
+    if since > last:
+        return "resync", []
+    oldest = await session.scalar(select(func.min(Delivery.seq)).where(Delivery.person_id == person_id))
+    if oldest is None or since + 1 < oldest:
+        return "resync", []
+    rows = await session.execute(
+        select(Delivery.seq, Event.name, Event.at, Event.body)
+        .join(Event, Event.id == Delivery.event_id)
+        .where(Delivery.person_id == person_id, Delivery.seq > since)
+        .order_by(Delivery.seq)
+    )
+    return "events", [
+        event_frame(seq, name, encoder.encode(at).decode(), body.decode()) for seq, name, at, body in rows
+    ]
+
+
+def _salvage_id(message: str) -> str | None:
+    """The id of a request whose frame does not fit the schema, when it can be read."""
+    try:
+        raw = msgspec.json.decode(message)
+    except msgspec.DecodeError:
+        return None
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None

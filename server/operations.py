@@ -1,0 +1,151 @@
+"""The operations a client may request, each with its argument schema and its handler.
+
+Every handler takes the hub, the calling client's person and the validated args, and returns the
+reply's result. A `HubError` becomes an error frame; a transaction that raises changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from sqlalchemy import select
+
+from server import actions, routing
+from server.audience import viewer_for, visible_referrals
+from server.errors import HubError
+from server.intake import submit
+from server.models import Audit, Person, Referral
+from server.outbox import person_refs, referral_fields
+from server.views import render
+from shared.protocol import (
+    AuditEntry,
+    DetailResult,
+    ErrorCode,
+    InboxArgs,
+    InboxResult,
+    MoveArgs,
+    ReasonArgs,
+    RefArgs,
+    ReferralResult,
+    SubmitArgs,
+)
+
+if TYPE_CHECKING:
+    from server.hub import Hub
+
+Handler = Callable[["Hub", Person, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    args: type[msgspec.Struct]
+    handler: Handler
+
+
+async def _view(hub: Hub, ref_id: str, person: Person) -> ReferralResult:
+    """The referral as `person` sees it right after a change (read in a fresh transaction)."""
+    async with hub.db.read() as session:
+        ref = await session.get(Referral, ref_id)
+        viewer = await viewer_for(session, ref, person.id) if ref else None
+        if ref is None or viewer is None:
+            raise HubError(ErrorCode.NOT_FOUND, f"{ref_id} is no longer yours to see")
+        return ReferralResult(render(await referral_fields(session, ref), ref, viewer))
+
+
+async def inbox(hub: Hub, person: Person, args: InboxArgs) -> InboxResult:
+    limit = max(1, min(args.limit, 5000))
+    async with hub.db.read() as session:
+        fresh = await session.get(Person, person.id, populate_existing=True)
+        assert fresh is not None
+        rows = await visible_referrals(session, fresh, limit=limit)
+        views = [render(await referral_fields(session, ref), ref, viewer) for ref, viewer in rows]
+        return InboxResult(seq=fresh.last_seq, server_time=hub.now(), total=len(views), referrals=views)
+
+
+async def detail(hub: Hub, person: Person, args: RefArgs) -> DetailResult:
+    view = (await _view(hub, args.id, person)).referral
+    async with hub.db.read() as session:
+        rows = (
+            await session.execute(
+                select(Audit).where(Audit.referral_id == args.id).order_by(Audit.id)
+            )
+        ).scalars().all()
+        names = await person_refs(session, {a.actor_id for a in rows})
+    audit = [
+        AuditEntry(
+            at=a.at,
+            actor=names[a.actor_id].name if a.actor_id in names else a.actor_id,
+            action=a.action,
+            from_status=a.from_status,
+            to_status=a.to_status,
+            reason=a.reason,
+        )
+        for a in rows
+        if a.action != "contact_revealed" or a.actor_id == person.id or view.visibility == "full"
+    ]
+    return DetailResult(referral=view, audit=audit)
+
+
+def _write(change: Callable[..., Awaitable[Referral]]) -> Handler:
+    """A handler that runs `change` in a write transaction and replies with the new view."""
+
+    async def handler(hub: Hub, person: Person, args: Any) -> ReferralResult:
+        async with hub.transaction() as tx:
+            ref = await change(hub, tx, person, args)
+        return await _view(hub, ref.id, person)
+
+    return handler
+
+
+async def _claim(hub: Hub, tx: Any, person: Person, args: RefArgs) -> Referral:
+    return await routing.claim(tx, args.id, person)
+
+
+async def _pass(hub: Hub, tx: Any, person: Person, args: ReasonArgs) -> Referral:
+    return await routing.pass_offer(tx, args.id, person, args.reason, hub.settings.claim_window_seconds)
+
+
+async def _submit(hub: Hub, tx: Any, person: Person, args: SubmitArgs) -> Referral:
+    return await submit(tx, person, args.referral, hub.settings.claim_window_seconds)
+
+
+async def _move(hub: Hub, tx: Any, person: Person, args: MoveArgs) -> Referral:
+    return await actions.move(tx, args.id, person, args.to, args.reason)
+
+
+def _vendor(action: str) -> Callable[..., Awaitable[Referral]]:
+    async def change(hub: Hub, tx: Any, person: Person, args: ReasonArgs) -> Referral:
+        return await actions.vendor_decision(tx, args.id, person, action, args.reason)
+
+    return change
+
+
+async def _interest(hub: Hub, tx: Any, person: Person, args: RefArgs) -> Referral:
+    return await actions.interest(tx, args.id, person)
+
+
+async def _decline(hub: Hub, tx: Any, person: Person, args: ReasonArgs) -> Referral:
+    return await actions.decline(tx, args.id, person, args.reason)
+
+
+async def _work(hub: Hub, tx: Any, person: Person, args: RefArgs) -> Referral:
+    return await actions.work(tx, args.id, person)
+
+
+OPERATIONS: dict[str, Operation] = {
+    "inbox": Operation(InboxArgs, inbox),
+    "referral.get": Operation(RefArgs, detail),
+    "claim": Operation(RefArgs, _write(_claim)),
+    "pass": Operation(ReasonArgs, _write(_pass)),
+    "interest": Operation(RefArgs, _write(_interest)),
+    "decline": Operation(ReasonArgs, _write(_decline)),
+    "accept": Operation(ReasonArgs, _write(_vendor("accept"))),
+    "reject": Operation(ReasonArgs, _write(_vendor("reject"))),
+    "archive": Operation(ReasonArgs, _write(_vendor("archive"))),
+    "work": Operation(RefArgs, _write(_work)),
+    "move": Operation(MoveArgs, _write(_move)),
+    "submit": Operation(SubmitArgs, _write(_submit)),
+}

@@ -1,0 +1,171 @@
+"""One write transaction and the events it produces.
+
+Operations change rows through a `Tx`, `touch` every referral they change (before changing it),
+and write audit entries through it. When the operation is done, `finish` works out, for each
+touched referral, who sees it now and how, writes one event row per distinct view and one
+delivery per recipient with that person's next sequence number, all in the same transaction.
+The hub pushes the returned frames only after the commit, in commit order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audience import audience_of
+from server.models import Audit, Delivery, Event, Person, Program, Referral
+from server.views import full_fields, render
+from server.visibility import Viewer
+from shared.domain import Visibility
+from shared.lifecycle import Party
+from shared.protocol import EVENT_REMOVED, EVENT_UPSERT, PersonRef, RemovedData, encoder
+
+
+@dataclass
+class Push:
+    person_id: str
+    seq: int
+    frame: str
+
+
+@dataclass
+class _Touched:
+    ref: Referral
+    before: dict[str, Viewer]
+    reason: str = ""
+    winner: PersonRef | None = None
+
+
+def event_frame(seq: int, name: str, at_json: str, body: str) -> str:
+    """An event frame, spliced from pieces encoded once for all its recipients."""
+    return f'{{"type":"event","seq":{seq},"name":"{name}","at":{at_json},"data":{body}}}'
+
+
+async def person_refs(session: AsyncSession, ids: set[str]) -> dict[str, PersonRef]:
+    rows = await session.execute(
+        select(Person.id, Person.name, Person.brokerage).where(Person.id.in_(ids))
+    )
+    return {pid: PersonRef(id=pid, name=name, brokerage=brokerage) for pid, name, brokerage in rows}
+
+
+async def referral_fields(session: AsyncSession, ref: Referral) -> dict[str, object]:
+    ids = {ref.sender_id} | ({ref.receiver_id} if ref.receiver_id else set())
+    names = await person_refs(session, ids)
+    program = ""
+    if ref.program_id:
+        program = await session.scalar(select(Program.name).where(Program.id == ref.program_id)) or ""
+    return full_fields(ref, names, program)
+
+
+@dataclass
+class Tx:
+    session: AsyncSession
+    now: datetime
+    _touched: dict[str, _Touched] = field(default_factory=dict)
+
+    async def touch(
+        self,
+        ref: Referral,
+        *,
+        reason: str = "",
+        winner: PersonRef | None = None,
+        new: bool = False,
+    ) -> None:
+        """Mark `ref` as changing. Call before changing it; `reason` tells those who lose it why."""
+        touched = self._touched.get(ref.id)
+        if touched is None:
+            before = {} if new else await audience_of(self.session, ref)
+            self._touched[ref.id] = touched = _Touched(ref, before)
+        if reason:
+            touched.reason = reason
+        if winner is not None:
+            touched.winner = winner
+        ref.updated_at = self.now
+
+    def audit(
+        self,
+        ref: Referral,
+        actor_id: str,
+        action: str,
+        from_status: str | None = None,
+        to_status: str | None = None,
+        reason: str = "",
+    ) -> None:
+        self.session.add(
+            Audit(
+                referral_id=ref.id,
+                actor_id=actor_id,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                at=self.now,
+            )
+        )
+
+    async def finish(self) -> list[Push]:
+        """Write the events of every touched referral; return the frames to push after commit."""
+        await self.session.flush()
+        pushes: list[Push] = []
+        at_json = encoder.encode(self.now).decode()
+        for touched in self._touched.values():
+            pushes += await self._publish(touched, at_json)
+        return pushes
+
+    async def _publish(self, touched: _Touched, at_json: str) -> list[Push]:
+        ref = touched.ref
+        after = await audience_of(self.session, ref)
+        fields = await referral_fields(self.session, ref)
+        groups: dict[tuple[object, ...], list[Viewer]] = {}
+        for viewer in after.values():
+            groups.setdefault(viewer.key(), []).append(viewer)
+        pushes: list[Push] = []
+        for viewers in groups.values():
+            body = encoder.encode(render(fields, ref, viewers[0])).decode()
+            pushes += await self._deliver(ref.id, EVENT_UPSERT, body, [v.person_id for v in viewers], at_json)
+        gone = [pid for pid in touched.before if pid not in after]
+        if gone:
+            removed = RemovedData(
+                id=ref.id, reason=touched.reason or "no longer yours to see", winner=touched.winner,
+                at=self.now,
+            )
+            body = encoder.encode(removed).decode()
+            pushes += await self._deliver(ref.id, EVENT_REMOVED, body, gone, at_json)
+        for viewer in after.values():
+            self._audit_reveal(ref, viewer, touched.before.get(viewer.person_id))
+        return pushes
+
+    def _audit_reveal(self, ref: Referral, viewer: Viewer, before: Viewer | None) -> None:
+        """Each reveal of contact to a party other than its owner is an audit entry."""
+        if viewer.visibility != Visibility.FULL:
+            return
+        if before is not None and before.visibility == Visibility.FULL:
+            return
+        if viewer.parties & {Party.SENDER, Party.CONCIERGE, Party.VENDOR}:
+            return
+        self.audit(ref, viewer.person_id, "contact_revealed", reason="contact shared")
+
+    async def _deliver(
+        self, ref_id: str, name: str, body: str, person_ids: list[str], at_json: str
+    ) -> list[Push]:
+        event_id = await self.session.scalar(
+            insert(Event)
+            .values(referral_id=ref_id, name=name, at=self.now, body=body.encode())
+            .returning(Event.id)
+        )
+        rows = await self.session.execute(
+            update(Person)
+            .where(Person.id.in_(person_ids))
+            .values(last_seq=Person.last_seq + 1)
+            .returning(Person.id, Person.last_seq)
+            .execution_options(synchronize_session=False)
+        )
+        seqs = rows.all()
+        await self.session.execute(
+            insert(Delivery),
+            [{"person_id": pid, "seq": seq, "event_id": event_id, "at": self.now} for pid, seq in seqs],
+        )
+        return [Push(pid, seq, event_frame(seq, name, at_json, body)) for pid, seq in seqs]

@@ -1,0 +1,199 @@
+"""Appointment routing and claim clocks (domain.md, "appointment" and "Claim clocks").
+
+An appointment is offered to one eligible agent at a time, in rank order, each offer with an
+absolute deadline stored in the database. A pass or a timeout moves it to the next eligible agent;
+when the rank list is exhausted it opens to every eligible agent (first claim wins); if none
+claims, it goes back to the concierge as unclaimed.
+
+All functions run inside the hub's single write transaction (`Tx`), so "check, then update" is
+safe; the conditional UPDATE in `claim` is kept as a second guard for multi-hub PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.eligibility import rank_order
+from server.errors import HubError
+from server.models import AgentZip, Offer, Person, Referral
+from server.outbox import Tx, person_refs
+from shared.domain import Kind, OfferPhase, OfferState, Status
+from shared.protocol import ErrorCode
+
+HUB_ACTOR = "hub"
+
+
+async def _area_agents(tx: Tx, ref: Referral) -> list[Person]:
+    rows = await tx.session.execute(
+        select(Person)
+        .join(AgentZip, AgentZip.person_id == Person.id)
+        .where(AgentZip.zip == ref.zip, Person.roles.like("%agent%"), Person.id != ref.sender_id)
+    )
+    return list(rows.scalars().unique())
+
+
+async def _offers(tx: Tx, ref: Referral) -> list[Offer]:
+    rows = await tx.session.execute(select(Offer).where(Offer.referral_id == ref.id))
+    return list(rows.scalars())
+
+
+def _new_offer(tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int) -> Offer:
+    offer = Offer(
+        referral_id=ref.id,
+        agent_id=agent.id,
+        phase=phase,
+        state=OfferState.OPEN,
+        offered_at=tx.now,
+        deadline=tx.now + timedelta(seconds=window),
+    )
+    agent.last_offer_at = tx.now
+    tx.session.add(offer)
+    return offer
+
+
+async def offer_next(tx: Tx, ref: Referral, default_window: int) -> None:
+    """Offer `ref` to whoever is next; open it to all, or mark it unclaimed, when no one is."""
+    window = ref.claim_window_seconds or default_window
+    offers = await _offers(tx, ref)
+    if any(o.state == OfferState.OPEN for o in offers):
+        return
+    if not any(o.phase == OfferPhase.OPEN for o in offers):
+        agents = await _area_agents(tx, ref)
+        ranked = rank_order(agents, tx.now, exclude={o.agent_id for o in offers})
+        if ranked:
+            _new_offer(tx, ref, ranked[0], OfferPhase.RANKED, window)
+            tx.audit(ref, HUB_ACTOR, "offered", reason=f"offered to {ranked[0].name}")
+            return
+        passed = {o.agent_id for o in offers if o.state == OfferState.PASSED}
+        everyone = rank_order(agents, tx.now, exclude=passed)
+        if everyone:
+            for agent in everyone:
+                _new_offer(tx, ref, agent, OfferPhase.OPEN, window)
+            tx.audit(ref, HUB_ACTOR, "opened", reason=f"open to {len(everyone)} eligible agents")
+            return
+    tx.audit(ref, HUB_ACTOR, "status", ref.status, Status.UNCLAIMED, "no eligible agent claimed it")
+    ref.status = Status.UNCLAIMED
+
+
+async def _load_offer_ref(tx: Tx, ref_id: str) -> Referral:
+    ref = await tx.session.get(Referral, ref_id)
+    if ref is None or ref.kind != Kind.APPOINTMENT:
+        raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref_id}")
+    return ref
+
+
+async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
+    """The agent's open offer of `ref`, or the error that says why there is none."""
+    rows = await tx.session.execute(
+        select(Offer)
+        .where(Offer.referral_id == ref.id, Offer.agent_id == agent_id)
+        .order_by(Offer.id.desc())
+    )
+    mine = list(rows.scalars())
+    if ref.receiver_id and ref.receiver_id != agent_id:
+        winner = (await person_refs(tx.session, {ref.receiver_id}))[ref.receiver_id]
+        at = ref.awarded_at.isoformat(timespec="seconds") if ref.awarded_at else ""
+        raise HubError(
+            ErrorCode.CLAIM_LOST,
+            f"{winner.name} claimed {ref.id} at {at}",
+            winner={"id": winner.id, "name": winner.name},
+            at=at,
+        )
+    open_offer = next((o for o in mine if o.state == OfferState.OPEN), None)
+    if open_offer is None:
+        if mine and mine[0].state == OfferState.EXPIRED:
+            raise HubError(
+                ErrorCode.CLAIM_EXPIRED,
+                f"your offer of {ref.id} expired at {mine[0].deadline.isoformat(timespec='seconds')}",
+                deadline=mine[0].deadline.isoformat(),
+            )
+        raise HubError(
+            ErrorCode.NOT_OFFERED,
+            f"{ref.id} is not offered to you (status {ref.status})",
+            status=ref.status,
+        )
+    if open_offer.deadline <= tx.now:
+        raise HubError(
+            ErrorCode.CLAIM_EXPIRED,
+            f"your offer of {ref.id} expired at {open_offer.deadline.isoformat(timespec='seconds')}",
+            deadline=open_offer.deadline.isoformat(),
+        )
+    return open_offer
+
+
+async def claim(tx: Tx, ref_id: str, agent: Person) -> Referral:
+    """Award `ref_id` to `agent` if the agent holds an open, unexpired offer and no one won yet."""
+    ref = await _load_offer_ref(tx, ref_id)
+    offer = await _my_offer(tx, ref, agent.id)
+    await tx.touch(
+        ref,
+        reason=f"claimed by {agent.name} at {tx.now.isoformat(timespec='seconds')}",
+        winner=(await person_refs(tx.session, {agent.id}))[agent.id],
+    )
+    won = await tx.session.execute(
+        update(Referral)
+        .where(Referral.id == ref.id, Referral.status == Status.OFFERED)
+        .values(status=Status.AWARDED, receiver_id=agent.id, awarded_at=tx.now, updated_at=tx.now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if won.rowcount != 1:
+        await tx.session.refresh(ref)
+        await _my_offer(tx, ref, agent.id)  # raises claim_lost with the winner
+        raise HubError(ErrorCode.CLAIM_LOST, f"{ref.id} is no longer on offer")
+    await tx.session.refresh(ref)
+    offer.state = OfferState.CLAIMED
+    offer.closed_at = tx.now
+    await tx.session.execute(
+        update(Offer)
+        .where(Offer.referral_id == ref.id, Offer.state == OfferState.OPEN)
+        .values(state=OfferState.WITHDRAWN, closed_at=tx.now)
+        .execution_options(synchronize_session="fetch")
+    )
+    tx.audit(ref, agent.id, "claimed", Status.OFFERED, Status.AWARDED)
+    return ref
+
+
+async def pass_offer(tx: Tx, ref_id: str, agent: Person, reason: str, window: int) -> Referral:
+    ref = await _load_offer_ref(tx, ref_id)
+    offer = await _my_offer(tx, ref, agent.id)
+    await tx.touch(ref, reason="you passed")
+    offer.state = OfferState.PASSED
+    offer.closed_at = tx.now
+    tx.audit(ref, agent.id, "passed", reason=reason)
+    await tx.session.flush()
+    await offer_next(tx, ref, window)
+    return ref
+
+
+async def expire_overdue(tx: Tx, window: int) -> int:
+    """Expire every open offer whose deadline has passed and move its referral on."""
+    rows = await tx.session.execute(
+        select(Offer).where(Offer.state == OfferState.OPEN, Offer.deadline <= tx.now)
+    )
+    overdue = list(rows.scalars())
+    by_ref: dict[str, list[Offer]] = {}
+    for offer in overdue:
+        by_ref.setdefault(offer.referral_id, []).append(offer)
+    for ref_id, offers in by_ref.items():
+        ref = await tx.session.get(Referral, ref_id)
+        if ref is None:
+            continue
+        await tx.touch(ref, reason="offer expired: moved on to the next agent")
+        for offer in offers:
+            offer.state = OfferState.EXPIRED
+            offer.closed_at = tx.now
+        tx.audit(ref, HUB_ACTOR, "expired", reason=f"{len(offers)} offer(s) timed out")
+        await tx.session.flush()
+        if ref.status == Status.OFFERED:
+            await offer_next(tx, ref, window)
+    return len(overdue)
+
+
+async def next_deadline(session: AsyncSession) -> datetime | None:
+    """The earliest deadline among open offers."""
+    return await session.scalar(
+        select(func.min(Offer.deadline)).where(Offer.state == OfferState.OPEN)
+    )
