@@ -113,8 +113,9 @@ class MoveRefused(Exception):
 
     def __str__(self) -> str:
         allowed = ", ".join(self.allowed) if self.allowed else "none"
+        article = "an" if self.kind[0] in "aeiou" else "a"
         return (
-            f"a {self.kind} referral cannot move from {self.current} to {self.wanted}; "
+            f"{article} {self.kind} referral cannot move from {self.current} to {self.wanted}; "
             f"allowed from {self.current}: {allowed}"
         )
 
