@@ -18,7 +18,7 @@ from server.audience import viewer_for, visible_referrals
 from server.errors import HubError
 from server.intake import submit
 from server.models import Audit, Person, Referral
-from server.outbox import person_refs, referral_fields
+from server.outbox import many_referral_fields, person_refs, referral_fields
 from server.views import render
 from shared.protocol import (
     AuditEntry,
@@ -61,7 +61,8 @@ async def inbox(hub: Hub, person: Person, args: InboxArgs) -> InboxResult:
         fresh = await session.get(Person, person.id, populate_existing=True)
         assert fresh is not None
         rows = await visible_referrals(session, fresh, limit=limit)
-        views = [render(await referral_fields(session, ref), ref, viewer) for ref, viewer in rows]
+        fields = await many_referral_fields(session, [ref for ref, _ in rows])
+        views = [render(f, ref, viewer) for f, (ref, viewer) in zip(fields, rows, strict=True)]
         return InboxResult(seq=fresh.last_seq, server_time=hub.now(), total=len(views), referrals=views)
 
 

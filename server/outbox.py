@@ -52,12 +52,23 @@ async def person_refs(session: AsyncSession, ids: set[str]) -> dict[str, PersonR
 
 
 async def referral_fields(session: AsyncSession, ref: Referral) -> dict[str, object]:
-    ids = {ref.sender_id} | ({ref.receiver_id} if ref.receiver_id else set())
-    names = await person_refs(session, ids)
-    program = ""
-    if ref.program_id:
-        program = await session.scalar(select(Program.name).where(Program.id == ref.program_id)) or ""
-    return full_fields(ref, names, program)
+    return (await many_referral_fields(session, [ref]))[0]
+
+
+async def many_referral_fields(
+    session: AsyncSession, refs: list[Referral]
+) -> list[dict[str, object]]:
+    """The unmasked fields of many referrals, with names and programs loaded in two queries."""
+    ids = {r.sender_id for r in refs} | {r.receiver_id for r in refs if r.receiver_id}
+    names = await person_refs(session, ids) if ids else {}
+    program_ids = {r.program_id for r in refs if r.program_id}
+    programs: dict[str, str] = {}
+    if program_ids:
+        rows = await session.execute(
+            select(Program.id, Program.name).where(Program.id.in_(program_ids))
+        )
+        programs = dict(rows.tuples().all())
+    return [full_fields(r, names, programs.get(r.program_id or "", "")) for r in refs]
 
 
 @dataclass
