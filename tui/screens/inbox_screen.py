@@ -170,12 +170,18 @@ class InboxScreen(Screen[None]):
             raw = await self.app.connection.request(op, {"id": referral_id, **args})
             view = msgspec.convert(raw, ReferralResult).referral
         except HubError as exc:
-            self.notify(self.error_text(exc), title=f"{op} {referral_id} refused", severity="error")
-            return
-        if view.id in self.table.referrals:  # a removal may already have arrived: do not re-add
+            if not (exc.code == "not_found" and referral_id not in self.table.referrals):
+                self.notify(self.error_text(exc), title=f"{op} {referral_id} refused", severity="error")
+                return
+            # The change went through and took the referral out of our sight (a pass, a
+            # rejection): the hub then cannot show it to us, and its removal already arrived.
+            view = None
+        if view is not None and view.id in self.table.referrals:  # a removal may already have arrived: do not re-add
             self.apply_upsert(view)
         done = fmt.ACCEPT_DONE.get(op) or fmt.REJECT_DONE.get(op) or op
-        revealed = " — contact revealed" if op == "claim" and view.visibility == "full" else ""
+        revealed = ""
+        if op == "claim" and view is not None and view.visibility == "full":
+            revealed = " — contact revealed"
         self.notify(f"{done} {referral_id}{revealed}")
 
     def error_text(self, exc: HubError) -> str:

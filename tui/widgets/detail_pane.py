@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -37,6 +38,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.referral: ReferralView | None = None
         self.audit: list[AuditEntry] = []
         self.gone: str = ""  # why the referral left the inbox, when it did
+        self._body: Group = Group()
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
@@ -82,7 +84,14 @@ class DetailPane(VerticalScroll, can_focus=True):
             parts += [Text("Notes", style="bold underline"), Text(view.notes), Text("")]
         parts.append(self._section("You may", self._action_rows(view)))
         parts.append(self._audit_table())
-        self.query_one("#detail-body", Static).update(Group(*parts))
+        self._body = Group(*parts)
+        self.query_one("#detail-body", Static).update(self._body)
+
+    def as_text(self, width: int = 100) -> str:
+        """The pane's content as plain text (for tests and copying)."""
+        console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
+        console.print(self._body)
+        return console.file.getvalue()  # type: ignore[attr-defined]
 
     def _section(self, title: str, rows: list[tuple[str, str | Text]]) -> Table:
         grid = Table.grid(padding=(0, 1), expand=True)

@@ -1,0 +1,81 @@
+"""Fixtures for the terminal app: a real hub on a temp SQLite file, and deterministic apps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from shared.protocol import ReferralInput
+
+
+@pytest.fixture(autouse=True)
+def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cursors do not blink in tests, so pictures are stable."""
+    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+
+
+async def wait_for(pilot: Pilot, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Poll ``predicate`` (letting the app run) until it is truthy; fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if loop.time() > end:
+            raise AssertionError(f"condition not met within {timeout} s: {predicate}")
+        await pilot.pause(0.05)
+
+
+class StepClock:
+    """A local clock that follows real time but can be pushed forward by tests."""
+
+    def __init__(self) -> None:
+        self.skew = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(timezone.utc) + self.skew
+
+    def advance(self, seconds: float) -> None:
+        self.skew += timedelta(seconds=seconds)
+
+
+@dataclass
+class LiveHub:
+    hub: Any
+    url: str
+
+    async def person(self, name: str, roles: list[str], zips: list[str] = (), **kw: Any) -> tuple[str, str]:
+        person, token = await self.hub.add_person(name=name, roles=roles, zips=list(zips), **kw)
+        return person.id, token
+
+    async def submit(self, person_id: str, **fields: Any) -> str:
+        return await self.hub.submit(person_id, ReferralInput(**fields))
+
+
+@pytest.fixture
+async def live_hub(tmp_path: Path) -> AsyncIterator[LiveHub]:
+    """A real hub listening on a free port, storing in a temp SQLite file."""
+    hub_module = pytest.importorskip("server.hub")
+    from server.settings import HubSettings
+
+    settings = HubSettings(
+        db_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}",
+        host="127.0.0.1",
+        port=0,
+        claim_window_seconds=1800,
+    )
+    hub = hub_module.Hub(settings)
+    await hub.start()
+    try:
+        yield LiveHub(hub, hub.url)
+    finally:
+        await hub.stop()
