@@ -6,6 +6,7 @@ reply's result. A `HubError` becomes an error frame; a transaction that raises c
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from server.intake import submit
 from server.models import Audit, Person, Referral
 from server.outbox import many_referral_fields, person_refs, referral_fields
 from server.views import render
+from server.visibility import Viewer
 from shared.protocol import (
     AuditEntry,
     DetailResult,
@@ -45,11 +47,19 @@ class Operation:
     handler: Handler
 
 
-async def _view(hub: Hub, ref_id: str, person: Person) -> ReferralResult:
-    """The referral as `person` sees it right after a change (read in a fresh transaction)."""
+async def _view(
+    hub: Hub, ref_id: str, person: Person, before: Viewer | None = None
+) -> ReferralResult:
+    """The referral as `person` sees it right after a change (read in a fresh transaction).
+
+    When the change itself took it out of the person's view (a pass, a decline), `before` is how
+    they saw it just before: the reply shows that much again, with no offer, actions or moves.
+    """
     async with hub.db.read() as session:
         ref = await session.get(Referral, ref_id)
         viewer = await viewer_for(session, ref, person.id) if ref else None
+        if ref is not None and viewer is None and before is not None:
+            viewer = dataclasses.replace(before, offer=None, actions=(), moves=())
         if ref is None or viewer is None:
             raise HubError(ErrorCode.NOT_FOUND, f"{ref_id} is no longer yours to see")
         return ReferralResult(render(await referral_fields(session, ref), ref, viewer))
@@ -96,7 +106,9 @@ def _write(change: Callable[..., Awaitable[Referral]]) -> Handler:
     async def handler(hub: Hub, person: Person, args: Any) -> ReferralResult:
         async with hub.transaction() as tx:
             ref = await change(hub, tx, person, args)
-        return await _view(hub, ref.id, person)
+            touched = tx._touched.get(ref.id)
+            before = touched.before.get(person.id) if touched is not None else None
+        return await _view(hub, ref.id, person, before)
 
     return handler
 
