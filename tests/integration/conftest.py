@@ -1,0 +1,95 @@
+"""A real hub on loopback with a real SQLite file, and helpers to talk to it and read its state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from server.hub import Hub
+from server.models import Audit, Delivery, Event, Offer, Person, Recipient, Referral
+from server.settings import HubSettings
+from tests.integration.wire import Wire
+
+
+class StepClock:
+    """Real time plus a skew that a test can push forward."""
+
+    def __init__(self) -> None:
+        self.skew = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(timezone.utc) + self.skew
+
+    def advance(self, seconds: float) -> None:
+        self.skew += timedelta(seconds=seconds)
+
+
+def settings_for(tmp_path: Path, **overrides: Any) -> HubSettings:
+    return HubSettings(db_url=f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3", port=0, **overrides)
+
+
+@pytest.fixture
+async def make_hub(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Hub]]]:
+    """Start hubs on the test's SQLite file; every hub still running is stopped at the end."""
+    hubs: list[Hub] = []
+
+    async def make(**overrides: Any) -> Hub:
+        hub = Hub(settings_for(tmp_path, **overrides))
+        await hub.start()
+        hubs.append(hub)
+        return hub
+
+    yield make
+    for hub in hubs:
+        if hub._server is not None and hub._server.is_serving():
+            await hub.stop()
+
+
+@pytest.fixture
+async def hub(make_hub: Callable[..., Awaitable[Hub]]) -> Hub:
+    return await make_hub()
+
+
+@pytest.fixture
+async def wires() -> AsyncIterator[list[Wire]]:
+    """Collects the test's clients and closes them at the end."""
+    opened: list[Wire] = []
+    yield opened
+    for wire in opened:
+        if not wire.closed.is_set():
+            await wire.close()
+
+
+async def connect(hub: Hub, token: str, wires: list[Wire], label: str = "", **kw: Any) -> Wire:
+    wire = await Wire.open(hub.url, token, label=label, **kw)
+    wires.append(wire)
+    return wire
+
+
+async def referral_row(hub: Hub, ref_id: str) -> Referral:
+    async with hub.db.read() as session:
+        ref = await session.get(Referral, ref_id)
+        assert ref is not None
+        return ref
+
+
+async def offer_rows(hub: Hub, ref_id: str) -> list[Offer]:
+    async with hub.db.read() as session:
+        rows = await session.execute(select(Offer).where(Offer.referral_id == ref_id).order_by(Offer.id))
+        return list(rows.scalars())
+
+
+async def snapshot(hub: Hub) -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored row that a request could change, as plain tuples."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    async with hub.db.read() as session:
+        for model in (Referral, Offer, Audit, Event, Delivery, Recipient, Person):
+            cols = [c for c in model.__table__.columns]
+            rows = await session.execute(select(*cols))
+            out[model.__tablename__] = sorted(tuple(map(repr, r)) for r in rows)
+    return out
