@@ -64,11 +64,10 @@ class InboxTable(DataTable[Text]):
         self.clock = clock  # returns the hub's time (local clock corrected by the hub offset)
         self.tz = tz
         self.referrals: dict[str, ReferralView] = {}
-
-    def on_mount(self) -> None:
+        # Columns exist from the start, so a snapshot that lands before mount still fits.
         for key, label, _ in COLUMNS:
             if key == "left":
-                self.add_column(label.rjust(LEFT_WIDTH), key=key, width=LEFT_WIDTH)
+                self.add_column(Text(label, justify="right"), key=key, width=LEFT_WIDTH)
             else:
                 self.add_column(label, key=key)
 
@@ -100,7 +99,7 @@ class InboxTable(DataTable[Text]):
             style = Style(color=theme.warning, bold=True)
         elif level in ("critical", "expired") and theme.error:
             style = Style(color=theme.error, bold=True)
-        cell = KeyedText(fmt.time_left(deadline, now).rjust(LEFT_WIDTH), style=style, no_wrap=True)
+        cell = KeyedText(fmt.time_left(deadline, now), style=style, no_wrap=True, justify="right")
         cell.referral_id = view.id
         return cell
 
