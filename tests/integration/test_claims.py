@@ -1,0 +1,198 @@
+"""Claim clocks and routing of appointments: exactly one winner, timeouts and passes move the
+offer on, a restart loses no deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+
+from server.settings import HubSettings
+from shared.protocol import ReferralInput
+from tests.integration.conftest import StepClock, connect, offer_rows, referral_row, snapshot
+from tests.integration.wire import removed_of, upsert_of
+
+ZIP = "78701"
+
+
+def appointment(**kw) -> ReferralInput:
+    fields = dict(kind="appointment", first_name="Carla", last_name="Diaz", email="carla@example.com",
+                  phone="512-555-0100", street="12 Rainey St", city="Austin", zip=ZIP,
+                  lead_type="home valuation")
+    fields.update(kw)
+    return ReferralInput(**fields)
+
+
+def parse(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+async def test_fifty_simultaneous_claims_have_exactly_one_winner(make_hub, wires):
+    clock = StepClock()
+    hub = await make_hub(clock=clock)
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    agents = [await hub.add_person(name=f"Agent {i:02d}", zips=[ZIP], rank_score=100 - i) for i in range(50)]
+    ref_id = await hub.submit(desk.id, appointment(claim_window_seconds=60))
+
+    # Walk the rank list: each ranked offer times out in turn (the hub's clock is pushed forward),
+    # until the list is exhausted and the appointment opens to all fifty.
+    for _ in range(50):
+        clock.advance(61)
+        await hub.expire_overdue()
+    offers = await offer_rows(hub, ref_id)
+    open_phase = [o for o in offers if o.phase == "open"]
+    assert len(open_phase) == 50 and all(o.state == "open" for o in open_phase)
+    assert sorted(o.agent_id for o in offers if o.phase == "ranked") == sorted(p.id for p, _ in agents)
+
+    clients = await asyncio.gather(*(connect(hub, tok, wires, f"a{i}") for i, (_, tok) in enumerate(agents)))
+    for wire in clients:
+        inbox = await wire.ok("inbox")
+        [view] = inbox["referrals"]
+        assert view["offer"]["phase"] == "open" and "claim" in view["actions"]
+
+    replies = await asyncio.gather(*(wire.request("claim", id=ref_id) for wire in clients))
+    winners = [i for i, r in enumerate(replies) if r["type"] == "reply"]
+    assert len(winners) == 1, [r.get("code") for r in replies]
+    win = winners[0]
+    winner, _ = agents[win]
+    assert replies[win]["result"]["referral"]["status"] == "awarded"
+    assert replies[win]["result"]["referral"]["email"] == "carla@example.com"
+    for i, reply in enumerate(replies):
+        if i == win:
+            continue
+        assert reply["type"] == "error" and reply["code"] == "claim_lost", reply
+        assert winner.name in reply["message"]
+        assert reply["details"]["winner"] == {"id": winner.id, "name": winner.name}
+
+    ref = await referral_row(hub, ref_id)
+    assert ref.status == "awarded" and ref.receiver_id == winner.id
+    states = {(o.agent_id, o.phase): o.state for o in await offer_rows(hub, ref_id)}
+    assert states[(winner.id, "open")] == "claimed"
+    assert [s for (pid, phase), s in states.items() if phase == "open" and pid != winner.id] == ["withdrawn"] * 49
+    # each loser is told, by a pushed event, who won
+    for i in (0, 25, 49):
+        if i == win:
+            continue
+        removed = await clients[i].event_where(removed_of(ref_id))
+        assert removed["data"]["winner"]["id"] == winner.id
+
+
+async def test_timeout_moves_the_offer_to_the_next_agent(make_hub, wires):
+    hub = await make_hub(claim_window_seconds=1)
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
+    bob, bob_t = await hub.add_person(name="Bob Agent", zips=[ZIP], rank_score=80)
+    a = await connect(hub, ann_t, wires, "ann")
+    b = await connect(hub, bob_t, wires, "bob")
+
+    ref_id = await hub.submit(desk.id, appointment())
+    offered = await a.event_where(upsert_of(ref_id))
+    deadline = parse(offered["data"]["offer"]["deadline"])
+    assert offered["data"]["actions"] == ["claim", "pass"]
+    await b.no_event(0.2)  # Bob is not offered it while Ann's window runs
+
+    removed = await a.event_where(removed_of(ref_id), timeout=3)
+    assert "expired" in removed["data"]["reason"]
+    assert parse(removed["at"]) >= deadline
+    moved = await b.event_where(upsert_of(ref_id), timeout=3)
+    assert moved["data"]["offer"]["state"] == "open"
+    assert parse(moved["data"]["offer"]["deadline"]) > deadline
+
+    before = await snapshot(hub)
+    late = await a.request("claim", id=ref_id)
+    assert late["type"] == "error" and late["code"] == "claim_expired", late
+    assert await snapshot(hub) == before
+    ref = await referral_row(hub, ref_id)
+    assert ref.status == "offered" and ref.receiver_id is None
+    states = {o.agent_id: o.state for o in await offer_rows(hub, ref_id)}
+    assert states == {ann.id: "expired", bob.id: "open"}
+
+
+async def test_pass_moves_it_on_at_once_and_claiming_anothers_offer_is_not_offered(hub, wires):
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
+    bob, bob_t = await hub.add_person(name="Bob Agent", zips=[ZIP], rank_score=80)
+    a = await connect(hub, ann_t, wires, "ann")
+    b = await connect(hub, bob_t, wires, "bob")
+    ref_id = await hub.submit(desk.id, appointment())  # default 30-minute window
+    await a.event_where(upsert_of(ref_id))
+
+    before = await snapshot(hub)
+    stolen = await b.request("claim", id=ref_id)
+    assert stolen["type"] == "error" and stolen["code"] == "not_offered"
+    not_passable = await b.request("pass", id=ref_id)
+    assert not_passable["code"] == "not_offered"
+    assert await snapshot(hub) == before
+
+    started = time.monotonic()
+    passed = await a.ok("pass", id=ref_id, reason="fully booked")
+    assert passed["referral"]["id"] == ref_id
+    assert passed["referral"].get("actions", []) == [] and "offer" not in passed["referral"]
+    assert "email" not in passed["referral"]
+    moved = await b.event_where(upsert_of(ref_id), timeout=2)
+    assert time.monotonic() - started < 1.0
+    assert moved["data"]["offer"]["state"] == "open"
+    await a.event_where(removed_of(ref_id))
+    states = {o.agent_id: o.state for o in await offer_rows(hub, ref_id)}
+    assert states == {ann.id: "passed", bob.id: "open"}
+    # Ann passed: she cannot claim it back
+    again = await a.request("claim", id=ref_id)
+    assert again["code"] == "not_offered"
+    won = await b.ok("claim", id=ref_id)
+    assert won["referral"]["status"] == "awarded" and won["referral"]["phone"] == "512-555-0100"
+
+
+async def test_last_pass_sends_it_back_to_the_concierge_as_unclaimed(hub, wires):
+    desk, desk_t = await hub.add_person(name="Desk", roles=["concierge"])
+    ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
+    d = await connect(hub, desk_t, wires, "desk")
+    a = await connect(hub, ann_t, wires, "ann")
+    ref_id = await hub.submit(desk.id, appointment())
+    await a.event_where(upsert_of(ref_id))
+    await a.ok("pass", id=ref_id)
+    back = await d.event_where(lambda f: upsert_of(ref_id)(f) and f["data"]["status"] == "unclaimed")
+    assert back["data"]["moves"] == ["archived"]
+    assert (await referral_row(hub, ref_id)).status == "unclaimed"
+
+
+async def test_restart_moves_overdue_offers_on_at_once(make_hub, wires, tmp_path):
+    hub = await make_hub(claim_window_seconds=1)
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
+    bob, bob_t = await hub.add_person(name="Bob Agent", zips=[ZIP], rank_score=80)
+    a = await connect(hub, ann_t, wires, "ann")
+    ref_id = await hub.submit(desk.id, appointment())
+    offered = await a.event_where(upsert_of(ref_id))
+    ann_seq = offered["seq"]
+    await a.close()
+    await hub.stop()
+
+    [offer] = await _offers_on_disk(tmp_path, ref_id)
+    assert offer.agent_id == ann.id and offer.state == "open"
+    wait = (offer.deadline - datetime.now(timezone.utc)).total_seconds() + 0.1
+    await asyncio.sleep(max(0.0, wait))  # past the deadline while no hub runs
+
+    started = time.monotonic()
+    hub2 = await make_hub(claim_window_seconds=1)
+    b = await connect(hub2, bob_t, wires, "bob")
+    inbox = await b.ok("inbox")
+    assert time.monotonic() - started < 1.0
+    [view] = inbox["referrals"]
+    assert view["id"] == ref_id and view["offer"]["state"] == "open"
+    states = {o.agent_id: o.state for o in await offer_rows(hub2, ref_id)}
+    assert states[ann.id] == "expired" and states[bob.id] in ("open", "expired")
+    # Ann, reconnecting, is told what she missed: the offer left her
+    a2 = await connect(hub2, ann_t, wires, "ann2", since=ann_seq)
+    assert a2.hello_result["replay"] == "events"
+    gone = await a2.event_where(removed_of(ref_id))
+    assert gone["seq"] == ann_seq + 1
+
+
+async def _offers_on_disk(tmp_path, ref_id):
+    from server.hub import Hub
+
+    reader = Hub(HubSettings(db_url=f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3", port=0))
+    try:
+        return await offer_rows(reader, ref_id)
+    finally:
+        await reader.db.close()
