@@ -113,7 +113,8 @@ class TriageApp(App[None]):
     def removed(self, message: ReferralRemoved) -> None:
         data = message.removed
         why = fmt.removal_text(data.reason, data.winner.name if data.winner else None, data.at, self.tz)
-        if self.inbox.apply_removed(data.id, why) is not None:
+        ours = data.id in self.inbox.acting  # our own pass or reject: its toast says it all
+        if self.inbox.apply_removed(data.id, why) is not None and not ours:
             self.notify(f"{data.id}: {why}", title="Left your inbox", severity="warning")
 
     # ------------------------------------------------------------ terminal gone

@@ -36,6 +36,10 @@ class InboxScreen(Screen[None]):
         Binding("escape", "close_detail", "Close", show=False, id="triage.close"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.acting: set[str] = set()  # referrals with one of our own ops in flight
+
     def compose(self) -> ComposeResult:
         yield ConnectionLine(self.app.hub_url, id="connection-line")
         with Horizontal(id="main"):
@@ -166,6 +170,7 @@ class InboxScreen(Screen[None]):
 
     @work(group="triage", exit_on_error=False)
     async def run_op(self, referral_id: str, op: str, args: dict[str, Any]) -> None:
+        self.acting.add(referral_id)
         try:
             raw = await self.app.connection.request(op, {"id": referral_id, **args})
             view = msgspec.convert(raw, ReferralResult).referral
@@ -176,6 +181,8 @@ class InboxScreen(Screen[None]):
             # The change went through and took the referral out of our sight (a pass, a
             # rejection): the hub then cannot show it to us, and its removal already arrived.
             view = None
+        finally:
+            self.acting.discard(referral_id)
         if view is not None and view.id in self.table.referrals:  # a removal may already have arrived: do not re-add
             self.apply_upsert(view)
         done = fmt.ACCEPT_DONE.get(op) or fmt.REJECT_DONE.get(op) or op

@@ -11,6 +11,13 @@ from textual.widgets import Static
 from tui.messages import LinkState
 
 
+def short(detail: str) -> str:
+    """A socket error, in a few words."""
+    if "Connect call failed" in detail or "Errno 111" in detail:
+        return "connection refused"
+    return detail if len(detail) <= 60 else detail[:59] + "…"
+
+
 class ConnectionLine(Static):
     """"connected to ws://... as Dana Cole · 3 referrals", "reconnecting in 4 s", "offline"."""
 
@@ -47,19 +54,19 @@ class ConnectionLine(Static):
         wait = ""
         if self.retry_at is not None:
             wait = f"{max(0, math.ceil(self.retry_at - time.monotonic()))} s"
+        noun = "referral" if self.count == 1 else "referrals"
+        count = f"{self.count} {noun}"
         match self.state:
             case "connected":
-                text = f"connected to {self.url} as {self.person}"
+                return f"connected to {self.url} as {self.person} · {count}"
             case "connecting":
-                text = f"connecting to {self.url}…"
+                return f"connecting to {self.url}… · {count}"
             case "reconnecting":
-                text = f"offline ({self.detail}) · reconnecting in {wait}" if wait else "reconnecting…"
+                return f"offline · reconnecting in {wait} · {count} · {short(self.detail)}"
             case "refused":
-                text = f"token refused by {self.url} · retrying in {wait}"
+                return f"token refused by {self.url} · retrying in {wait} · {count}"
             case _:
-                text = "offline"
-        noun = "referral" if self.count == 1 else "referrals"
-        return f"{text} · {self.count} {noun}"
+                return f"offline · {count}"
 
     def refresh_line(self) -> None:
         self.update(self.describe())
