@@ -79,3 +79,18 @@ async def live_hub(tmp_path: Path) -> AsyncIterator[LiveHub]:
         yield LiveHub(hub, hub.url)
     finally:
         await hub.stop()
+
+
+async def raw_request(url: str, token: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Do one op as another person over a bare websocket (hello first); return the reply frame."""
+    import msgspec
+    from websockets.asyncio.client import connect
+
+    async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        for request_id, name, body in (("h", "hello", {"since": None, "client": "test"}), ("x", op, args)):
+            await ws.send(msgspec.json.encode({"id": request_id, "op": name, "args": body}).decode())
+            while True:
+                frame = msgspec.json.decode(await ws.recv())
+                if frame.get("id") == request_id:
+                    break
+        return frame

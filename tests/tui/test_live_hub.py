@@ -6,7 +6,7 @@ from datetime import timezone
 
 from textual.widgets import Input, Label
 
-from tests.tui.conftest import LiveHub, StepClock, wait_for
+from tests.tui.conftest import LiveHub, StepClock, raw_request, wait_for
 from tui.app import TriageApp, make_app
 from tui.screens.reason_modal import ReasonModal
 
@@ -164,3 +164,31 @@ async def test_a_refused_token_is_shown(live_hub: LiveHub) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.inbox.line.state == "refused")
         assert "token refused" in app.inbox.line.describe()
+
+
+async def test_a_referral_claimed_by_someone_else_leaves_with_the_winner(live_hub: LiveHub) -> None:
+    desk, _ = await live_hub.person("Routing Desk", ["concierge"])
+    _, dana_token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
+    _, lee_token = await live_hub.person("Lee Park", ["agent"], ["78701"], rank_score=60)
+    app = agent_app(live_hub, lee_token)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await connected(pilot, app)
+        # Short windows: Dana's ranked offer lapses, then Lee's, then it opens to both.
+        ref = await live_hub.submit(desk, **APPOINTMENT, claim_window_seconds=2)
+        await wait_for(pilot, lambda: (view := app.inbox.table.referrals.get(ref)) is not None
+                       and view.offer is not None and view.offer.phase == "open", timeout=15)
+        reply = await raw_request(live_hub.url, dana_token, "claim", {"id": ref})
+        assert reply["type"] == "reply", reply
+        await wait_for(pilot, lambda: ref not in app.inbox.table.referrals)
+        await wait_for(pilot, lambda: any("claimed by Dana Cole at" in n.message for n in app._notifications))
+
+
+async def test_claim_lost_error_names_the_winner() -> None:
+    from tui.connection import HubError
+
+    app = make_app("ws://hub.test", "t", tz=timezone.utc, connect=False, watch_terminal=False)
+    async with app.run_test(size=(80, 24)):
+        exc = HubError("claim_lost", "Dana Cole claimed R-1 at 2025-03-14T10:04:05+00:00",
+                       {"winner": {"id": "P1", "name": "Dana Cole"}, "at": "2025-03-14T10:04:05+00:00"})
+        assert app.inbox.error_text(exc) == "Dana Cole claimed it at 10:04:05"
+        assert app.inbox.error_text(HubError("reason_required", "a reason is required")) == "a reason is required"
