@@ -12,10 +12,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tui", description="Live referral triage inbox")
     parser.add_argument("--url", default=os.environ.get("TRIAGE_URL", "ws://127.0.0.1:8765"))
     parser.add_argument("--token", default=os.environ.get("TRIAGE_TOKEN", ""))
+    parser.add_argument(
+        "--keys",
+        default=os.environ.get("TRIAGE_KEYS", ""),
+        help="remap keys by binding id, e.g. 'triage.accept=c,triage.reject=x' (or TRIAGE_KEYS)",
+    )
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("a token is required (--token or TRIAGE_TOKEN)")
-    app = make_app(args.url, args.token)
+    keymap = dict(item.split("=", 1) for item in args.keys.split(",") if "=" in item)
+    app = make_app(args.url, args.token, keymap=keymap)
     app.run()
     return app.return_code or 0
 

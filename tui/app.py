@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 from textual.binding import Binding
 
 from tui import format as fmt
@@ -36,6 +38,7 @@ class TriageApp(App[None]):
         tz: tzinfo | None = None,
         connect: bool = True,
         watch_terminal: bool = True,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.hub_url = hub_url
@@ -47,6 +50,19 @@ class TriageApp(App[None]):
         self.person_name = ""
         self.loaded = False  # arrivals are announced only after the first snapshot
         self.connection = HubConnection(hub_url, token, self.post_message, clock)
+        if keymap:
+            self.set_keymap(keymap)  # binding id -> keys, e.g. {"triage.accept": "c"}
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every triage key is also in the command palette (ctrl+p)."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, InboxScreen):
+            yield SystemCommand("Accept", "Claim, express interest or accept the selected referral",
+                                screen.action_accept)
+            yield SystemCommand("Reject or pass", "Pass, decline or reject the selected referral",
+                                screen.action_reject)
+            yield SystemCommand("Open referral", "Show the selected referral's detail",
+                                screen.table.action_open)
 
     def hub_now(self) -> datetime:
         """The hub's time: the local clock corrected by the offset measured at connect."""

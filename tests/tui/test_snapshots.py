@@ -74,3 +74,4 @@ def test_reason_modal(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=reject)
+
