@@ -1,0 +1,137 @@
+"""`triage agent add|list|revoke|token`: people and their tokens, straight in the hub's database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+
+from server import admin
+from shared.domain import Role
+from tui.credentials import default_token_path
+from triage.common import CliError, db_url, describe_db
+
+DB_HELP = "database URL or SQLite file path (default: the hub's file in the user data directory)"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    agent = sub.add_parser(
+        "agent",
+        help="manage people and their access tokens",
+        description="Manage the people who may connect to the hub, and their access tokens. "
+        "Works directly on the hub's database (run it on the hub host).",
+    )
+    agent_sub = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)
+
+    add = agent_sub.add_parser(
+        "add",
+        help="create a person and print their first token",
+        description="Create a person (agent, partner, vendor or concierge) and print their first "
+        "access token. The token is shown once and never again.",
+    )
+    add.add_argument("--name", required=True, help="full name, as shown to others")
+    add.add_argument("--zip", dest="zips", action="append", default=[], metavar="ZIP",
+                     help="a 5-digit zip code the person serves (repeat for several)")
+    add.add_argument("--sponsor-zip", dest="sponsor_zips", action="append", default=[], metavar="ZIP",
+                     help="a zip code the person sponsors: sees phone and e-mail of its active leads "
+                     "(repeat for several; implies --zip)")
+    add.add_argument("--role", dest="roles", action="append", default=[], metavar="ROLE",
+                     choices=[r.value for r in Role],
+                     help="agent, partner, vendor or concierge (repeat for several; default agent)")
+    add.add_argument("--brokerage", default="", help="brokerage or company name")
+    add.add_argument("--rank", type=float, default=50.0, metavar="N",
+                     help="rank score for appointment offers, higher first (default 50)")
+    add.add_argument("--db", metavar="URL", help=DB_HELP)
+    add.set_defaults(func=cmd_add)
+
+    ls = agent_sub.add_parser(
+        "list",
+        help="list people with their roles, zips and live token count",
+        description="List every person: id, name, roles, zip codes served (sponsored ones marked *) "
+        "and how many live tokens they hold. Tokens themselves are never shown.",
+    )
+    ls.add_argument("--db", metavar="URL", help=DB_HELP)
+    ls.set_defaults(func=cmd_list)
+
+    revoke = agent_sub.add_parser(
+        "revoke",
+        help="revoke every token of a person",
+        description="Revoke every live token of a person. Their open connections keep running "
+        "until they reconnect; new connections with those tokens are refused (HTTP 401).",
+    )
+    revoke.add_argument("person_id", metavar="PERSON_ID", help="the person's id (see `triage agent list`)")
+    revoke.add_argument("--db", metavar="URL", help=DB_HELP)
+    revoke.set_defaults(func=cmd_revoke)
+
+    token = agent_sub.add_parser(
+        "token",
+        help="issue a new token for a person",
+        description="Issue a new access token for an existing person and print it once. "
+        "Their other tokens stay valid (revoke them with `triage agent revoke`).",
+    )
+    token.add_argument("person_id", metavar="PERSON_ID", help="the person's id (see `triage agent list`)")
+    token.add_argument("--db", metavar="URL", help=DB_HELP)
+    token.set_defaults(func=cmd_token)
+
+
+def _check_zips(zips: list[str]) -> None:
+    for z in zips:
+        if not re.fullmatch(r"\d{5}", z):
+            raise CliError(f"--zip must be a 5-digit US zip code, got {z!r}", code=2)
+
+
+def _print_token(token: str) -> None:
+    print(f"token: {token}")
+    print("This token will not be shown again. Give it to its owner, who saves it with:")
+    print(f"  umask 077; echo TOKEN > {default_token_path()}   (or sets TRIAGE_TOKEN)")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    _check_zips(args.zips + args.sponsor_zips)
+    if not args.name.strip():
+        raise CliError("--name must not be empty", code=2)
+    url = db_url(args.db)
+    roles = list(dict.fromkeys(args.roles or ["agent"]))
+    person_id, token = asyncio.run(admin.add_person(
+        url, name=args.name.strip(), roles=roles, zips=args.zips, sponsor_zips=args.sponsor_zips,
+        brokerage=args.brokerage, rank_score=args.rank,
+    ))
+    print(f"created {person_id} {args.name.strip()} ({', '.join(roles)}) in {describe_db(url)}")
+    _print_token(token)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = asyncio.run(admin.list_people(db_url(args.db)))
+    if not rows:
+        print("nobody yet: add someone with `triage agent add --name NAME --zip ZIP`")
+        return 0
+    header = ("ID", "NAME", "ROLES", "ZIPS", "TOKENS")
+    table = [
+        (r.id, r.name, ",".join(r.roles),
+         ",".join(z + ("*" if z in r.sponsor_zips else "") for z in r.zips) or "-", str(r.live_tokens))
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
+    for row in [header, *table]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    try:
+        count = asyncio.run(admin.revoke_tokens(db_url(args.db), args.person_id))
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"revoked {count} token(s) of {args.person_id}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    try:
+        name, token = asyncio.run(admin.issue_token(db_url(args.db), args.person_id))
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"new token for {args.person_id} {name}")
+    _print_token(token)
+    return 0

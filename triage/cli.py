@@ -1,0 +1,83 @@
+"""The `triage` command: the terminal app, the hub, the demo, people and tokens, submitting.
+
+Exit codes: 0 ok, 1 runtime error, 2 usage error. Expected failures print one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from triage import agents, democmd, hubcmd, submit
+from triage.common import DEFAULT_HUB_URL, CliError, eprint
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        description="Live referral triage in the terminal. Without a command, opens the terminal "
+        "app (the same as `triage tui`). New here? Try `triage demo`.",
+        epilog="Run `triage COMMAND --help` for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_tui_parser(sub)
+    democmd.add_parser(sub)
+    hubcmd.add_parser(sub)
+    agents.add_parser(sub)
+    submit.add_parser(sub)
+    return parser
+
+
+def _tui_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hub", default=os.environ.get("TRIAGE_HUB", DEFAULT_HUB_URL), metavar="URL",
+                   help=f"the hub's websocket URL (default $TRIAGE_HUB or {DEFAULT_HUB_URL})")
+    p.add_argument("--token-file", metavar="PATH",
+                   help="read the token from PATH (default: `token` in the user config directory); "
+                   "TRIAGE_TOKEN, when set, wins. The file must be readable by its owner only")
+
+
+def add_tui_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "tui",
+        help="open the terminal app (the default command)",
+        description="Open the live referral inbox, connected to a hub. The token comes from the "
+        "TRIAGE_TOKEN environment variable, else from the token file.",
+    )
+    _tui_options(p)
+    p.set_defaults(func=cmd_tui)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from tui.app import make_app
+    from tui.credentials import CredentialsError, load_token
+
+    if not args.hub.startswith(("ws://", "wss://")):
+        raise CliError(f"--hub must be a websocket URL like {DEFAULT_HUB_URL}, got {args.hub!r}", code=2)
+    try:
+        token = load_token(args.token_file)
+    except CredentialsError as exc:
+        raise CliError(str(exc)) from None
+    app = make_app(args.hub, token)
+    app.run()
+    return app.return_code or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["tui", *argv]  # no command: the terminal app, with its options
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        eprint(f"triage: {exc.message}")
+        return exc.code
+    except KeyboardInterrupt:
+        eprint("triage: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

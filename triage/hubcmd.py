@@ -1,0 +1,72 @@
+"""`triage hub`: the hub alone, in the foreground, logging one line per event to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from server.hub import Hub
+from server.settings import HubSettings
+from shared.domain import DEFAULT_CLAIM_WINDOW_SECONDS
+from triage.common import CliError, db_url, describe_db, setup_logging
+from triage.runner import stop_hub
+
+log = logging.getLogger("triage.hub")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "hub",
+        help="run the hub in the foreground",
+        description="Run the hub in the foreground: it stores every referral, routes appointments, "
+        "runs the claim clocks and serves terminal apps over a websocket. Logs one line per "
+        "connect, disconnect, auth failure and error to stderr. Ctrl+C stops it.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 picks a free one)")
+    p.add_argument("--db", metavar="URL",
+                   help="database URL or SQLite file path (default: hub.sqlite3 in the user data directory)")
+    p.add_argument("--claim-window", type=int, default=DEFAULT_CLAIM_WINDOW_SECONDS, metavar="SECONDS",
+                   help=f"default time an agent has to claim an offered appointment "
+                   f"(default {DEFAULT_CLAIM_WINDOW_SECONDS})")
+    p.set_defaults(func=cmd_hub)
+
+
+def cmd_hub(args: argparse.Namespace) -> int:
+    if args.claim_window < 1:
+        raise CliError("--claim-window must be a positive number of seconds", code=2)
+    if not 0 <= args.port <= 65535:
+        raise CliError("--port must be between 0 and 65535", code=2)
+    setup_logging(logging.StreamHandler(sys.stderr))
+    url = db_url(args.db)
+    settings = HubSettings(db_url=url, host=args.host, port=args.port,
+                           claim_window_seconds=args.claim_window)
+    log.info("database %s", describe_db(url))
+    try:
+        asyncio.run(_serve(settings))
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return 0
+
+
+async def _serve(settings: HubSettings) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    hub = Hub(settings)
+    try:
+        await hub.start()
+    except OSError:
+        await hub.db.close()
+        raise
+    try:
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await stop_hub(hub)
