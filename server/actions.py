@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.audience import viewer_for
 from server.errors import HubError
+from server.invoices import invoice_on_accept
 from server.models import Person, Recipient, Referral
 from server.outbox import Tx
 from server.visibility import Viewer
@@ -89,6 +90,8 @@ async def vendor_decision(tx: Tx, ref_id: str, person: Person, action: str, reas
     to = {"accept": Status.ACCEPTED, "reject": Status.REJECTED, "archive": Status.ARCHIVED}[action]
     await tx.touch(ref)
     _move(tx, ref, person, to, reason, action)
+    if to == Status.ACCEPTED:
+        await invoice_on_accept(tx, ref)
     return ref
 
 

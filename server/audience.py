@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import AgentZip, Offer, Person, Program, Recipient, Referral
+from server.models import AgentZip, Offer, Person, Program, Recipient, Referral, Signature
 from server.visibility import RefFacts, Viewer, audience, viewer_of
 from shared.domain import Kind, Mode, OfferState, Status
 
@@ -37,6 +37,10 @@ async def facts_for(session: AsyncSession, ref: Referral) -> RefFacts:
     if kind == Kind.AGENT:
         recipients = await session.execute(select(Recipient).where(Recipient.referral_id == ref.id))
         facts.recipients = {r.person_id: r for r in recipients.scalars()}
+        signed = await session.execute(
+            select(Signature.person_id).where(Signature.referral_id == ref.id)
+        )
+        facts.signed = set(signed.scalars())
     if kind == Kind.PARTNER and ref.program_id:
         facts.vendor_id = await session.scalar(
             select(Program.vendor_id).where(Program.id == ref.program_id)
@@ -48,8 +52,14 @@ async def audience_of(session: AsyncSession, ref: Referral) -> dict[str, Viewer]
     return audience(ref, await facts_for(session, ref))
 
 
-async def viewer_for(session: AsyncSession, ref: Referral, person_id: str) -> Viewer | None:
-    return (await audience_of(session, ref)).get(person_id)
+async def viewer_for(
+    session: AsyncSession, ref: Referral, person_id: str, *, by_link: bool = False
+) -> Viewer | None:
+    """How one person sees `ref`; `by_link` for an agent who opened it by its shareable link."""
+    facts = await facts_for(session, ref)
+    if by_link:
+        facts.link_viewer = person_id
+    return viewer_of(ref, person_id, facts)
 
 
 async def visible_referrals(
@@ -109,6 +119,15 @@ async def visible_referrals(
         ).scalars()
     }
     vendor_programs = set((await session.execute(my_programs)).scalars())
+    signed = set(
+        (
+            await session.execute(
+                select(Signature.referral_id).where(
+                    Signature.person_id == pid, Signature.referral_id.in_(ids)
+                )
+            )
+        ).scalars()
+    )
     result = []
     for ref in refs:
         facts = RefFacts(
@@ -117,6 +136,7 @@ async def visible_referrals(
             offers={pid: offers[ref.id]} if ref.id in offers else {},
             recipients={pid: recipients[ref.id]} if ref.id in recipients else {},
             vendor_id=pid if ref.program_id in vendor_programs else None,
+            signed={pid} if ref.id in signed else set(),
         )
         viewer = viewer_of(ref, pid, facts)
         if viewer is not None:

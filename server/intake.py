@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 
+from server.duplicates import Prospect, find_duplicate
 from server.errors import HubError
 from server.ids import new_id
-from server.models import Person, Program, Recipient, Referral
+from server.models import Person, Program, Referral
+from server.outbound import send
 from server.outbox import Tx
 from server.routing import offer_next
-from shared.domain import DEFAULT_FEE_PERCENT, Kind, Mode, Role, Status
+from shared.domain import DEFAULT_FEE_PERCENT, Kind, Role
 from shared.lifecycle import INITIAL_STATUS
 from shared.protocol import ErrorCode, ReferralInput
 
@@ -25,18 +26,6 @@ _CREATOR_ROLE = {
 
 def _bad(message: str, **details: object) -> HubError:
     return HubError(ErrorCode.BAD_REQUEST, message, **details)
-
-
-def normal_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    return digits[-10:] if len(digits) >= 10 else digits
-
-
-def email_domain(email: str, website: str) -> str:
-    if "@" in email:
-        return email.rsplit("@", 1)[1].strip().lower()
-    host = re.sub(r"^https?://", "", website.strip().lower()).split("/")[0]
-    return host.removeprefix("www.")
 
 
 def _validate(data: ReferralInput) -> None:
@@ -60,23 +49,6 @@ def _validate(data: ReferralInput) -> None:
         raise _bad("an agent referral that is sent needs a mode: private, network or open")
 
 
-async def _duplicate_of(tx: Tx, program: Program, data: ReferralInput) -> str:
-    """The earlier referral to the same program with the same e-mail, phone or company domain."""
-    phone = normal_phone(data.contact_phone)
-    domain = email_domain(data.contact_email, data.website)
-    rows = await tx.session.execute(
-        select(Referral).where(Referral.program_id == program.id, Referral.kind == Kind.PARTNER)
-    )
-    for earlier in rows.scalars():
-        if data.contact_email and earlier.contact_email.lower() == data.contact_email.strip().lower():
-            return earlier.id
-        if phone and normal_phone(earlier.contact_phone) == phone:
-            return earlier.id
-        if domain and email_domain(earlier.contact_email, earlier.website) == domain:
-            return earlier.id
-    return ""
-
-
 async def submit(tx: Tx, person: Person, data: ReferralInput, window: int) -> Referral:
     kind = Kind(data.kind)
     if _CREATOR_ROLE[kind] not in person.role_list:
@@ -90,24 +62,12 @@ async def submit(tx: Tx, person: Person, data: ReferralInput, window: int) -> Re
         program = await tx.session.get(Program, data.program)
         if program is None:
             raise HubError(ErrorCode.NOT_FOUND, f"no program {data.program}")
-    receivers: list[Person] = []
-    if kind == Kind.AGENT and data.receivers:
-        rows = await tx.session.execute(select(Person).where(Person.id.in_(data.receivers)))
-        receivers = [p for p in rows.scalars() if Role.AGENT in p.role_list and p.id != person.id]
-        missing = set(data.receivers) - {p.id for p in receivers}
-        if missing:
-            raise _bad(f"unknown receivers: {', '.join(sorted(missing))}", receivers=sorted(missing))
-    if kind == Kind.AGENT and data.send and data.mode == Mode.PRIVATE and not receivers:
-        raise _bad("a private referral needs at least one receiver")
-
     status = INITIAL_STATUS[kind]
-    if kind == Kind.AGENT and data.send:
-        status = Status.NEW
     ref = Referral(
         id=new_id("R-"),
         kind=kind,
         status=status,
-        mode=data.mode if kind == Kind.AGENT else None,
+        mode=None,
         sender_id=person.id,
         program_id=program.id if program else None,
         first_name=data.first_name.strip(),
@@ -137,14 +97,17 @@ async def submit(tx: Tx, person: Person, data: ReferralInput, window: int) -> Re
         updated_at=tx.now,
     )
     if program is not None:
-        ref.duplicate_of = await _duplicate_of(tx, program, data)
+        prospect = Prospect(data.company, data.contact_email, data.contact_phone, data.website)
+        found = await find_duplicate(tx.session, program.id, prospect)
+        if found is not None:
+            ref.duplicate_of, ref.duplicate_reason = found.of, found.reason
     tx.session.add(ref)
-    for receiver in receivers:
-        tx.session.add(Recipient(referral_id=ref.id, person_id=receiver.id, answer=""))
     await tx.touch(ref, new=True)
     tx.audit(ref, person.id, "created", None, status)
     await tx.session.flush()
     if kind == Kind.APPOINTMENT:
         await offer_next(tx, ref, window)
+    if kind == Kind.AGENT and data.send and data.mode is not None:
+        await send(tx, ref.id, person, data.mode, data.receivers)
     return ref
 

@@ -142,6 +142,8 @@ class Referral(Base):
     title: Mapped[str] = mapped_column(String(100), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     duplicate_of: Mapped[str] = mapped_column(String(40), default="")
+    duplicate_reason: Mapped[str] = mapped_column(String(200), default="")
+    link: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True, index=True)
     fee_percent: Mapped[float | None] = mapped_column(Float, nullable=True)
     claim_window_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -160,6 +162,7 @@ class Recipient(Base):
         ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
     )
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True, index=True)
+    distance_miles: Mapped[float | None] = mapped_column(Float, nullable=True)
     answer: Mapped[str] = mapped_column(String(20), default="")  # "" | interested | declined
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -221,3 +224,89 @@ class Audit(Base):
     to_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Signature(Base):
+    """A signature of an agent referral's agreement (fee percent) by its sender or receiver."""
+
+    __tablename__ = "signatures"
+
+    referral_id: Mapped[str] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))  # sender | receiver
+    fee_percent: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Message(Base):
+    """One message of a referral's thread."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ThreadRead(Base):
+    """The last message of a thread a person has read."""
+
+    __tablename__ = "thread_reads"
+
+    referral_id: Mapped[str] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    last_read_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NetworkGroup(Base):
+    """An agent's pre-approved network of agents, for network-mode referrals."""
+
+    __tablename__ = "network_groups"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("network_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True, index=True)
+
+
+class Customer(Base):
+    """A program's existing customer: a partner referral matching it is flagged as a duplicate."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    company: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Invoice(Base):
+    """A partner's commission invoice, created when the vendor accepts in a fee program."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), unique=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id"))
+    partner_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    amount: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

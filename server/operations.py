@@ -13,17 +13,36 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import actions, routing
+from server import actions, agreements, outbound, routing, search, threads
 from server.audience import viewer_for, visible_referrals
 from server.errors import HubError
 from server.intake import submit
+from server.invoices import invoices_for
 from server.models import Audit, Person, Referral
-from server.outbox import many_referral_fields, person_refs, referral_fields
+from server.outbox import Tx, many_referral_fields, person_refs, referral_fields
 from server.views import render
 from server.visibility import Viewer
 from shared.protocol import (
+    AgentSearchArgs,
+    AgentsResult,
     AuditEntry,
+    EditArgs,
+    EmptyArgs,
+    InvoicesResult,
+    InvoiceView,
+    LinkArgs,
+    MessageResult,
+    OpenSearchArgs,
+    PickArgs,
+    ReceiversArgs,
+    ReferralsResult,
+    ReferralView,
+    SendArgs,
+    SignArgs,
+    ThreadResult,
+    ThreadSendArgs,
     DetailResult,
     ErrorCode,
     InboxArgs,
@@ -71,9 +90,11 @@ async def inbox(hub: Hub, person: Person, args: InboxArgs) -> InboxResult:
         fresh = await session.get(Person, person.id, populate_existing=True)
         assert fresh is not None
         rows = await visible_referrals(session, fresh, limit=limit)
-        fields = await many_referral_fields(session, [ref for ref, _ in rows])
-        views = [render(f, ref, viewer) for f, (ref, viewer) in zip(fields, rows, strict=True)]
-        return InboxResult(seq=fresh.last_seq, server_time=hub.now(), total=len(views), referrals=views)
+        views = await _views(session, rows)
+        unread = await threads.unread_counts(session, person.id, [v.id for v in views])
+        return InboxResult(
+            seq=fresh.last_seq, server_time=hub.now(), total=len(views), referrals=views, unread=unread
+        )
 
 
 async def detail(hub: Hub, person: Person, args: RefArgs) -> DetailResult:
@@ -162,3 +183,92 @@ OPERATIONS: dict[str, Operation] = {
     "move": Operation(MoveArgs, _write(_move)),
     "submit": Operation(SubmitArgs, _write(_submit)),
 }
+
+
+# ---------------------------------------------------------------- agent referrals, threads, search
+
+
+async def _edit(hub: Hub, tx: Tx, person: Person, args: EditArgs) -> Referral:
+    return await outbound.edit(tx, args.id, person, args.changes)
+
+
+async def _send(hub: Hub, tx: Tx, person: Person, args: SendArgs) -> Referral:
+    return await outbound.send(tx, args.id, person, args.mode, args.receivers)
+
+
+async def _add_receivers(hub: Hub, tx: Tx, person: Person, args: ReceiversArgs) -> Referral:
+    return await outbound.add_receivers(tx, args.id, person, args.receivers)
+
+
+async def _pick(hub: Hub, tx: Tx, person: Person, args: PickArgs) -> Referral:
+    return await agreements.pick(tx, args.id, person, args.receiver, args.fee_percent)
+
+
+async def _sign(hub: Hub, tx: Tx, person: Person, args: SignArgs) -> Referral:
+    return await agreements.sign(tx, args.id, person, args.fee_percent)
+
+
+async def thread_get(hub: Hub, person: Person, args: RefArgs) -> ThreadResult:
+    async with hub.transaction() as tx:
+        messages = await threads.read(tx, args.id, person)
+    return ThreadResult(referral_id=args.id, messages=messages)
+
+
+async def thread_send(hub: Hub, person: Person, args: ThreadSendArgs) -> MessageResult:
+    async with hub.transaction() as tx:
+        message = await threads.post(tx, args.id, person, args.body)
+    return MessageResult(message=message)
+
+
+async def _views(session: AsyncSession, rows: list[tuple[Referral, Viewer]]) -> list[ReferralView]:
+    fields = await many_referral_fields(session, [ref for ref, _ in rows])
+    return [render(f, ref, viewer) for f, (ref, viewer) in zip(fields, rows, strict=True)]
+
+
+async def open_search(hub: Hub, person: Person, args: OpenSearchArgs) -> ReferralsResult:
+    async with hub.db.read() as session:
+        rows = await search.open_referrals(session, person, args.zip, args.radius_miles, args.limit)
+        return ReferralsResult(referrals=await _views(session, rows))
+
+
+async def open_get(hub: Hub, person: Person, args: LinkArgs) -> ReferralResult:
+    async with hub.db.read() as session:
+        ref, viewer = await search.by_link(session, person, args.link)
+        return ReferralResult((await _views(session, [(ref, viewer)]))[0])
+
+
+async def agents_search(hub: Hub, person: Person, args: AgentSearchArgs) -> AgentsResult:
+    async with hub.db.read() as session:
+        found = await search.agents(session, args.text, args.zip, args.radius_miles, args.limit)
+    return AgentsResult(agents=found)
+
+
+async def invoices(hub: Hub, person: Person, args: EmptyArgs) -> InvoicesResult:
+    async with hub.db.read() as session:
+        rows = await invoices_for(session, person.id)
+    return InvoicesResult(
+        invoices=[
+            InvoiceView(
+                id=i.id, referral_id=i.referral_id, program_id=i.program_id, partner_id=i.partner_id,
+                amount=i.amount, status=i.status, created_at=i.created_at,
+            )
+            for i in rows
+        ]
+    )
+
+
+OPERATIONS.update(
+    {
+        "edit": Operation(EditArgs, _write(_edit)),
+        "send": Operation(SendArgs, _write(_send)),
+        "add_receivers": Operation(ReceiversArgs, _write(_add_receivers)),
+        "pick": Operation(PickArgs, _write(_pick)),
+        "sign": Operation(SignArgs, _write(_sign)),
+        "thread.get": Operation(RefArgs, thread_get),
+        "thread.send": Operation(ThreadSendArgs, thread_send),
+        "open.search": Operation(OpenSearchArgs, open_search),
+        "open.get": Operation(LinkArgs, open_get),
+        "agents.search": Operation(AgentSearchArgs, agents_search),
+        "invoices": Operation(EmptyArgs, invoices),
+    }
+)

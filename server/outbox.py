@@ -16,12 +16,19 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audience import audience_of
-from server.models import Audit, Delivery, Event, Person, Program, Referral
+from server.models import Audit, Delivery, Event, Person, Program, Recipient, Referral, Signature
 from server.views import full_fields, render
 from server.visibility import Viewer
-from shared.domain import Visibility
+from shared.domain import Kind, Visibility
 from shared.lifecycle import Party
-from shared.protocol import EVENT_REMOVED, EVENT_UPSERT, PersonRef, RemovedData, encoder
+from shared.protocol import (
+    EVENT_REMOVED,
+    EVENT_UPSERT,
+    PersonRef,
+    RecipientView,
+    RemovedData,
+    encoder,
+)
 
 
 @dataclass
@@ -58,8 +65,22 @@ async def referral_fields(session: AsyncSession, ref: Referral) -> dict[str, obj
 async def many_referral_fields(
     session: AsyncSession, refs: list[Referral]
 ) -> list[dict[str, object]]:
-    """The unmasked fields of many referrals, with names and programs loaded in two queries."""
+    """The unmasked fields of many referrals, with names, programs, recipients and signatures
+    loaded in a few queries."""
+    agent_ids = [r.id for r in refs if r.kind == Kind.AGENT]
+    recipients: dict[str, list[Recipient]] = {}
+    signed: dict[str, list[str]] = {}
+    if agent_ids:
+        for row in (
+            await session.execute(select(Recipient).where(Recipient.referral_id.in_(agent_ids)))
+        ).scalars():
+            recipients.setdefault(row.referral_id, []).append(row)
+        for ref_id, role in await session.execute(
+            select(Signature.referral_id, Signature.role).where(Signature.referral_id.in_(agent_ids))
+        ):
+            signed.setdefault(ref_id, []).append(role)
     ids = {r.sender_id for r in refs} | {r.receiver_id for r in refs if r.receiver_id}
+    ids |= {row.person_id for rows in recipients.values() for row in rows}
     names = await person_refs(session, ids) if ids else {}
     program_ids = {r.program_id for r in refs if r.program_id}
     programs: dict[str, str] = {}
@@ -67,8 +88,26 @@ async def many_referral_fields(
         rows = await session.execute(
             select(Program.id, Program.name).where(Program.id.in_(program_ids))
         )
-        programs = dict(rows.tuples().all())
-    return [full_fields(r, names, programs.get(r.program_id or "", "")) for r in refs]
+        programs = {pid: name for pid, name in rows}
+    return [
+        full_fields(
+            r,
+            names,
+            programs.get(r.program_id or "", ""),
+            recipients=[
+                RecipientView(
+                    person=names[row.person_id], answer=row.answer, distance_miles=row.distance_miles
+                )
+                for row in sorted(
+                    recipients.get(r.id, []),
+                    key=lambda row: (row.distance_miles is None, row.distance_miles or 0.0),
+                )
+                if row.person_id in names
+            ],
+            signed_by=sorted(signed.get(r.id, [])),
+        )
+        for r in refs
+    ]
 
 
 @dataclass
@@ -76,6 +115,11 @@ class Tx:
     session: AsyncSession
     now: datetime
     _touched: dict[str, _Touched] = field(default_factory=dict)
+    _notes: list[tuple[str, list[str], str, object]] = field(default_factory=list)
+
+    def notify(self, ref_id: str, person_ids: list[str], name: str, data: object) -> None:
+        """Push event `name` with `data` to `person_ids` after the commit (e.g. a new message)."""
+        self._notes.append((ref_id, person_ids, name, data))
 
     async def touch(
         self,
@@ -124,6 +168,9 @@ class Tx:
         at_json = encoder.encode(self.now).decode()
         for touched in self._touched.values():
             pushes += await self._publish(touched, at_json)
+        for ref_id, person_ids, name, data in self._notes:
+            body = encoder.encode(data).decode()
+            pushes += await self._deliver(ref_id, name, body, person_ids, at_json)
         return pushes
 
     async def _publish(self, touched: _Touched, at_json: str) -> list[Push]:

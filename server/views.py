@@ -11,10 +11,12 @@ from typing import Any
 from server.models import Referral
 from server.visibility import Viewer
 from shared.domain import Visibility
-from shared.protocol import OfferView, PersonRef, ReferralView
+from shared.lifecycle import Party
+from shared.protocol import OfferView, PersonRef, RecipientView, ReferralView
 
 _ALWAYS = {"id", "kind", "status", "visibility", "created_at", "updated_at", "sender", "receiver",
-           "mode", "program", "offer", "actions", "moves", "fee_percent", "duplicate_of"}
+           "mode", "program", "offer", "actions", "moves", "fee_percent", "duplicate_of",
+           "duplicate_reason", "link", "signed_by", "recipients"}
 _AREA = {"city", "state", "zip", "lead_type", "appointment_at"}
 _MASKED = _AREA | {"client_name", "price_min", "price_max", "timeframe", "intent", "notes",
                    "company", "title", "website"}
@@ -33,9 +35,19 @@ def masked_name(first: str, last: str) -> str:
     return f"{first} {last[:1]}.".strip() if last else first
 
 
-def full_fields(ref: Referral, names: dict[str, PersonRef], program: str = "") -> dict[str, Any]:
+def full_fields(
+    ref: Referral,
+    names: dict[str, PersonRef],
+    program: str = "",
+    recipients: list[RecipientView] | None = None,
+    signed_by: list[str] | None = None,
+) -> dict[str, Any]:
     """Every field of a referral view, before masking."""
     return {
+        "duplicate_reason": ref.duplicate_reason,
+        "link": ref.link or "",
+        "recipients": recipients or [],
+        "signed_by": signed_by or [],
         "id": ref.id,
         "kind": ref.kind,
         "status": ref.status,
@@ -74,6 +86,8 @@ def render(fields: dict[str, Any], ref: Referral, viewer: Viewer) -> ReferralVie
     """The view of `viewer`: allowed fields only, plus the viewer's own offer and actions."""
     allowed = ALLOWED[viewer.visibility]
     kept = {k: v for k, v in fields.items() if k in allowed and v is not None}
+    if Party.SENDER not in viewer.parties:
+        kept.pop("recipients", None)  # who else was asked is the sender's business
     if viewer.visibility == Visibility.MASKED:
         kept["client_name"] = masked_name(ref.first_name, ref.last_name)
     offer = viewer.offer

@@ -11,15 +11,6 @@ from server.models import Offer, Recipient, Referral
 from shared.domain import Kind, Mode, OfferState, Status, Visibility
 from shared.lifecycle import Party, allowed_moves
 
-_AWARDED_OR_LATER = {
-    Status.AWARDED,
-    Status.WORKING,
-    Status.IN_ESCROW,
-    Status.FEE_SENT,
-    Status.FEE_RECEIVED,
-    Status.CLOSED,
-}
-
 # Moves made through their own operation (claim, interest, signatures, ...), not through `move`.
 DEDICATED_MOVES: frozenset[tuple[Kind, Status, Status]] = frozenset(
     {
@@ -33,6 +24,39 @@ DEDICATED_MOVES: frozenset[tuple[Kind, Status, Status]] = frozenset(
 )
 
 
+THREAD_PARTIES = frozenset({Party.SENDER, Party.RECEIVER, Party.VENDOR, Party.CONCIERGE})
+
+
+def _agent_actions(
+    ref: Referral, person_id: str, facts: RefFacts, parties: set[Party]
+) -> list[str]:
+    """What one person may do to an agent referral now; adds CANDIDATE to `parties`."""
+    status = Status(ref.status)
+    if Party.SENDER in parties:
+        if status == Status.DRAFT:
+            return ["edit", "send"]
+        actions = []
+        if ref.mode == Mode.PRIVATE and status in (Status.NEW, Status.ACCEPTED):
+            actions.append("add_receivers")
+        if status == Status.ACCEPTED:
+            actions.append("pick")
+        if status == Status.PENDING and person_id not in facts.signed:
+            actions.append("sign")
+        return actions
+    if Party.RECEIVER in parties:
+        return ["sign"] if status == Status.PENDING and person_id not in facts.signed else []
+    recipient = facts.recipients.get(person_id)
+    reachable = recipient is not None or (
+        ref.mode == Mode.OPEN and (person_id in facts.zip_servers or person_id == facts.link_viewer)
+    )
+    if status not in (Status.NEW, Status.ACCEPTED) or not reachable:
+        return []
+    if recipient is not None and recipient.answer == "declined":
+        return []
+    parties.add(Party.CANDIDATE)
+    return ["interest", "decline"] if recipient is None or not recipient.answer else []
+
+
 @dataclass
 class RefFacts:
     """What is known around one referral, for the people being considered."""
@@ -42,6 +66,8 @@ class RefFacts:
     offers: dict[str, Offer] = field(default_factory=dict)  # person -> open offer
     recipients: dict[str, Recipient] = field(default_factory=dict)
     vendor_id: str | None = None
+    signed: set[str] = field(default_factory=set)  # people who signed the agreement
+    link_viewer: str | None = None  # an agent who opened an open referral by its link
 
     def candidates(self, ref: Referral) -> set[str]:
         people = {ref.sender_id, *self.concierges, *self.offers, *self.recipients}
@@ -51,6 +77,8 @@ class RefFacts:
             people.add(self.vendor_id)
         if ref.kind == Kind.ACTIVE or (ref.kind == Kind.AGENT and ref.mode == Mode.OPEN):
             people.update(self.zip_servers)
+        if self.link_viewer:
+            people.add(self.link_viewer)
         return people
 
 
@@ -67,7 +95,7 @@ class Viewer:
         """Viewers with equal keys see byte-identical views."""
         offer = self.offer
         offer_key = (offer.phase, offer.state, offer.offered_at, offer.deadline) if offer else None
-        return (self.visibility, offer_key, self.actions, self.moves)
+        return (self.visibility, offer_key, self.actions, self.moves, Party.SENDER in self.parties)
 
 
 def viewer_of(ref: Referral, person_id: str, facts: RefFacts) -> Viewer | None:
@@ -101,13 +129,7 @@ def viewer_of(ref: Referral, person_id: str, facts: RefFacts) -> Viewer | None:
         full = concierge or Party.SENDER in parties or sponsor
         visibility = Visibility.FULL if full else Visibility.NAME_ADDRESS
     elif kind == Kind.AGENT:
-        recipient = facts.recipients.get(person_id)
-        in_area = ref.mode == Mode.OPEN and person_id in facts.zip_servers
-        if status in (Status.NEW, Status.ACCEPTED) and (recipient is not None or in_area):
-            if recipient is None or recipient.answer != "declined":
-                parties.add(Party.CANDIDATE)
-                if recipient is None or not recipient.answer:
-                    actions = ["interest", "decline"]
+        actions = _agent_actions(ref, person_id, facts, parties)
         awarded_receiver = Party.RECEIVER in parties and ref.awarded_at is not None
         full = Party.SENDER in parties or awarded_receiver
         visibility = Visibility.FULL if full else Visibility.MASKED
@@ -120,6 +142,8 @@ def viewer_of(ref: Referral, person_id: str, facts: RefFacts) -> Viewer | None:
 
     if not parties:
         return None
+    if parties & THREAD_PARTIES:
+        actions.append("message")
     frozen = frozenset(parties)
     moves = tuple(
         to
@@ -138,6 +162,3 @@ def audience(ref: Referral, facts: RefFacts) -> dict[str, Viewer]:
             viewers[person_id] = viewer
     return viewers
 
-
-def awarded_or_later(status: Status) -> bool:
-    return status in _AWARDED_OR_LATER

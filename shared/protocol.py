@@ -32,6 +32,10 @@ class ErrorCode(StrEnum):
     NOT_OFFERED = "not_offered"  # a claim or pass on an offer that is not yours
     CLAIM_LOST = "claim_lost"  # someone else won the claim
     CLAIM_EXPIRED = "claim_expired"  # the offer's deadline has passed
+    NOT_INTERESTED = "not_interested"  # picking a receiver who did not express interest
+    ALREADY_SIGNED = "already_signed"
+    FEE_MISMATCH = "fee_mismatch"  # signing a fee percent other than the agreement's
+    TOO_LARGE = "too_large"  # a message over the size limit
     INTERNAL = "internal"
 
 
@@ -66,6 +70,57 @@ class MoveArgs(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     to: Status
     reason: str = ""
+
+
+class EditArgs(msgspec.Struct, forbid_unknown_fields=True):
+    """Change fields of a draft: `changes` holds ReferralInput fields (not kind)."""
+
+    id: str
+    changes: dict[str, Any]
+
+
+class SendArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    mode: Mode
+    receivers: list[str] = []  # private mode
+
+
+class ReceiversArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    receivers: list[str]
+
+
+class PickArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    receiver: str
+    fee_percent: float | None = None  # the agreement's fee; the referral's fee when omitted
+
+
+class SignArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    fee_percent: float  # the fee the signer agrees to; must equal the agreement's
+
+
+class OpenSearchArgs(msgspec.Struct, forbid_unknown_fields=True):
+    zip: str = ""  # around this zip code; the agent's own zip codes when empty
+    radius_miles: float = 0.0
+    limit: int = 200
+
+
+class LinkArgs(msgspec.Struct, forbid_unknown_fields=True):
+    link: str
+
+
+class ThreadSendArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    body: str
+
+
+class AgentSearchArgs(msgspec.Struct, forbid_unknown_fields=True):
+    text: str = ""
+    zip: str = ""
+    radius_miles: float = 0.0
+    limit: int = 50
 
 
 class ReferralInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -165,10 +220,40 @@ class ReferralView(msgspec.Struct, omit_defaults=True):
     website: str = ""
     program: str = ""
     duplicate_of: str = ""
+    duplicate_reason: str = ""
+    link: str = ""  # open referrals: the shareable link id
     fee_percent: float | None = None
+    signed_by: list[str] = []  # agreement signatures: "sender", "receiver"
+    recipients: list[RecipientView] = []  # the sender's view of who was asked and who answered
     offer: OfferView | None = None  # the viewer's own open offer, with its deadline
     actions: list[str] = []  # what the viewer may do now: claim, pass, interest, decline, ...
     moves: list[Status] = []  # the status moves the viewer may make now
+
+
+class RecipientView(msgspec.Struct, omit_defaults=True):
+    """For the sender: an agent a referral was sent to, and the answer."""
+
+    person: PersonRef
+    answer: str = ""  # "" | interested | declined
+    distance_miles: float | None = None
+
+
+class MessageView(msgspec.Struct, omit_defaults=True):
+    id: int
+    referral_id: str
+    author: PersonRef
+    body: str
+    at: datetime
+
+
+class AgentCard(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    brokerage: str = ""
+    city: str = ""
+    zips: list[str] = []
+    rank_score: float = 0.0
+    distance_miles: float | None = None
 
 
 class AuditEntry(msgspec.Struct, omit_defaults=True):
@@ -196,6 +281,7 @@ class InboxResult(msgspec.Struct):
     server_time: datetime
     total: int
     referrals: list[ReferralView]
+    unread: dict[str, int] = {}  # referral id -> unread messages in its thread
 
 
 class ReferralResult(msgspec.Struct):
@@ -205,6 +291,41 @@ class ReferralResult(msgspec.Struct):
 class DetailResult(msgspec.Struct):
     referral: ReferralView
     audit: list[AuditEntry]
+
+
+class ThreadResult(msgspec.Struct):
+    referral_id: str
+    messages: list[MessageView]
+
+
+class ReferralsResult(msgspec.Struct):
+    referrals: list[ReferralView]
+
+
+class EmptyArgs(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class AgentsResult(msgspec.Struct):
+    agents: list[AgentCard]
+
+
+class InvoiceView(msgspec.Struct):
+    id: str
+    referral_id: str
+    program_id: str
+    partner_id: str
+    amount: float
+    status: str
+    created_at: datetime
+
+
+class InvoicesResult(msgspec.Struct):
+    invoices: list[InvoiceView]
+
+
+class MessageResult(msgspec.Struct):
+    message: MessageView
 
 
 class Reply(msgspec.Struct, tag="reply", tag_field="type"):
@@ -244,6 +365,8 @@ ServerFrame = Reply | Error | Event | Resync
 
 EVENT_UPSERT = "referral.upsert"
 EVENT_REMOVED = "referral.removed"
+EVENT_MESSAGE = "message.new"  # data: MessageView
+MAX_MESSAGE_CHARS = 4000
 
 encoder = msgspec.json.Encoder()
 server_frame_decoder = msgspec.json.Decoder(ServerFrame)
