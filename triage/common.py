@@ -65,6 +65,7 @@ def setup_logging(handler: logging.Handler, level: int = logging.INFO) -> None:
     # websockets repeats the hub's own connect and auth lines; keep only its warnings.
     logging.getLogger("triage.websockets").setLevel(logging.WARNING)
     logging.getLogger("websockets").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def eprint(message: str) -> None:

@@ -87,10 +87,10 @@ async def submit(url: str, token: str, referral: ReferralInput, timeout: float =
         async with asyncio.timeout(timeout):
             async with connect(url, additional_headers={"Authorization": f"Bearer {token}"},
                                open_timeout=timeout, max_size=None) as ws:
-                await _request(ws, "1", "hello", {"client": "triage-cli"})
-                args = {"referral": msgspec.to_builtins(referral)}
-                result = await _request(ws, "2", "submit", args)
-                return result["referral"]
+                answer = await _request(ws, "1", "hello", {"client": "triage-cli"})
+                if not isinstance(answer, Error):
+                    args = {"referral": msgspec.to_builtins(referral)}
+                    answer = await _request(ws, "2", "submit", args)
     except InvalidStatus as exc:
         status = exc.response.status_code
         if status == 401:
@@ -99,12 +99,17 @@ async def submit(url: str, token: str, referral: ReferralInput, timeout: float =
         raise CliError(f"the hub at {url} refused the connection (HTTP {status})") from None
     except InvalidURI:
         raise CliError(f"not a websocket URL: {url} (expected ws://HOST:PORT)", code=2) from None
-    except (OSError, InvalidHandshake) as exc:
-        raise CliError(f"cannot reach the hub at {url}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}") from None
     except TimeoutError:
         raise CliError(f"the hub at {url} did not answer within {timeout:.0f} s") from None
+    except (OSError, InvalidHandshake) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CliError(f"cannot reach the hub at {url}: {reason}") from None
     except ConnectionClosed:
         raise CliError(f"the hub at {url} closed the connection") from None
+    if isinstance(answer, Error):
+        what = "hello" if answer.id == "1" else "submit"
+        raise CliError(f"the hub refused {what}: {answer.code}: {answer.message}")
+    return answer["referral"]
 
 
 async def _request(ws: Any, request_id: str, op: str, args: dict[str, Any]) -> Any:
@@ -114,7 +119,7 @@ async def _request(ws: Any, request_id: str, op: str, args: dict[str, Any]) -> A
         if isinstance(frame, Reply) and frame.id == request_id:
             return frame.result
         if isinstance(frame, Error) and frame.id in (request_id, None):
-            raise CliError(f"the hub refused {op}: {frame.code}: {frame.message}")
+            return frame
 
 
 def cmd_submit(args: argparse.Namespace) -> int:

@@ -1,0 +1,36 @@
+"""Fixtures for the command line: a real hub on a temp SQLite file, in the test's event loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from server.hub import Hub
+from server.settings import HubSettings
+from triage.runner import stop_hub
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
+
+
+@pytest.fixture
+async def hub(db: str) -> AsyncIterator[Hub]:
+    hub = Hub(HubSettings(db_url=db, host="127.0.0.1", port=0))
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await stop_hub(hub)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real token or config directory leaks into a test."""
+    monkeypatch.delenv("TRIAGE_TOKEN", raising=False)
+    monkeypatch.delenv("TRIAGE_HUB", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
