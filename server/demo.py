@@ -160,7 +160,7 @@ async def seed(hub: Hub, rng: random.Random | None = None) -> Cast:
         sponsor_zips=["78704"], brokerage="Lone Star Realty Group", city="Austin", rank_score=98.0,
         timezone="America/Chicago",
     )
-    await hub.add_person(person_id=CONCIERGE_ID, name="Jordan Reyes (concierge desk)",
+    await hub.add_person(person_id=CONCIERGE_ID, name="Jordan Reyes",
                          roles=["concierge"], brokerage="Triage Concierge", city="Austin")
     await hub.add_person(person_id=PARTNER_ID, name="Priya Natarajan", roles=["partner"],
                          brokerage="Summit Mortgage Partners", city="Denver")
