@@ -178,7 +178,7 @@ class Tx:
         after = await audience_of(self.session, ref)
         fields = await referral_fields(self.session, ref)
         groups: dict[tuple[object, ...], list[Viewer]] = {}
-        for viewer in after.values():
+        for viewer in await self._nearest_first(ref, list(after.values())):
             groups.setdefault(viewer.key(), []).append(viewer)
         pushes: list[Push] = []
         for viewers in groups.values():
@@ -195,6 +195,22 @@ class Tx:
         for viewer in after.values():
             self._audit_reveal(ref, viewer, touched.before.get(viewer.person_id))
         return pushes
+
+    async def _nearest_first(self, ref: Referral, viewers: list[Viewer]) -> list[Viewer]:
+        """Viewers in the order their events go out: the recipients of an agent referral
+        nearest the client's location first (domain.md, network mode), then everyone else."""
+        if ref.kind != Kind.AGENT:
+            return viewers
+        rows = await self.session.execute(
+            select(Recipient.person_id, Recipient.distance_miles).where(Recipient.referral_id == ref.id)
+        )
+        miles = {pid: d for pid, d in rows}
+
+        def key(viewer: Viewer) -> tuple[bool, float]:
+            d = miles.get(viewer.person_id)
+            return (d is None, d or 0.0)
+
+        return sorted(viewers, key=key)
 
     def _audit_reveal(self, ref: Referral, viewer: Viewer, before: Viewer | None) -> None:
         """Each reveal of contact to a party other than its owner is an audit entry."""
@@ -221,7 +237,8 @@ class Tx:
             .returning(Person.id, Person.last_seq)
             .execution_options(synchronize_session=False)
         )
-        seqs = rows.all()
+        order = {pid: i for i, pid in enumerate(person_ids)}
+        seqs = sorted(rows.all(), key=lambda row: order[row[0]])  # pushed in the callers' order
         await self.session.execute(
             insert(Delivery),
             [{"person_id": pid, "seq": seq, "event_id": event_id, "at": self.now} for pid, seq in seqs],
