@@ -11,15 +11,21 @@ from server.invoices import invoice_on_accept
 from server.models import Person, Recipient, Referral
 from server.outbox import Tx
 from server.visibility import Viewer
-from shared.domain import Kind, Status
+from shared.domain import Kind, Role, Status
 from shared.lifecycle import MoveRefused, check_move, may_move, reason_required
 from shared.protocol import ErrorCode
 
 
-async def load_for(tx: Tx, ref_id: str, person: Person) -> tuple[Referral, Viewer]:
-    """The referral and how `person` sees it; not_found when it is not theirs to see."""
+async def load_for(
+    tx: Tx, ref_id: str, person: Person, *, by_link: bool = False
+) -> tuple[Referral, Viewer]:
+    """The referral and how `person` sees it; not_found when it is not theirs to see.
+
+    `by_link`: an agent answering an open referral found by search or by its shareable link,
+    outside the area it was sent to (any agent may open an open referral's link)."""
     ref = await tx.session.get(Referral, ref_id)
-    viewer = await viewer_for(tx.session, ref, person.id) if ref is not None else None
+    by_link = by_link and Role.AGENT in person.role_list
+    viewer = await viewer_for(tx.session, ref, person.id, by_link=by_link) if ref is not None else None
     if ref is None or viewer is None:
         raise HubError(ErrorCode.NOT_FOUND, f"no referral {ref_id} that you may see")
     return ref, viewer
@@ -61,7 +67,7 @@ async def _recipient(tx: Tx, ref: Referral, person: Person) -> Recipient:
 
 
 async def interest(tx: Tx, ref_id: str, person: Person) -> Referral:
-    ref, viewer = await load_for(tx, ref_id, person)
+    ref, viewer = await load_for(tx, ref_id, person, by_link=True)
     _require_action(ref, viewer, "interest")
     await tx.touch(ref)
     row = await _recipient(tx, ref, person)
@@ -74,7 +80,7 @@ async def interest(tx: Tx, ref_id: str, person: Person) -> Referral:
 
 
 async def decline(tx: Tx, ref_id: str, person: Person, reason: str) -> Referral:
-    ref, viewer = await load_for(tx, ref_id, person)
+    ref, viewer = await load_for(tx, ref_id, person, by_link=True)
     _require_action(ref, viewer, "decline")
     await tx.touch(ref, reason="you declined")
     row = await _recipient(tx, ref, person)
