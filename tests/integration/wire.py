@@ -31,6 +31,7 @@ class Wire:
         self.orphans: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # errors without an id
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.closed = asyncio.Event()
+        self._arrivals: dict[int, float] = {}  # id(event frame) -> loop time it was read
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -62,6 +63,7 @@ class Wire:
                 elif frame["type"] == "error":
                     self.orphans.put_nowait(frame)
                 else:
+                    self._arrivals[id(frame)] = asyncio.get_running_loop().time()
                     self.events.put_nowait(frame)
         except ConnectionClosed:
             pass
@@ -111,6 +113,10 @@ class Wire:
         except TimeoutError:
             return
         raise WireError(f"{self.label}: unexpected event {frame}")
+
+    def arrival_of(self, frame: dict[str, Any]) -> float:
+        """The event loop time at which this client read the event `frame`."""
+        return self._arrivals[id(frame)]
 
     def drain(self) -> list[dict[str, Any]]:
         out = []
