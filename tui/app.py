@@ -16,8 +16,16 @@ from textual.binding import Binding
 
 from tui import format as fmt
 from tui.connection import Clock, HubConnection, utc_now
-from tui.messages import HelloReceived, InboxLoaded, LinkChanged, ReferralRemoved, ReferralUpserted
+from tui.messages import (
+    HelloReceived,
+    InboxLoaded,
+    LinkChanged,
+    MessageReceived,
+    ReferralRemoved,
+    ReferralUpserted,
+)
 from tui.screens.inbox_screen import InboxScreen
+from tui.screens.thread_screen import ThreadScreen
 
 
 class TriageApp(App[None]):
@@ -48,6 +56,7 @@ class TriageApp(App[None]):
         self.auto_connect = connect
         self.watch_terminal = watch_terminal
         self.person_name = ""
+        self.person_id = ""
         self.loaded = False  # arrivals are announced only after the first snapshot
         self.connection = HubConnection(hub_url, token, self.post_message, clock)
         if keymap:
@@ -63,6 +72,21 @@ class TriageApp(App[None]):
                                 screen.action_reject)
             yield SystemCommand("Open referral", "Show the selected referral's detail",
                                 screen.table.action_open)
+            commands = [
+                ("Status", "Move the selected referral to an allowed status (s)", screen.action_status),
+                ("Messages", "Open the selected referral's message thread (m)", screen.action_thread),
+                ("New referral", "Create and send an agent referral (n)", screen.action_new_referral),
+                ("Pick receiver", "Pick the final receiver among the interested (p)", screen.action_pick),
+                ("Sign", "Sign the referral agreement (x)", screen.action_sign),
+                ("Archive", "Archive the selected referral (A)", screen.action_archive),
+                ("Filter", "Filter the inbox: words, kind:, status: (/)", screen.action_filter),
+                ("Agent search", "Search the agent directory (g)", screen.action_agents),
+            ]
+            for title, help_text, callback in commands:
+                yield SystemCommand(title, help_text, callback)
+            for number, name in enumerate(("all", "inbound", "outbound", "archived"), start=1):
+                yield SystemCommand(f"View: {name}", f"Show {name} referrals ({number})",
+                                    lambda name=name: screen.action_view(name))
 
     def hub_now(self) -> datetime:
         """The hub's time: the local clock corrected by the offset measured at connect."""
@@ -109,11 +133,13 @@ class TriageApp(App[None]):
     def hello(self, message: HelloReceived) -> None:
         self.offset = message.offset
         self.person_name = message.person.name
+        self.person_id = message.person.id
         self.sub_title = message.person.name
+        self.inbox.set_me(message.person.id)
 
     @on(InboxLoaded)
     def inbox_loaded(self, message: InboxLoaded) -> None:
-        self.inbox.apply_snapshot(message.inbox.referrals)
+        self.inbox.apply_snapshot(message.inbox.referrals, message.inbox.unread)
         self.loaded = True
 
     @on(ReferralUpserted)
@@ -132,6 +158,21 @@ class TriageApp(App[None]):
         ours = data.id in self.inbox.acting  # our own pass or reject: its toast says it all
         if self.inbox.apply_removed(data.id, why) is not None and not ours:
             self.notify(f"{data.id}: {why}", title="Left your inbox", severity="warning")
+
+    @on(MessageReceived)
+    def message_received(self, message: MessageReceived) -> None:
+        """Into the open thread; otherwise an unread marker (and a toast) for others' messages."""
+        data = message.message
+        thread = next((s for s in self.screen_stack if isinstance(s, ThreadScreen)
+                       and s.referral_id == data.referral_id), None)
+        if thread is not None:
+            thread.add_message(data)
+            return
+        if data.author.id == self.person_id:
+            return
+        table = self.inbox.table
+        table.set_unread(data.referral_id, table.unread.get(data.referral_id, 0) + 1)
+        self.notify(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
 
     # ------------------------------------------------------------ terminal gone
 

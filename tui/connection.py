@@ -24,12 +24,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from shared.protocol import (
+    EVENT_MESSAGE,
     EVENT_REMOVED,
     EVENT_UPSERT,
     Error,
     Event,
     HelloResult,
     InboxResult,
+    MessageView,
     ReferralView,
     RemovedData,
     Reply,
@@ -42,6 +44,7 @@ from tui.messages import (
     HelloReceived,
     InboxLoaded,
     LinkChanged,
+    MessageReceived,
     ReferralRemoved,
     ReferralUpserted,
 )
@@ -278,5 +281,7 @@ class HubConnection:
                 self.post(ReferralUpserted(msgspec.convert(event.data, ReferralView), event.seq, event.at))
             elif event.name == EVENT_REMOVED:
                 self.post(ReferralRemoved(msgspec.convert(event.data, RemovedData), event.seq, event.at))
+            elif event.name == EVENT_MESSAGE:
+                self.post(MessageReceived(msgspec.convert(event.data, MessageView), event.seq, event.at))
         except msgspec.ValidationError:
             log.warning("bad %s event from hub: %.200r", event.name, event.data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from shared.domain import Visibility
-from shared.protocol import ReferralView
+from shared.protocol import RecipientView, ReferralView
 
 WARNING_SECONDS = 5 * 60
 CRITICAL_SECONDS = 60
@@ -144,3 +144,21 @@ def removal_text(reason: str, winner: str | None, at: datetime | None, tz: tzinf
     if winner:
         return f"claimed by {winner}{when}"
     return f"{reason.replace('_', ' ')}{when}" if reason else f"removed{when}"
+
+
+def recipient_label(recipient: RecipientView) -> str:
+    """"Lee Park (Hill Country Realty) · interested · 3.2 mi"."""
+    name = recipient.person.name
+    if recipient.person.brokerage:
+        name += f" ({recipient.person.brokerage})"
+    answer = recipient.answer or "no answer yet"
+    distance = f"{recipient.distance_miles:g} mi" if recipient.distance_miles is not None else ""
+    return " · ".join(p for p in (name, answer, distance) if p)
+
+
+def duplicate_text(view: ReferralView) -> str:
+    """"⚠ duplicate of R-1: same e-mail", or ""."""
+    if not view.duplicate_of:
+        return ""
+    why = f": {view.duplicate_reason}" if view.duplicate_reason else ""
+    return f"⚠ duplicate of {view.duplicate_of}{why}"

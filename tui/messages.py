@@ -11,7 +11,7 @@ from typing import Literal
 
 from textual.message import Message
 
-from shared.protocol import InboxResult, PersonView, ReferralView, RemovedData
+from shared.protocol import InboxResult, MessageView, PersonView, ReferralView, RemovedData
 
 LinkState = Literal["connecting", "connected", "reconnecting", "offline", "refused"]
 
@@ -64,5 +64,15 @@ class ReferralRemoved(HubMessage):
     def __init__(self, removed: RemovedData, seq: int, at: datetime | None = None) -> None:
         super().__init__()
         self.removed = removed
+        self.seq = seq
+        self.at = at
+
+
+class MessageReceived(HubMessage):
+    """A new message on a referral's thread (ours or another party's)."""
+
+    def __init__(self, message: MessageView, seq: int, at: datetime | None = None) -> None:
+        super().__init__()
+        self.message = message
         self.seq = seq
         self.at = at

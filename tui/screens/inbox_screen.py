@@ -11,28 +11,44 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Input
 
 from shared.protocol import DetailResult, ReferralResult, ReferralView
 from tui import format as fmt
 from tui.connection import HubError
+from tui.screens.inbox_commands import InboxCommands
 from tui.screens.reason_modal import ReasonModal
 from tui.widgets.connection_line import ConnectionLine
 from tui.widgets.detail_pane import DetailPane
+from tui.widgets.filter_input import FilterInput
 from tui.widgets.inbox_table import InboxTable
+from tui.widgets.view_bar import ViewBar
 
 if TYPE_CHECKING:
     from tui.app import TriageApp
 
 
-class InboxScreen(Screen[None]):
+class InboxScreen(InboxCommands, Screen[None]):
     app: TriageApp
 
+    AUTO_FOCUS = "InboxTable"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     BINDINGS = [
         Binding("a", "accept", "Accept", id="triage.accept"),
         Binding("r", "reject", "Reject/pass", id="triage.reject"),
+        Binding("s", "status", "Status", id="triage.status"),
+        Binding("m", "thread", "Messages", id="triage.thread"),
+        Binding("n", "new_referral", "New referral", id="triage.new"),
+        Binding("p", "pick", "Pick receiver", id="triage.pick"),
+        Binding("x", "sign", "Sign", id="triage.sign"),
+        Binding("A", "archive", "Archive", show=False, id="triage.archive"),
+        Binding("slash", "filter", "Filter", id="inbox.filter"),
+        Binding("g", "agents", "Agents", id="app.agents"),
+        Binding("1", "view('all')", "All", show=False, id="view.all"),
+        Binding("2", "view('inbound')", "Inbound", show=False, id="view.inbound"),
+        Binding("3", "view('outbound')", "Outbound", show=False, id="view.outbound"),
+        Binding("4", "view('archived')", "Archived", show=False, id="view.archived"),
         Binding("escape", "close_detail", "Close", show=False, id="triage.close"),
     ]
 
@@ -42,6 +58,8 @@ class InboxScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ConnectionLine(self.app.hub_url, id="connection-line")
+        yield ViewBar(id="view-bar")
+        yield FilterInput(id="filter")
         with Horizontal(id="main"):
             yield InboxTable(self.app.hub_now, self.app.tz, id="inbox")
             yield DetailPane(self.app.hub_now, self.app.tz, id="detail")
@@ -50,6 +68,10 @@ class InboxScreen(Screen[None]):
     @property
     def table(self) -> InboxTable:
         return self.query_one(InboxTable)
+
+    @property
+    def bar(self) -> ViewBar:
+        return self.query_one(ViewBar)
 
     @property
     def detail(self) -> DetailPane:
@@ -77,15 +99,19 @@ class InboxScreen(Screen[None]):
         if self.detail_open:
             self.detail.tick()
 
-    def apply_snapshot(self, referrals: list[ReferralView]) -> None:
+    def apply_snapshot(self, referrals: list[ReferralView], unread: dict[str, int] | None = None) -> None:
+        if unread is not None:
+            self.table.unread = dict(unread)
         self.table.replace_all(referrals)
         self.line.count = len(self.table.referrals)
+        self.refresh_bar()
         if self.detail_open and self.detail.referral_id in self.table.referrals:
             self.detail.show(self.table.referrals[self.detail.referral_id])
 
     def apply_upsert(self, view: ReferralView) -> bool:
         is_new = self.table.upsert(view)
         self.line.count = len(self.table.referrals)
+        self.refresh_bar()
         if self.detail_open and self.detail.referral_id == view.id:
             self.detail.show(view)
             self.refresh_audit(view.id)
@@ -94,9 +120,26 @@ class InboxScreen(Screen[None]):
     def apply_removed(self, referral_id: str, why: str) -> ReferralView | None:
         view = self.table.remove(referral_id)
         self.line.count = len(self.table.referrals)
+        self.refresh_bar()
         if self.detail_open and self.detail.referral_id == referral_id:
             self.detail.mark_gone(why)
         return view
+
+    def set_me(self, person_id: str) -> None:
+        if self.table.me != person_id:
+            self.table.me = person_id
+            self.table.set_filter()
+            self.refresh_bar()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.apply_filter_text(event.value)
+
+    @on(FilterInput.Done)
+    def filter_done(self) -> None:
+        box = self.query_one(FilterInput)
+        box.display = bool(box.value)
+        self.table.focus()
 
     # ------------------------------------------------------------ detail pane
 
@@ -169,7 +212,7 @@ class InboxScreen(Screen[None]):
         self.run_op(view.id, op, args)
 
     @work(group="triage", exit_on_error=False)
-    async def run_op(self, referral_id: str, op: str, args: dict[str, Any]) -> None:
+    async def run_op(self, referral_id: str, op: str, args: dict[str, Any], done: str = "") -> None:
         self.acting.add(referral_id)
         try:
             raw = await self.app.connection.request(op, {"id": referral_id, **args})
@@ -185,11 +228,14 @@ class InboxScreen(Screen[None]):
             self.acting.discard(referral_id)
         if view is not None and view.id in self.table.referrals:  # a removal may already have arrived: do not re-add
             self.apply_upsert(view)
-        done = fmt.ACCEPT_DONE.get(op) or fmt.REJECT_DONE.get(op) or op
         revealed = ""
         if op == "claim" and view is not None and view.visibility == "full":
             revealed = " — contact revealed"
-        self.notify(f"{done} {referral_id}{revealed}")
+        elif op in ("sign", "pick") and view is not None and view.status == "awarded":
+            revealed = " — both signed: awarded"
+        if not done:
+            done = f"{fmt.ACCEPT_DONE.get(op) or fmt.REJECT_DONE.get(op) or op} {referral_id}"
+        self.notify(f"{done}{revealed}")
 
     def error_text(self, exc: HubError) -> str:
         winner, at = exc.details.get("winner"), exc.details.get("at")

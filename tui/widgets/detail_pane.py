@@ -76,10 +76,16 @@ class DetailPane(VerticalScroll, can_focus=True):
         parts: list[object] = []
         if self.gone:
             parts.append(Text(f"No longer in your inbox: {self.gone}", style="bold"))
+        if view.duplicate_of:
+            parts.append(Text(fmt.duplicate_text(view), style="bold"))
         parts += [self._section("Referral", self._referral_rows(view))]
         parts.append(self._section("Client", self._client_rows(view)))
         if view.offer is not None:
             parts.append(self._section("Offer", self._offer_rows(view)))
+        if view.recipients:
+            parts.append(self._section("Recipients", [
+                (f"{n}.", fmt.recipient_label(r)) for n, r in enumerate(view.recipients, start=1)
+            ]))
         if view.notes:
             parts += [Text("Notes", style="bold underline"), Text(view.notes), Text("")]
         parts.append(self._section("You may", self._action_rows(view)))
@@ -124,7 +130,8 @@ class DetailPane(VerticalScroll, can_focus=True):
             ("price", fmt.price_range(view)),
             ("appointment", fmt.stamp(view.appointment_at, self.tz) if view.appointment_at else ""),
             ("fee", f"{view.fee_percent:g} %" if view.fee_percent is not None else ""),
-            ("duplicate of", view.duplicate_of),
+            ("signed by", ", ".join(view.signed_by)),
+            ("duplicate of", " · ".join(p for p in (view.duplicate_of, view.duplicate_reason) if p)),
             ("created", fmt.stamp(view.created_at, self.tz)),
             ("updated", fmt.stamp(view.updated_at, self.tz)),
         ]

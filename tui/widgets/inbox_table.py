@@ -14,6 +14,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from shared.protocol import ReferralView
 from tui import format as fmt
+from tui.filters import InboxFilter, ViewName, visible
 
 KIND_LABELS = {"appointment": "appt", "agent": "agent", "partner": "partner", "active": "active"}
 
@@ -63,7 +64,12 @@ class InboxTable(DataTable[Text]):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.clock = clock  # returns the hub's time (local clock corrected by the hub offset)
         self.tz = tz
-        self.referrals: dict[str, ReferralView] = {}
+        self.referrals: dict[str, ReferralView] = {}  # every referral known, shown or not
+        self.shown: set[str] = set()  # the ids that have a row (they pass the view and filter)
+        self.unread: dict[str, int] = {}  # referral id -> unread messages
+        self.me = ""  # the viewer's person id (for inbound/outbound)
+        self.view_name: ViewName = "all"
+        self.query_filter = InboxFilter()
         # Columns exist from the start, so a snapshot that lands before mount still fits.
         for key, label, _ in COLUMNS:
             if key == "left":
@@ -75,7 +81,7 @@ class InboxTable(DataTable[Text]):
 
     @property
     def selected_id(self) -> str | None:
-        if not self.referrals or self.cursor_row < 0:
+        if not self.shown or self.cursor_row < 0:
             return None
         try:
             row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
@@ -119,7 +125,28 @@ class InboxTable(DataTable[Text]):
             cells[key] = Text(_clip(value, widths[key]), no_wrap=True)
         if not view.client_name and not view.company and not view.contact_person:
             cells["client"] = Text("hidden", style="dim italic", no_wrap=True)
+        if view.duplicate_of:
+            cells["client"] = Text.assemble(("⚠ ", "bold"), cells["client"], no_wrap=True)
+        if self.unread.get(view.id):
+            cells["client"] = Text.assemble(cells["client"], (f" ✉ {self.unread[view.id]}", "bold"),
+                                            no_wrap=True)
         return cells
+
+    def _add(self, view: ReferralView, now: datetime) -> None:
+        cells = self._cells(view, now)
+        self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=view.id)
+        self.shown.add(view.id)
+
+    def _hide(self, referral_id: str) -> None:
+        if referral_id in self.shown:
+            self.shown.discard(referral_id)
+            try:
+                self.remove_row(referral_id)
+            except RowDoesNotExist:
+                pass
+
+    def passes(self, view: ReferralView) -> bool:
+        return visible(view, self.view_name, self.me, self.query_filter)
 
     # ------------------------------------------------------------ updates by key
 
@@ -129,36 +156,60 @@ class InboxTable(DataTable[Text]):
         now = self.clock()
         with self.app.batch_update():
             self.clear()
-            self.referrals = {}
+            self.referrals, self.shown = {}, set()
             for view in views:
                 self.referrals[view.id] = view
-                cells = self._cells(view, now)
-                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=view.id)
+                if self.passes(view):
+                    self._add(view, now)
             self._resort(selected)
+
+    def set_filter(self, view_name: ViewName | None = None, query: InboxFilter | None = None) -> None:
+        """Change the view or the text filter: add and remove rows by key, never rebuild."""
+        if view_name is not None:
+            self.view_name = view_name
+        if query is not None:
+            self.query_filter = query
+        selected, now, added = self.selected_id, self.clock(), False
+        with self.app.batch_update():
+            for view in self.referrals.values():
+                wanted = self.passes(view)
+                if wanted and view.id not in self.shown:
+                    self._add(view, now)
+                    added = True
+                elif not wanted and view.id in self.shown:
+                    self._hide(view.id)
+            if added:
+                self._resort(selected)
+
+    def set_unread(self, referral_id: str, count: int) -> None:
+        self.unread[referral_id] = max(0, count)
+        view = self.referrals.get(referral_id)
+        if view is not None and referral_id in self.shown:
+            self.update_cell(referral_id, "client", self._cells(view, self.clock())["client"],
+                             update_width=True)
 
     def upsert(self, view: ReferralView) -> bool:
         """Insert or update one row by key. Returns True when the referral is new here."""
         old = self.referrals.get(view.id)
         self.referrals[view.id] = view
         selected = self.selected_id
-        cells = self._cells(view, self.clock())
+        now = self.clock()
         with self.app.batch_update():
-            if old is None:
-                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=view.id)
-            else:
-                for key, value in cells.items():
-                    self.update_cell(view.id, key, value, update_width=True)
-            if old is None or fmt.sort_key(old) != fmt.sort_key(view):
+            if not self.passes(view):
+                self._hide(view.id)
+            elif view.id not in self.shown:
+                self._add(view, now)
                 self._resort(selected)
+            else:
+                for key, value in self._cells(view, now).items():
+                    self.update_cell(view.id, key, value, update_width=True)
+                if old is None or fmt.sort_key(old) != fmt.sort_key(view):
+                    self._resort(selected)
         return old is None
 
     def remove(self, referral_id: str) -> ReferralView | None:
         view = self.referrals.pop(referral_id, None)
-        if view is not None:
-            try:
-                self.remove_row(referral_id)
-            except RowDoesNotExist:
-                pass
+        self._hide(referral_id)
         return view
 
     def tick(self) -> None:
@@ -166,7 +217,7 @@ class InboxTable(DataTable[Text]):
         now = self.clock()
         with self.app.batch_update():
             for view in self.referrals.values():
-                if view.offer is not None:
+                if view.offer is not None and view.id in self.shown:
                     self.update_cell(view.id, "left", self._left_cell(view, now))
 
     def _resort(self, selected: str | None) -> None:
@@ -175,7 +226,7 @@ class InboxTable(DataTable[Text]):
             return fmt.sort_key(view) if view is not None else (2, 0.0)
 
         self.sort("left", key=key)
-        if selected is not None and selected in self.referrals:
+        if selected is not None and selected in self.shown:
             self.move_cursor(row=self.get_row_index(selected), animate=False)
 
     # ------------------------------------------------------------ actions

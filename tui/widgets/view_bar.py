@@ -1,0 +1,33 @@
+"""One line above the inbox: the views (1-4) with the current one marked, and the filter."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.filters import VIEW_LABELS, VIEWS, ViewName
+
+
+class ViewBar(Static):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view_name: ViewName = "all"
+        self.filter_text = ""
+        self.shown = 0
+
+    def set_state(self, view_name: ViewName, filter_text: str, shown: int) -> None:
+        self.view_name, self.filter_text, self.shown = view_name, filter_text, shown
+        self.update(self.describe())
+
+    def on_mount(self) -> None:
+        self.update(self.describe())
+
+    def describe(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for number, name in enumerate(VIEWS, start=1):
+            label = f" {number} {VIEW_LABELS[name]} "
+            text.append(label, style="reverse bold" if name == self.view_name else "")
+        if self.filter_text:
+            text.append(f"  / {self.filter_text}", style="italic")
+            text.append(f" · {self.shown} shown", style="dim")
+        return text
