@@ -138,6 +138,8 @@ def viewer_of(ref: Referral, person_id: str, facts: RefFacts) -> Viewer | None:
             parties.add(Party.VENDOR)
             if status == Status.PENDING:
                 actions = ["accept", "reject", "archive"]
+            elif status == Status.ACCEPTED:
+                actions = ["archive"]  # accepted -> archived (domain.md)
         visibility = Visibility.FULL
 
     if not parties:
