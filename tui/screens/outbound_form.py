@@ -53,8 +53,8 @@ class OutboundForm(Screen[str | None]):
     app: TriageApp
 
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="form.send"),
-        Binding("ctrl+d", "draft", "Save draft", id="form.draft"),
+        Binding("ctrl+s", "send", "Send", priority=True, id="form.send"),
+        Binding("f2", "draft", "Save draft", priority=True, id="form.draft"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
