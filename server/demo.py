@@ -16,10 +16,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from server import actions, people, routing
-from server.models import Offer, Person, Recipient, Referral
+from server.models import Offer, Person, Referral
 from shared.domain import Kind, Mode, OfferState, Role, Status
 from shared.protocol import ReferralInput
 
@@ -130,25 +129,10 @@ async def _claim(hub: Hub, ref_id: str, agent_id: str, *then: Status) -> None:
 
 
 async def send_private(hub: Hub, sender: str, receiver: str, **fields: Any) -> str:
-    """A private agent referral from `sender` to `receiver`.
-
-    Falls back to draft, recipient, then the sender's move to new when the hub's submit cannot
-    insert recipients (at the time of writing it flushes them before the referral row).
-    """
-    try:
-        return await hub.submit(sender, ReferralInput(kind=Kind.AGENT, mode=Mode.PRIVATE,
-                                                      receivers=[receiver], **fields))
-    except IntegrityError:
-        log.warning("private submit failed on the recipients' foreign key; sending via a draft")
-    ref_id = await hub.submit(sender, ReferralInput(kind=Kind.AGENT, mode=Mode.PRIVATE, send=False, **fields))
-
-    async def change(tx: Tx, p: dict[str, Person]) -> None:
-        await tx.session.flush()
-        tx.session.add(Recipient(referral_id=ref_id, person_id=receiver, answer=""))
-        await actions.move(tx, ref_id, p[sender], Status.NEW, "")
-
-    await _in_tx(hub, change, sender)
-    return ref_id
+    """A private agent referral from `sender` to `receiver`."""
+    return await hub.submit(
+        sender, ReferralInput(kind=Kind.AGENT, mode=Mode.PRIVATE, receivers=[receiver], **fields)
+    )
 
 
 async def seed(hub: Hub, rng: random.Random | None = None) -> Cast:

@@ -64,6 +64,7 @@ class Hub:
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
         self._pending: dict[ServerConnection, Person] = {}
 
     # ------------------------------------------------------------------ life cycle
@@ -96,9 +97,19 @@ class Hub:
         log.info("hub listening on %s", self.url)
 
     async def stop(self) -> None:
+        """Stop the claim clock, close every connection, release the database.
+
+        The clock loop checks a stopping flag between rounds, so it ends even when a cancel
+        lands inside a database call and the driver swallows it.
+        """
+        self._stopping = True
+        self._wake.set()
         if self._clock_task is not None:
-            self._clock_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({self._clock_task}, timeout=2.0)
+            while not self._clock_task.done():
+                self._clock_task.cancel()
+                await asyncio.wait({self._clock_task}, timeout=0.5)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._clock_task
         if self._server is not None:
             self._server.close()
@@ -141,7 +152,7 @@ class Hub:
     async def _run_clock(self) -> None:
         """Wake at the earliest deadline (or when a transaction may have made a new one)."""
         last_prune = self.now()
-        while True:
+        while not self._stopping:
             self._wake.clear()
             deadline: datetime | None = None
             try:
@@ -153,6 +164,8 @@ class Hub:
                     await self.prune()
             except Exception:
                 log.exception("claim clock error")
+            if self._stopping:
+                return
             delay = 30.0
             if deadline is not None:
                 delay = min(delay, max(0.0, (deadline - self.now()).total_seconds()))

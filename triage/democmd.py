@@ -50,7 +50,7 @@ async def prepare(hub: Hub, as_name: str | None) -> tuple[demo.Cast, str]:
     try:
         cast = await demo.load_cast(hub, person_id)
     except LookupError:
-        raise LookupError(f"this database has no demo agent; choose who to be with --as NAME") from None
+        raise LookupError("this database has no demo agent; choose who to be with --as NAME") from None
     if (not seeded or person_id != demo.DEMO_AGENT_ID) and cast.concierge_id:
         await demo.offer_batch(hub, cast, random.Random())
     return cast, await demo.fresh_token(hub, person_id)

@@ -13,7 +13,6 @@ from server.hub import Hub
 from server.settings import HubSettings
 from shared.domain import DEFAULT_CLAIM_WINDOW_SECONDS
 from triage.common import CliError, db_url, describe_db, setup_logging
-from triage.runner import stop_hub
 
 log = logging.getLogger("triage.hub")
 
@@ -69,4 +68,4 @@ async def _serve(settings: HubSettings) -> None:
         await stop.wait()
         log.info("stopping")
     finally:
-        await stop_hub(hub)
+        await hub.stop()

@@ -17,19 +17,6 @@ from server.settings import HubSettings
 log = logging.getLogger("triage.cli")
 
 
-async def stop_hub(hub: Hub) -> None:
-    """Stop the hub, making sure its claim clock really ends first.
-
-    A cancel that lands while the clock task is inside a database call can be swallowed by the
-    driver; the task then keeps looping and `Hub.stop()` waits for it forever. Cancel until done.
-    """
-    task = hub._clock_task  # noqa: SLF001 - see the docstring
-    while task is not None and not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.5)
-    await hub.stop()
-
-
 class HubThread:
     """A hub in a daemon thread. `start()` returns what `prepare(hub)` returned once it listens;
     `background(hub, prepared, stop)` then runs until `stop()` is called."""
@@ -98,4 +85,4 @@ class HubThread:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            await stop_hub(hub)
+            await hub.stop()

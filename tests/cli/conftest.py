@@ -9,7 +9,6 @@ import pytest
 
 from server.hub import Hub
 from server.settings import HubSettings
-from triage.runner import stop_hub
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ async def hub(db: str) -> AsyncIterator[Hub]:
     try:
         yield hub
     finally:
-        await stop_hub(hub)
+        await hub.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ from websockets.exceptions import InvalidStatus
 from server.hub import Hub
 from server.settings import HubSettings
 from triage.cli import main
-from triage.runner import stop_hub
 
 
 def add(capsys: pytest.CaptureFixture[str], db: str, *extra: str) -> tuple[str, str]:
@@ -35,7 +34,7 @@ async def handshake(db: str, token: str) -> int:
     except InvalidStatus as exc:
         return exc.response.status_code
     finally:
-        await stop_hub(hub)
+        await hub.stop()
 
 
 def test_add_then_list_never_shows_the_token(db: str, capsys: pytest.CaptureFixture[str]) -> None:
