@@ -72,3 +72,27 @@ def referrals() -> list[ReferralView]:
 def inbox(seq: int = 10) -> InboxResult:
     views = referrals()
     return InboxResult(seq=seq, server_time=NOW, total=len(views), referrals=views)
+
+
+RITA = PersonRef(id="P-RITA", name="Rita Ruiz", brokerage="Mile High Homes")
+REED = PersonRef(id="P-REED", name="Reed Olsen")
+
+
+def sent_referral() -> ReferralView:
+    """An agent referral Dana sent: one receiver interested, one declined, one silent."""
+    from shared.protocol import RecipientView
+
+    return ReferralView(
+        id="RSENT07", kind=Kind.AGENT, status=Status.ACCEPTED, visibility=Visibility.FULL,
+        created_at=NOW - timedelta(hours=3), updated_at=NOW - timedelta(minutes=30),
+        sender=PersonRef(id=ME.id, name=ME.name), mode="private", client_name="Zoe Quinn",
+        email="zoe.quinn@example.com", phone="303-555-0101", street="9 Elm St", city="Denver",
+        state="CO", zip="80202", price_min=300_000, price_max=450_000, intent="buy",
+        timeframe="3 months", fee_percent=25.0, notes="Pre-approved; relocating in spring.",
+        recipients=[
+            RecipientView(person=RITA, answer="interested", distance_miles=1.4),
+            RecipientView(person=REED, answer="declined", distance_miles=6.2),
+            RecipientView(person=PersonRef(id="P-KIM", name="Kim Nguyen"), distance_miles=11.0),
+        ],
+        actions=["add_receivers", "pick", "message"], moves=[Status.LOST],
+    )

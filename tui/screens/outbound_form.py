@@ -75,9 +75,9 @@ class OutboundForm(Screen[str | None]):
             with Horizontal(classes="form-row"):
                 yield Label("Mode", classes="form-label")
                 yield Select(MODES, value="private", allow_blank=False, id="f-mode", compact=True)
-            yield Label("Notes", classes="form-label")
-            yield TextArea(id="f-notes", classes="form-notes")
-            yield Label("Receivers (private mode)", classes="form-label")
+            yield Label("Notes", classes="form-section")
+            yield TextArea(id="f-notes", classes="form-notes", compact=True)
+            yield Label("Receivers (private mode): search, then space toggles", classes="form-section")
             yield AgentSearch(id="form-agents")
             with Horizontal(id="form-buttons"):
                 yield Button("Save draft", id="form-draft")

@@ -29,9 +29,9 @@ class AgentSearch(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="agent-search-fields"):
-            yield Input(placeholder="name or brokerage", id="agent-text")
-            yield Input(placeholder="zip", id="agent-zip", classes="agent-zip")
-            yield Input(placeholder="miles", id="agent-radius", classes="agent-radius")
+            yield Input(placeholder="name or brokerage", id="agent-text", compact=True)
+            yield Input(placeholder="zip", id="agent-zip", classes="agent-zip", compact=True)
+            yield Input(placeholder="miles", id="agent-radius", classes="agent-radius", compact=True)
         yield Label("enter searches · space toggles a receiver", id="agent-status")
         yield SelectionList[str](id="agent-results")
 
@@ -63,7 +63,9 @@ class AgentSearch(Vertical):
         self.show(found)
         status.update(f"{len(found)} agent{'s' if len(found) != 1 else ''} found · space toggles")
         if found:
-            self.query_one(SelectionList).focus()
+            results = self.query_one(SelectionList)
+            results.focus()
+            results.highlighted = 0
 
     def show(self, cards: list[AgentCard]) -> None:
         results = self.query_one(SelectionList)
