@@ -1,0 +1,213 @@
+"""The authorisation matrix: for every operation the hub offers (and hello), every role, the
+expected answer: a reply (allow) or an error whose code says no (deny).
+
+Each row is run against a real hub with one websocket client per role; each role acts on its own
+freshly made referral in the row's state, so an allowed write never spoils the next role's cell.
+A completeness test fails when an operation is added to OPERATIONS without rows here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from server.operations import OPERATIONS
+from shared.protocol import decode_args
+from tests.integration.conftest import connect, snapshot
+
+ROLES = ("sender", "receiver", "partner", "vendor", "concierge", "outsider")
+"""sender: the agent who sent the referral (for appointment and active leads the concierge is
+their sender); receiver: the agent it was sent or offered to (candidate, then receiver); partner
+and vendor: of a partner referral in the vendor's program; concierge: the routing desk; outsider:
+an agent who is no party to the referral."""
+
+ALLOW = "allow"
+DENY = "deny"
+DENY_CODES = frozenset({"forbidden", "not_found", "not_offered"})
+ZIP = "80202"  # the receiver's area, and the client's
+
+
+def cells(allow: tuple[str, ...] = (), *, all_allowed: bool = False) -> dict[str, str]:
+    return {role: ALLOW if all_allowed or role in allow else DENY for role in ROLES}
+
+
+@dataclass(frozen=True)
+class Row:
+    op: str
+    state: str | None  # the referral each role acts on, made fresh per role; None: no referral
+    args: Callable[[dict[str, Any]], dict[str, Any]]  # from the context: ids, link, people
+    expect: dict[str, str]
+    variant: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.op}[{self.variant}]" if self.variant else self.op
+
+
+def ref(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"id": ctx["ref"]}
+
+
+AGENT_DRAFT = dict(kind="agent", first_name="Ann", last_name="Buyer", email="ann@example.com",
+                   phone="303-555-0001", street="1 Main St", city="Denver", zip=ZIP, send=False)
+PARTNER = dict(kind="partner", program="PRG-1", company="Initech", contact_email="bill@initech.com")
+APPOINTMENT = dict(kind="appointment", first_name="Carl", last_name="Seller", email="carl@example.com",
+                   zip=ZIP, lead_type="home valuation")
+ACTIVE = dict(kind="active", first_name="Dora", last_name="Lead", email="dora@example.com",
+              phone="303-555-0004", street="4 Lead Ln", zip=ZIP)
+
+MATRIX: list[Row] = [
+    Row("hello", None, lambda c: {}, cells(all_allowed=True)),
+    Row("inbox", None, lambda c: {}, cells(all_allowed=True)),
+    Row("referral.get", "agent_new", ref, cells(("sender", "receiver")), "agent"),
+    Row("referral.get", "partner", ref, cells(("partner", "vendor")), "partner"),
+    Row("referral.get", "appointment", ref, cells(("receiver", "concierge")), "appointment"),
+    Row("referral.get", "active", ref, cells(("receiver", "concierge")), "active"),
+    Row("claim", "appointment", ref, cells(("receiver",))),
+    Row("pass", "appointment", ref, cells(("receiver",))),
+    Row("interest", "agent_new", ref, cells(("receiver",))),
+    Row("interest", "agent_open", ref, cells(("receiver", "outsider")), "open"),
+    Row("decline", "agent_new", ref, cells(("receiver",))),
+    Row("accept", "partner", ref, cells(("vendor",))),
+    Row("reject", "partner", lambda c: {"id": c["ref"], "reason": "not a fit"}, cells(("vendor",))),
+    Row("archive", "partner", ref, cells(("vendor",))),
+    Row("work", "active", ref, cells(("receiver",))),
+    Row("move", "agent_awarded", lambda c: {"id": c["ref"], "to": "working"}, cells(("receiver",)),
+        "agent awarded->working"),
+    Row("move", "agent_awarded", lambda c: {"id": c["ref"], "to": "lost"},
+        cells(("sender", "receiver")), "agent awarded->lost"),
+    Row("move", "active_working", lambda c: {"id": c["ref"], "to": "closed"},
+        cells(("receiver", "concierge")), "active working->closed"),
+    Row("submit", None, lambda c: {"referral": AGENT_DRAFT}, cells(("sender", "receiver", "outsider")),
+        "agent"),
+    Row("submit", None, lambda c: {"referral": PARTNER}, cells(("partner",)), "partner"),
+    Row("submit", None, lambda c: {"referral": APPOINTMENT}, cells(("concierge",)), "appointment"),
+    Row("submit", None, lambda c: {"referral": ACTIVE}, cells(("concierge",)), "active"),
+    Row("edit", "agent_draft", lambda c: {"id": c["ref"], "changes": {"notes": "new notes"}},
+        cells(("sender",))),
+    Row("send", "agent_draft",
+        lambda c: {"id": c["ref"], "mode": "private", "receivers": [c["people"]["extra"]]},
+        cells(("sender",))),
+    Row("add_receivers", "agent_new", lambda c: {"id": c["ref"], "receivers": [c["people"]["extra"]]},
+        cells(("sender",))),
+    Row("pick", "agent_accepted", lambda c: {"id": c["ref"], "receiver": c["people"]["receiver"]},
+        cells(("sender",))),
+    Row("sign", "agent_pending", lambda c: {"id": c["ref"], "fee_percent": 25.0},
+        cells(("sender", "receiver"))),
+    Row("thread.get", "agent_pending", ref, cells(("sender", "receiver")), "agent pending"),
+    Row("thread.get", "agent_new", ref, cells(("sender",)), "agent new"),
+    Row("thread.get", "partner", ref, cells(("partner", "vendor")), "partner"),
+    Row("thread.get", "appointment", ref, cells(("concierge",)), "appointment"),
+    Row("thread.send", "agent_pending", lambda c: {"id": c["ref"], "body": "hello"},
+        cells(("sender", "receiver")), "agent pending"),
+    Row("thread.send", "partner", lambda c: {"id": c["ref"], "body": "hello"},
+        cells(("partner", "vendor")), "partner"),
+    Row("thread.send", "active", lambda c: {"id": c["ref"], "body": "hello"}, cells(("concierge",)),
+        "active"),
+    Row("open.search", "agent_open", lambda c: {"zip": ZIP, "radius_miles": 25},
+        cells(("sender", "receiver", "outsider"))),
+    Row("open.get", "agent_open", lambda c: {"link": c["link"]}, cells(("sender", "receiver", "outsider"))),
+    Row("agents.search", None, lambda c: {"zip": ZIP, "radius_miles": 10}, cells(all_allowed=True)),
+    Row("invoices", None, lambda c: {}, cells(all_allowed=True)),
+]
+
+
+def test_matrix_covers_every_operation_and_role():
+    covered = {row.op for row in MATRIX}
+    missing = sorted({"hello", *OPERATIONS} - covered)
+    assert not missing, f"operations without rows in the authorisation matrix: {missing}"
+    assert not covered - {"hello", *OPERATIONS}, "rows for operations the hub does not have"
+    for row in MATRIX:
+        assert set(row.expect) == set(ROLES), row.key
+        assert set(row.expect.values()) <= {ALLOW, DENY}, row.key
+    keys = [row.key for row in MATRIX]
+    assert len(keys) == len(set(keys)), "duplicate row keys"
+
+
+async def act(hub, person_id: str, op: str, **args: Any) -> Any:
+    """Run an operation as a person directly through its handler (setting up state)."""
+    person = await hub._person(person_id)
+    operation = OPERATIONS[op]
+    return await operation.handler(hub, person, decode_args(args, operation.args))
+
+
+async def make_state(hub, people: dict[str, str], state: str) -> dict[str, Any]:
+    sender, receiver = people["sender"], people["receiver"]
+
+    async def submit(person: str, data: dict[str, Any]) -> Any:
+        return (await act(hub, person, "submit", referral=data)).referral
+
+    if state.startswith("agent_"):
+        if state == "agent_draft":
+            view = await submit(sender, AGENT_DRAFT)
+        elif state == "agent_open":
+            view = await submit(sender, {**AGENT_DRAFT, "send": True, "mode": "open"})
+        else:
+            view = await submit(sender, {**AGENT_DRAFT, "send": True, "mode": "private",
+                                         "receivers": [receiver]})
+        steps = ["agent_new", "agent_accepted", "agent_pending", "agent_awarded"]
+        if state in steps:
+            for step in steps[1 : steps.index(state) + 1]:
+                if step == "agent_accepted":
+                    await act(hub, receiver, "interest", id=view.id)
+                elif step == "agent_pending":
+                    await act(hub, sender, "pick", id=view.id, receiver=receiver)
+                else:
+                    await act(hub, receiver, "sign", id=view.id, fee_percent=25.0)
+                    await act(hub, sender, "sign", id=view.id, fee_percent=25.0)
+        return {"ref": view.id, "link": view.link}
+    if state == "partner":
+        return {"ref": (await submit(people["partner"], PARTNER)).id}
+    if state == "appointment":
+        return {"ref": (await submit(people["concierge"], APPOINTMENT)).id}
+    if state in ("active", "active_working"):
+        view = await submit(people["concierge"], ACTIVE)
+        if state == "active_working":
+            await act(hub, receiver, "work", id=view.id)
+        return {"ref": view.id}
+    raise AssertionError(f"unknown state {state}")
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.key)
+async def test_authorisation(hub, wires, row: Row):
+    people: dict[str, str] = {}
+    roles = {
+        "sender": dict(name="Sam Sender", zips=["78701"]),
+        "receiver": dict(name="Rita Receiver", zips=[ZIP]),
+        "partner": dict(name="Pat Partner", roles=["partner"]),
+        "vendor": dict(name="Vic Vendor", roles=["vendor"]),
+        "concierge": dict(name="Dee Desk", roles=["concierge"]),
+        "outsider": dict(name="Otto Outsider", zips=["10001"]),
+        "extra": dict(name="Eve Extra", zips=["80203"]),
+    }
+    tokens = {}
+    for role, fields in roles.items():
+        person, tokens[role] = await hub.add_person(**fields)
+        people[role] = person.id
+    await hub.add_program("PRG-1", "Acme", people["vendor"], fee_type="intro", fee_amount=100.0)
+    wire = {role: await connect(hub, tokens[role], wires, role) for role in ROLES}
+
+    # sender-side referrals are sent by the concierge for appointments and active leads
+    got: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    for role in ROLES:
+        ctx: dict[str, Any] = {"people": people}
+        if row.state is not None:
+            ctx |= await make_state(hub, people, row.state)
+        before = await snapshot(hub)
+        frame = await wire[role].request(row.op, **row.args(ctx))
+        if frame["type"] == "reply":
+            got[role] = ALLOW
+        else:
+            got[role] = DENY if frame["code"] in DENY_CODES else f"error {frame['code']}"
+            details[role] = frame
+            assert await snapshot(hub) == before, f"{row.key}: refused for {role}, yet state changed"
+    wrong = {
+        role: f"expected {row.expect[role]}, got {got[role]} {details.get(role, {}).get('message', '')}"
+        for role in ROLES
+        if got[role] != row.expect[role]
+    }
+    assert not wrong, f"{row.key}: {wrong}"
