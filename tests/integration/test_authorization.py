@@ -12,11 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
+from server.hub import Hub
 from server.operations import OPERATIONS
 from shared.protocol import decode_args
-from tests.integration.conftest import connect, snapshot
+from tests.integration.conftest import connect, settings_for, snapshot
 
 ROLES = ("sender", "receiver", "partner", "vendor", "concierge", "outsider")
 """sender: the agent who sent the referral (for appointment and active leads the concierge is
@@ -169,6 +175,20 @@ async def make_state(hub, people: dict[str, str], state: str) -> dict[str, Any]:
             await act(hub, receiver, "work", id=view.id)
         return {"ref": view.id}
     raise AssertionError(f"unknown state {state}")
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[Hub]:
+    """A real hub on a real SQLite file, in memory-backed /dev/shm when there is one: the matrix
+    makes hundreds of small write transactions, each fsynced (synchronous=FULL)."""
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="triage-authz-", dir=shm) as tmp:
+        hub = Hub(settings_for(Path(tmp)))
+        await hub.start()
+        try:
+            yield hub
+        finally:
+            await hub.stop()
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.key)
