@@ -167,6 +167,8 @@ class TriageApp(App[None]):
                        and s.referral_id == data.referral_id), None)
         if thread is not None:
             thread.add_message(data)
+            if data.author.id != self.person_id:
+                thread.mark_read()
             return
         if data.author.id == self.person_id:
             return

@@ -222,3 +222,30 @@ async def test_g_finds_an_agent_by_fuzzy_name(live_hub: LiveHub) -> None:
         await wait_for(pilot, lambda: search.cards)
         names = [c.name for c in search.cards.values()]
         assert names[0] == "Leland Parker" and "Zed Xu" not in names
+
+
+async def test_outbound_form_takes_receivers_from_the_g_screen(live_hub: LiveHub) -> None:
+    _, token = await live_hub.person("Sam Sender", ["agent"], ["78701"])
+    rita, _ = await live_hub.person("Rita Receiver", ["agent"], ["80202"])
+    app = agent_app(live_hub, token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        from textual.widgets import SelectionList
+
+        from tui.screens.agent_search_screen import AgentSearchScreen
+        from tui.screens.outbound_form import OutboundForm
+        from tui.widgets.agent_search import AgentSearch
+
+        await pilot.press("n")
+        form = await wait_for(pilot, lambda: isinstance(app.screen, OutboundForm) and app.screen)
+        await pilot.press("ctrl+g")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, AgentSearchScreen) and app.screen)
+        await pilot.press(*"rita reciever", "enter")
+        search = screen.query_one(AgentSearch)
+        await wait_for(pilot, lambda: rita in search.cards)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: rita in search.chosen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is form)
+        assert rita in form.query_one(AgentSearch).chosen
+        assert rita in form.query_one(AgentSearch).query_one(SelectionList).selected

@@ -19,3 +19,24 @@ async def test_keys_can_be_remapped_by_binding_id() -> None:
         await pilot.press("c")  # claim RAPPT02: offline, so the hub cannot be asked
         await pilot.pause()
         assert any("not connected" in n.message for n in app._notifications)
+
+
+def test_every_key_has_an_id_and_a_description() -> None:
+    from tui.screens.inbox_screen import InboxScreen
+    from tui.screens.outbound_form import OutboundForm
+    from tui.screens.thread_screen import ThreadScreen
+
+    for screen in (InboxScreen, OutboundForm, ThreadScreen):
+        for binding in screen.BINDINGS:
+            assert binding.id and binding.description, binding
+
+
+async def test_new_keys_are_in_the_command_palette() -> None:
+    app = make_app("ws://hub.test", "t", clock=lambda: NOW, tz=timezone.utc, connect=False,
+                   watch_terminal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for title in ("Status", "Messages", "New referral", "Pick receiver", "Sign", "Archive",
+                      "Filter", "Agent search", "View: archived"):
+            assert title in titles, title

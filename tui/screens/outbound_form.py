@@ -55,6 +55,7 @@ class OutboundForm(Screen[str | None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True, id="form.send"),
         Binding("f2", "draft", "Save draft", priority=True, id="form.draft"),
+        Binding("ctrl+g", "agents", "Agent search", priority=True, id="form.agents"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
@@ -148,6 +149,16 @@ class OutboundForm(Screen[str | None]):
         self.app.inbox.apply_upsert(view)
         self.notify(f"{'Sent' if send else 'Saved draft'} {view.id}", title="Outbound referral")
         self.dismiss(view.id)
+
+    def action_agents(self) -> None:
+        """The full agent search; the agents toggled there become receivers here."""
+        from tui.screens.agent_search_screen import AgentSearchScreen
+
+        def chosen(cards: list | None) -> None:
+            if cards:
+                self.query_one(AgentSearch).add_chosen(cards)
+
+        self.app.push_screen(AgentSearchScreen(), chosen)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

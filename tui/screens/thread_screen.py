@@ -80,6 +80,14 @@ class ThreadScreen(Screen[None]):
         log.mount(item)
         log.scroll_end(animate=False)
 
+    @work(group="thread-read", exclusive=True, exit_on_error=False)
+    async def mark_read(self) -> None:
+        """A message arrived while the thread is open: tell the hub we read it."""
+        try:
+            await self.app.connection.request("thread.get", {"id": self.referral_id})
+        except HubError:
+            pass
+
     @on(Input.Submitted, "#thread-input")
     def submitted(self, event: Input.Submitted) -> None:
         body = event.value.strip()

@@ -78,6 +78,12 @@ class AgentSearch(Vertical):
             if card.id not in self.chosen:
                 results.add_option(Selection(card_label(card), card.id, False))
 
+    def add_chosen(self, cards: list[AgentCard]) -> None:
+        """Agents chosen elsewhere (the `g` screen) join the receivers, ticked."""
+        for card in cards:
+            self.chosen[card.id] = card
+        self.show([c for c in self.cards.values() if c.id not in self.chosen])
+
     @on(SelectionList.SelectedChanged, "#agent-results")
     def toggled(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
