@@ -110,6 +110,11 @@ def intent(view: ReferralView) -> str:
     return view.lead_type or view.intent or view.timeframe
 
 
+def partner_contact(view: ReferralView) -> str:
+    """A partner prospect's contact person and title: "Hank Scorpio · CEO"."""
+    return " · ".join(p for p in (view.contact_person, view.title) if p)
+
+
 def sender_label(view: ReferralView) -> str:
     return view.sender.name if view.sender is not None else ""
 

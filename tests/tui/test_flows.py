@@ -189,6 +189,7 @@ async def test_vendor_sees_duplicates_rejects_and_archives(live_hub: LiveHub) ->
         dup = app.inbox.table.referrals[second]
         assert dup.duplicate_of == first
         assert app.inbox.table.get_cell(second, "client").plain.startswith("⚠ ")
+        assert app.inbox.table.get_cell(second, "intent").plain == "Hank Scorpio"
         table = app.inbox.table
         table.move_cursor(row=table.get_row_index(second))
         await pilot.press("enter")

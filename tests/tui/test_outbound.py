@@ -53,6 +53,13 @@ async def test_outbound_form_sends_a_private_referral(live_hub: LiveHub) -> None
         results = search.query_one(SelectionList)
         results.select(rita)
         await wait_for(pilot, lambda: rita in search.chosen)
+        # the hub's validation error shows next to the form; nothing typed is lost
+        form.query_one("#f-zip", Input).value = "8020"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "zip must be a 5-digit" in str(error.render()))
+        assert isinstance(app.screen, OutboundForm) and rita in search.chosen
+        assert form.query_one("#f-last_name", Input).value == "Quinn"
+        form.query_one("#f-zip", Input).value = "80202"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, OutboundForm))
         sent = [v for v in app.inbox.table.referrals.values() if v.client_name.startswith("Zoe")]

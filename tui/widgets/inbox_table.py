@@ -116,7 +116,7 @@ class InboxTable(DataTable[Text]):
             "client": fmt.client_label(view),
             "area": fmt.area(view),
             "price": fmt.price_range(view),
-            "intent": fmt.intent(view),
+            "intent": fmt.partner_contact(view) if view.kind == "partner" else fmt.intent(view),
             "from": fmt.sender_label(view),
         }
         widths = {key: width for key, _, width in COLUMNS}
