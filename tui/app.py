@@ -25,6 +25,7 @@ from tui.messages import (
     ReferralUpserted,
 )
 from tui.screens.inbox_screen import InboxScreen
+from tui.screens.outbound_form import OutboundForm
 from tui.screens.thread_screen import ThreadScreen
 
 
@@ -87,6 +88,11 @@ class TriageApp(App[None]):
             for number, name in enumerate(("all", "inbound", "outbound", "archived"), start=1):
                 yield SystemCommand(f"View: {name}", f"Show {name} referrals ({number})",
                                     lambda name=name: screen.action_view(name))
+        elif isinstance(screen, OutboundForm):
+            yield SystemCommand("Send", "Create the referral and send it (ctrl+s)", screen.action_send)
+            yield SystemCommand("Save draft", "Create the referral as a draft (f2)", screen.action_draft)
+            yield SystemCommand("Agent search", "Add receivers from the agent search (ctrl+g)",
+                                screen.action_agents)
 
     def hub_now(self) -> datetime:
         """The hub's time: the local clock corrected by the offset measured at connect."""

@@ -40,3 +40,7 @@ async def test_new_keys_are_in_the_command_palette() -> None:
         for title in ("Status", "Messages", "New referral", "Pick receiver", "Sign", "Archive",
                       "Filter", "Agent search", "View: archived"):
             assert title in titles, title
+        await pilot.press("n")
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Send", "Save draft", "Agent search"} <= titles
