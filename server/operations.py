@@ -91,7 +91,8 @@ async def inbox(hub: Hub, person: Person, args: InboxArgs) -> InboxResult:
         assert fresh is not None
         rows = await visible_referrals(session, fresh, limit=limit)
         views = await _views(session, rows)
-        unread = await threads.unread_counts(session, person.id, [v.id for v in views])
+        readable = [v.id for v in views if "message" in v.actions]  # threads they are party to
+        unread = await threads.unread_counts(session, person.id, readable)
         return InboxResult(
             seq=fresh.last_seq, server_time=hub.now(), total=len(views), referrals=views, unread=unread
         )
