@@ -57,6 +57,16 @@ async def test_active_lead_visibility_and_work(hub, wires):
     assert (await wf.request("work", id=ref_id))["code"] == "not_found"
     assert (await d.request("work", id=ref_id))["code"] == "forbidden"
 
+    # the desk's notes on the lead's thread are for its parties: the zip's agents are not (yet)
+    await d.ok("thread.send", id=ref_id, body="left a voicemail at 9:05")
+    await d.event_where(is_message(ref_id))
+    for wire in (ws, wp, wo):
+        assert (await wire.request("thread.get", id=ref_id))["code"] == "forbidden"
+        inbox = await wire.ok("inbox")
+        assert ref_id in [v["id"] for v in inbox["referrals"]]
+        assert inbox["unread"].get(ref_id, 0) == 0, "unread count of a thread one may not read"
+        await wire.no_event(0.05)
+
     taken = (await wp.ok("work", id=ref_id))["referral"]
     assert taken["status"] == "working" and taken["receiver"]["id"] == plain.id
     for wire in (ws, wo):
