@@ -21,16 +21,17 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response
 
-from server import people, routing
+from server import geo, people, routing
 from server.connections import Client, Registry
 from server.database import Database
+from server.directory import Directory
 from server.errors import HubError
 from server.intake import submit
-from server.models import Delivery, Event, Offer, Person, Program
+from server.models import Delivery, Event, Offer, Person, Program, Referral
 from server.operations import OPERATIONS
 from server.outbox import Tx, event_frame
 from server.settings import HubSettings
-from shared.domain import OfferState
+from shared.domain import Kind, OfferState, Status
 from shared.protocol import (
     PROTOCOL_VERSION,
     Error,
@@ -60,6 +61,7 @@ class Hub:
         self.settings = settings or HubSettings()
         self.db: Database = Database(self.settings.resolved_db_url())
         self.registry = Registry()
+        self.directory = Directory(self.db)
         self.port: int | None = None
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
@@ -79,9 +81,11 @@ class Hub:
     async def start(self) -> None:
         """Migrate the schema, move overdue offers on, then listen."""
         await self.db.migrate()
+        self._geo_warmup = asyncio.create_task(asyncio.to_thread(geo.warm), name="zip-index")
         moved = await self.expire_overdue()
         if moved:
             log.info("moved %d overdue offer(s) on at start", moved)
+        await self.resume_waiting()
         self._server = await serve(
             self._serve_client,
             self.settings.host,
@@ -149,14 +153,34 @@ class Hub:
         async with self.transaction() as tx:
             return await routing.expire_overdue(tx, self.settings.claim_window_seconds)
 
+    async def resume_waiting(self) -> int:
+        """Offer the appointments that wait for an available agent, if one is available now."""
+        async with self.db.read() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(Referral)
+                .where(
+                    Referral.kind == Kind.APPOINTMENT,
+                    Referral.status == Status.OFFERED,
+                    Referral.id.not_in(select(Offer.referral_id).where(Offer.state == OfferState.OPEN)),
+                )
+            )
+        if not waiting:
+            return 0
+        async with self.transaction() as tx:
+            return await routing.resume_waiting(tx, self.settings.claim_window_seconds)
+
     async def _run_clock(self) -> None:
         """Wake at the earliest deadline (or when a transaction may have made a new one)."""
-        last_prune = self.now()
+        last_prune = last_resume = self.now()
         while not self._stopping:
             self._wake.clear()
             deadline: datetime | None = None
             try:
                 await self.expire_overdue()
+                if self.now() - last_resume >= timedelta(seconds=60):
+                    last_resume = self.now()
+                    await self.resume_waiting()
                 async with self.db.read() as session:
                     deadline = await routing.next_deadline(session)
                 if self.now() - last_prune > timedelta(hours=1):
@@ -184,7 +208,9 @@ class Hub:
     async def add_person(self, **fields: Any) -> tuple[Person, str]:
         """Create a person with a first token (shown once)."""
         async with self.db.write_lock, self.db.write_session() as session:
-            return await people.add_person(session, self.now(), **fields)
+            person, token = await people.add_person(session, self.now(), **fields)
+        self.directory.invalidate()
+        return person, token
 
     async def add_program(self, program_id: str, name: str, vendor_id: str, **terms: Any) -> None:
         async with self.db.write_lock, self.db.write_session() as session:

@@ -57,6 +57,11 @@ class Person(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     work_start_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
     work_end_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    vacation_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    vacation_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    specializations: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    languages: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    years_experience: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -180,6 +185,7 @@ class Offer(Base):
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    why: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     __table_args__ = (
         Index("ix_offers_state_deadline", "state", "deadline"),

@@ -15,7 +15,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import actions, agreements, outbound, routing, search, threads
+from server import actions, agreements, availability, outbound, routing, search, threads
 from server.audience import viewer_for, visible_referrals
 from server.errors import HubError
 from server.intake import submit
@@ -28,6 +28,10 @@ from shared.protocol import (
     AgentSearchArgs,
     AgentsResult,
     AuditEntry,
+    AvailabilityArgs,
+    AvailabilityView,
+    DryRunArgs,
+    DryRunResult,
     EditArgs,
     EmptyArgs,
     InvoicesResult,
@@ -239,9 +243,33 @@ async def open_get(hub: Hub, person: Person, args: LinkArgs) -> ReferralResult:
 
 
 async def agents_search(hub: Hub, person: Person, args: AgentSearchArgs) -> AgentsResult:
+    search.check_area(args.zip, args.radius_miles)
+    if args.min_years < 0:
+        raise HubError(ErrorCode.BAD_REQUEST, "min_years must not be negative", field="min_years")
+    return AgentsResult(agents=await hub.directory.search(args, hub.now()))
+
+
+async def availability_get(hub: Hub, person: Person, args: EmptyArgs) -> AvailabilityView:
+    return availability.view(person, hub.now())
+
+
+async def availability_set(hub: Hub, person: Person, args: AvailabilityArgs) -> AvailabilityView:
+    async with hub.transaction() as tx:
+        me = await tx.session.get(Person, person.id)
+        assert me is not None
+        changed = availability.apply(me, args)
+        view = availability.view(me, tx.now)
+    hub.directory.invalidate()
+    if changed:
+        await hub.resume_waiting()
+    return view
+
+
+async def dry_run(hub: Hub, person: Person, args: DryRunArgs) -> DryRunResult:
+    if "concierge" not in person.role_list:
+        raise HubError(ErrorCode.FORBIDDEN, "the routing dry run is for the concierge desk")
     async with hub.db.read() as session:
-        found = await search.agents(session, args.text, args.zip, args.radius_miles, args.limit)
-    return AgentsResult(agents=found)
+        return await availability.dry_run(session, args.zip.strip(), hub.now())
 
 
 async def invoices(hub: Hub, person: Person, args: EmptyArgs) -> InvoicesResult:
@@ -271,5 +299,8 @@ OPERATIONS.update(
         "open.get": Operation(LinkArgs, open_get),
         "agents.search": Operation(AgentSearchArgs, agents_search),
         "invoices": Operation(EmptyArgs, invoices),
+        "availability.get": Operation(EmptyArgs, availability_get),
+        "availability.set": Operation(AvailabilityArgs, availability_set),
+        "routing.dry_run": Operation(DryRunArgs, dry_run),
     }
 )

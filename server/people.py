@@ -42,6 +42,9 @@ async def add_person(
     rank_score: float = 50.0,
     timezone: str = "UTC",
     person_id: str | None = None,
+    specializations: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    years_experience: int = 0,
 ) -> tuple[Person, str]:
     """Create a person and a first token; return both (the token is never stored in clear)."""
     role_list = [Role(r).value for r in roles]
@@ -55,6 +58,9 @@ async def add_person(
         city=city,
         rank_score=rank_score,
         timezone=timezone,
+        specializations=",".join(specializations),
+        languages=",".join(languages),
+        years_experience=years_experience,
         created_at=now,
         last_seq=0,
         paused=False,

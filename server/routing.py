@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.eligibility import rank_order
+from server.eligibility import rank_order, why_line
 from server.errors import HubError
 from server.models import AgentZip, Offer, Person, Referral
 from server.outbox import Tx, person_refs
@@ -40,7 +40,9 @@ async def _offers(tx: Tx, ref: Referral) -> list[Offer]:
     return list(rows.scalars())
 
 
-def _new_offer(tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int) -> Offer:
+def _new_offer(
+    tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int, why: str
+) -> Offer:
     offer = Offer(
         referral_id=ref.id,
         agent_id=agent.id,
@@ -48,6 +50,7 @@ def _new_offer(tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: 
         state=OfferState.OPEN,
         offered_at=tx.now,
         deadline=tx.now + timedelta(seconds=window),
+        why=why,
     )
     agent.last_offer_at = tx.now
     tx.session.add(offer)
@@ -55,7 +58,11 @@ def _new_offer(tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: 
 
 
 async def offer_next(tx: Tx, ref: Referral, default_window: int) -> None:
-    """Offer `ref` to whoever is next; open it to all, or mark it unclaimed, when no one is."""
+    """Offer `ref` to whoever is next; open it to all, or mark it unclaimed, when no one is.
+
+    While no eligible agent of the area is available (paused, off hours, on vacation) the
+    appointment waits without a running clock; `resume_waiting` offers it once someone is.
+    """
     window = ref.claim_window_seconds or default_window
     offers = await _offers(tx, ref)
     if any(o.state == OfferState.OPEN for o in offers):
@@ -64,15 +71,21 @@ async def offer_next(tx: Tx, ref: Referral, default_window: int) -> None:
         agents = await _area_agents(tx, ref)
         ranked = rank_order(agents, tx.now, exclude={o.agent_id for o in offers})
         if ranked:
-            _new_offer(tx, ref, ranked[0], OfferPhase.RANKED, window)
-            tx.audit(ref, HUB_ACTOR, "offered", reason=f"offered to {ranked[0].name}")
+            first = ranked[0]
+            why = why_line(first, tx.now, ref.zip, len(ranked) - 1)
+            _new_offer(tx, ref, first, OfferPhase.RANKED, window, why)
+            tx.audit(ref, HUB_ACTOR, "offered", reason=f"offered to {first.name}: {why}")
             return
         passed = {o.agent_id for o in offers if o.state == OfferState.PASSED}
         everyone = rank_order(agents, tx.now, exclude=passed)
         if everyone:
+            why = f"rank list exhausted: open to all {len(everyone)} eligible agents, first claim wins"
             for agent in everyone:
-                _new_offer(tx, ref, agent, OfferPhase.OPEN, window)
-            tx.audit(ref, HUB_ACTOR, "opened", reason=f"open to {len(everyone)} eligible agents")
+                _new_offer(tx, ref, agent, OfferPhase.OPEN, window, why)
+            tx.audit(ref, HUB_ACTOR, "opened", reason=why)
+            return
+        if any(a.id not in passed for a in agents):
+            tx.audit(ref, HUB_ACTOR, "waiting", reason="no eligible agent is available now")
             return
     tx.audit(ref, HUB_ACTOR, "status", ref.status, Status.UNCLAIMED, "no eligible agent claimed it")
     ref.status = Status.UNCLAIMED
@@ -190,6 +203,28 @@ async def expire_overdue(tx: Tx, window: int) -> int:
         if ref.status == Status.OFFERED:
             await offer_next(tx, ref, window)
     return len(overdue)
+
+
+async def resume_waiting(tx: Tx, window: int) -> int:
+    """Offer every waiting appointment (on offer, no open offer) whose area has someone
+    available again; return how many were offered."""
+    open_offers = select(Offer.referral_id).where(Offer.state == OfferState.OPEN)
+    rows = await tx.session.execute(
+        select(Referral).where(
+            Referral.kind == Kind.APPOINTMENT,
+            Referral.status == Status.OFFERED,
+            Referral.id.not_in(open_offers),
+        )
+    )
+    resumed = 0
+    for ref in rows.scalars():
+        offers = await _offers(tx, ref)
+        passed = {o.agent_id for o in offers if o.state == OfferState.PASSED}
+        if rank_order(await _area_agents(tx, ref), tx.now, exclude=passed):
+            await tx.touch(ref)
+            await offer_next(tx, ref, window)
+            resumed += 1
+    return resumed
 
 
 async def next_deadline(session: AsyncSession) -> datetime | None:

@@ -1,9 +1,7 @@
-"""Finding things: open referrals around an area, open referrals by shareable link, agents by
-name, brokerage and area."""
+"""Finding open referrals: around an area, or by shareable link. (Agents: server.directory.)"""
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, utils
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +11,7 @@ from server.geo import known_zip, nearest_miles
 from server.models import Person, Referral
 from server.visibility import Viewer, viewer_of
 from shared.domain import Kind, Mode, Role, Status
-from shared.protocol import AgentCard, ErrorCode
+from shared.protocol import ErrorCode
 
 MAX_RADIUS_MILES = 500.0
 
@@ -72,41 +70,3 @@ async def by_link(session: AsyncSession, person: Person, link: str) -> tuple[Ref
     if viewer is None:
         raise HubError(ErrorCode.NOT_FOUND, f"the referral of link {link!r} is no longer open")
     return ref, viewer
-
-
-async def agents(
-    session: AsyncSession, text: str, zip_code: str, radius: float, limit: int
-) -> list[AgentCard]:
-    """Agents ranked by how well name or brokerage match `text`, then by distance."""
-    check_area(zip_code, radius)
-    rows = await session.execute(select(Person).where(Person.roles.like("%agent%")))
-    query = utils.default_process(text) if text else ""
-    scored: list[tuple[float, float, AgentCard]] = []
-    for person in rows.scalars():
-        zips = [z.zip for z in person.zips]
-        distance = None
-        if zip_code:
-            distance = nearest_miles(zip_code, zips) if zips else None
-            if distance is None or distance > radius + 1e-9:
-                continue
-        score = 100.0
-        if query:
-            score = max(
-                fuzz.WRatio(query, person.name, processor=utils.default_process),
-                fuzz.WRatio(query, person.brokerage, processor=utils.default_process),
-            )
-            if score < 60:
-                continue
-        card = AgentCard(
-            id=person.id,
-            name=person.name,
-            brokerage=person.brokerage,
-            city=person.city,
-            zips=zips,
-            rank_score=person.rank_score,
-            distance_miles=round(distance, 1) if distance is not None else None,
-        )
-        scored.append((-score, distance or 0.0, card))
-    scored.sort(key=lambda item: (item[0], item[1], item[2].name))
-    return [card for _, _, card in scored[: max(1, min(limit, 500))]]
-

@@ -93,7 +93,11 @@ def render(fields: dict[str, Any], ref: Referral, viewer: Viewer) -> ReferralVie
     offer = viewer.offer
     if offer is not None:
         kept["offer"] = OfferView(
-            phase=offer.phase, state=offer.state, offered_at=offer.offered_at, deadline=offer.deadline
+            phase=offer.phase,
+            state=offer.state,
+            offered_at=offer.offered_at,
+            deadline=offer.deadline,
+            why=offer.why,
         )
     kept["visibility"] = viewer.visibility
     kept["actions"] = list(viewer.actions)

@@ -117,10 +117,28 @@ class ThreadSendArgs(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AgentSearchArgs(msgspec.Struct, forbid_unknown_fields=True):
-    text: str = ""
+    text: str = ""  # fuzzy on name and brokerage
     zip: str = ""
     radius_miles: float = 0.0
+    specialization: str = ""
+    language: str = ""
+    min_years: int = 0
     limit: int = 50
+
+
+class AvailabilityArgs(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields left out stay as they are; `work_hours` "" clears them (available around the clock),
+    `vacation_start`/`vacation_end` null clear the vacation."""
+
+    paused: bool | None = None
+    timezone: str | None = None
+    work_hours: str | None = None  # "09:00-17:30" in the agent's own time zone
+    vacation_start: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    vacation_end: datetime | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class DryRunArgs(msgspec.Struct, forbid_unknown_fields=True):
+    zip: str
 
 
 class ReferralInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -184,6 +202,7 @@ class OfferView(msgspec.Struct, omit_defaults=True):
     state: OfferState
     offered_at: datetime
     deadline: datetime
+    why: str = ""  # why this agent: rank, area, last offer
 
 
 class ReferralView(msgspec.Struct, omit_defaults=True):
@@ -252,8 +271,39 @@ class AgentCard(msgspec.Struct, omit_defaults=True):
     brokerage: str = ""
     city: str = ""
     zips: list[str] = []
+    sponsored_zips: list[str] = []
+    specializations: list[str] = []
+    languages: list[str] = []
+    years_experience: int = 0
+    closed_referrals: int = 0
+    median_response_seconds: float | None = None
     rank_score: float = 0.0
+    available: bool = True
     distance_miles: float | None = None
+    score: float = 0.0  # relevance of the text match, 0-100
+
+
+class AvailabilityView(msgspec.Struct, omit_defaults=True):
+    paused: bool
+    timezone: str
+    available: bool
+    reason: str = ""  # why not available now
+    work_hours: str = ""
+    vacation_start: datetime | None = None
+    vacation_end: datetime | None = None
+
+
+class DryRunRow(msgspec.Struct, omit_defaults=True):
+    agent: PersonRef
+    eligible: bool
+    order: int | None = None  # 1 = would get the offer now
+    reason: str = ""
+
+
+class DryRunResult(msgspec.Struct):
+    zip: str
+    at: datetime
+    agents: list[DryRunRow]
 
 
 class AuditEntry(msgspec.Struct, omit_defaults=True):
