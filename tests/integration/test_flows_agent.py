@@ -41,9 +41,11 @@ async def test_private_referral_from_draft_to_archived(hub, wires):
     sender, sender_t = await hub.add_person(name="Sam Sender", zips=["78701"])
     r1, r1_t = await hub.add_person(name="Rita Receiver", zips=["80202"])
     r2, r2_t = await hub.add_person(name="Reed Second", zips=["80203"])
+    r3, r3_t = await hub.add_person(name="Remy Third", zips=["80204"])
     s = await connect(hub, sender_t, wires, "sender")
     w1 = await connect(hub, r1_t, wires, "r1")
     w2 = await connect(hub, r2_t, wires, "r2")
+    w3 = await connect(hub, r3_t, wires, "r3")
 
     # draft: created, not shared
     draft = (await s.ok("submit", referral={**CLIENT, "send": False}))["referral"]
@@ -82,16 +84,24 @@ async def test_private_referral_from_draft_to_archived(hub, wires):
     inbox2 = await w2.ok("inbox")
     assert ref_id not in [v["id"] for v in inbox2["referrals"]]
 
+    await s.ok("add_receivers", id=ref_id, receivers=[r3.id])  # still possible once accepted
+    masked((await w3.event_where(upsert_of(ref_id)))["data"])
+    assert (await w3.ok("interest", id=ref_id))["referral"]["status"] == "accepted"
+
     mine = (await s.ok("referral.get", id=ref_id))["referral"]
     answers = {r["person"]["id"]: r["answer"] for r in mine["recipients"]}
-    assert answers == {r1.id: "interested", r2.id: "declined"}
+    assert answers == {r1.id: "interested", r2.id: "declined", r3.id: "interested"}
+    assert all(r["distance_miles"] < 5 for r in mine["recipients"])
 
     # pick: only among the interested
     err = await refused(s, "pick", "not_interested", hub, id=ref_id, receiver=r2.id)
-    assert err["details"]["interested"] == [r1.id]
+    assert sorted(err["details"]["interested"]) == sorted([r1.id, r3.id])
     await refused(w1, "pick", ("forbidden", "not_found"), hub, id=ref_id, receiver=r1.id)
     picked = (await s.ok("pick", id=ref_id, receiver=r1.id))["referral"]
     assert picked["status"] == "pending" and picked["receiver"]["id"] == r1.id
+    lost = await w3.event_where(removed_of(ref_id))  # interested, not chosen
+    assert "Rita Receiver" in lost["data"]["reason"]
+    assert (await w3.request("referral.get", id=ref_id))["code"] == "not_found"
 
     # signatures: wrong fee, right fee, twice
     err = await refused(w1, "sign", "fee_mismatch", hub, id=ref_id, fee_percent=30)
@@ -104,6 +114,9 @@ async def test_private_referral_from_draft_to_archived(hub, wires):
     masked(view)
     w1.drain()
 
+    for wire in (w1, w2, w3):  # nothing so far carried the contact, in any frame
+        for raw in wire.frames:
+            assert CLIENT["email"] not in raw and CLIENT["phone"] not in raw and CLIENT["street"] not in raw
     awarded = (await s.ok("sign", id=ref_id, fee_percent=25))["referral"]
     assert awarded["status"] == "awarded"
     pushed = await w1.event_where(lambda f: upsert_of(ref_id)(f) and f["data"]["status"] == "awarded")
@@ -231,3 +244,6 @@ async def test_open_mode_area_search_and_link(hub, wires):
     assert [(r["person"]["id"], r["answer"]) for r in mine["recipients"]] == [(faraway.id, "interested")]
     picked = (await s.ok("pick", id=ref_id, receiver=faraway.id))["referral"]
     assert picked["status"] == "pending"
+    await wl.event_where(removed_of(ref_id))  # no longer open: the area's agents lose it
+    assert (await wn.ok("open.search", radius_miles=10))["referrals"] == []
+    assert (await wl.request("open.get", link=link))["code"] == "not_found"
