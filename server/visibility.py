@@ -14,6 +14,7 @@ from shared.lifecycle import Party, allowed_moves
 # Moves made through their own operation (claim, interest, signatures, ...), not through `move`.
 DEDICATED_MOVES: frozenset[tuple[Kind, Status, Status]] = frozenset(
     {
+        (Kind.AGENT, Status.DRAFT, Status.NEW),  # send: with a mode and its receivers
         (Kind.AGENT, Status.NEW, Status.ACCEPTED),
         (Kind.AGENT, Status.ACCEPTED, Status.PENDING),
         (Kind.AGENT, Status.PENDING, Status.AWARDED),
