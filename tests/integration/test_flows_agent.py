@@ -52,6 +52,9 @@ async def test_private_referral_from_draft_to_archived(hub, wires):
     ref_id = draft["id"]
     assert draft["status"] == "draft" and draft["email"] == CLIENT["email"]
     assert set(draft["actions"]) >= {"edit", "send"}
+    assert "new" not in draft["moves"]  # a draft is shared by `send`, with a mode and receivers
+    err = await refused(s, "move", "forbidden", hub, id=ref_id, to="new")
+    assert err["details"]["status"] == "draft"
     edited = (await s.ok("edit", id=ref_id, changes={"notes": "pre-approved", "price_max": 500000}))
     assert edited["referral"]["notes"] == "pre-approved"
     assert edited["referral"]["price_max"] == 500000
