@@ -18,6 +18,7 @@ DEDICATED_MOVES: frozenset[tuple[Kind, Status, Status]] = frozenset(
         (Kind.AGENT, Status.NEW, Status.ACCEPTED),
         (Kind.AGENT, Status.ACCEPTED, Status.PENDING),
         (Kind.AGENT, Status.PENDING, Status.AWARDED),
+        (Kind.PARTNER, Status.PENDING, Status.ACCEPTED),  # accept: with its intro-fee invoice
         (Kind.APPOINTMENT, Status.OFFERED, Status.AWARDED),
         (Kind.APPOINTMENT, Status.OFFERED, Status.UNCLAIMED),
         (Kind.ACTIVE, Status.NEW, Status.WORKING),
