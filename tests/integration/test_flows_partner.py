@@ -101,7 +101,12 @@ async def test_partner_submission_duplicates_and_vendor_decisions(hub, wires):
     assert audit[-1]["to_status"] == "rejected" and audit[-1]["reason"] == "already in talks with them"
     assert (await v.request("accept", id=b["id"]))["code"] == "forbidden"
 
-    # accept in an intro-fee program: exactly one invoice, in the same transaction
+    # accept in an intro-fee program: exactly one invoice, in the same transaction; only through
+    # `accept`, never a plain status move that would skip the invoice
+    assert "accepted" not in (await v.ok("referral.get", id=a["id"]))["referral"]["moves"]
+    before = await snapshot(hub)
+    assert (await v.request("move", id=a["id"], to="accepted"))["code"] == "forbidden"
+    assert await snapshot(hub) == before and await invoice_rows(hub, a["id"]) == []
     accepted = (await v.ok("accept", id=a["id"]))["referral"]
     assert accepted["status"] == "accepted"
     rows = await invoice_rows(hub, a["id"])
