@@ -26,6 +26,7 @@ from server.connections import Client, Registry
 from server.database import Database
 from server.directory import Directory
 from server.errors import HubError
+from server.mailer import Mail, Mailer
 from server.intake import submit
 from server.models import Delivery, Event, Offer, Person, Program, Referral
 from server.operations import OPERATIONS
@@ -62,6 +63,7 @@ class Hub:
         self.db: Database = Database(self.settings.resolved_db_url())
         self.registry = Registry()
         self.directory = Directory(self.db)
+        self.mailer = Mailer(self.settings.smtp)
         self.port: int | None = None
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
@@ -98,6 +100,7 @@ class Hub:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._clock_task = asyncio.create_task(self._run_clock(), name="claim-clock")
+        self.mailer.start()
         log.info("hub listening on %s", self.url)
 
     async def stop(self) -> None:
@@ -118,6 +121,7 @@ class Hub:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.mailer.stop()
         await self.db.close()
         log.info("hub stopped")
 
@@ -140,6 +144,22 @@ class Hub:
                 pushes = await tx.finish()
             self.registry.push(pushes)
         self._wake.set()
+        if tx.mails and self.settings.smtp.enabled:
+            await self._mail(tx.mails)
+
+    async def _mail(self, mails: list[Mail]) -> None:
+        """Queue each notification for the people who asked for its kind."""
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(Person.id, Person.email, Person.mail_offers, Person.mail_messages).where(
+                    Person.id.in_({m.person_id for m in mails})
+                )
+            )
+            wanted = {pid: (email, offers, messages) for pid, email, offers, messages in rows}
+        for mail in mails:
+            email, offers, messages = wanted.get(mail.person_id, ("", False, False))
+            if (mail.kind == "offer" and offers) or (mail.kind == "message" and messages):
+                self.mailer.send(email, mail)
 
     async def expire_overdue(self) -> int:
         async with self.db.read() as session:

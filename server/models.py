@@ -62,6 +62,9 @@ class Person(Base):
     specializations: Mapped[str] = mapped_column(String(300), default="", server_default="")
     languages: Mapped[str] = mapped_column(String(300), default="", server_default="")
     years_experience: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    mail_offers: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    mail_messages: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

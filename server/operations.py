@@ -15,7 +15,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import actions, agreements, availability, outbound, routing, search, threads
+from server import actions, agreements, availability, outbound, preferences, routing, search, threads
 from server.audience import viewer_for, visible_referrals
 from server.errors import HubError
 from server.intake import submit
@@ -52,6 +52,7 @@ from shared.protocol import (
     InboxArgs,
     InboxResult,
     MoveArgs,
+    NotificationArgs,
     ReasonArgs,
     RefArgs,
     ReferralResult,
@@ -302,5 +303,7 @@ OPERATIONS.update(
         "availability.get": Operation(EmptyArgs, availability_get),
         "availability.set": Operation(AvailabilityArgs, availability_set),
         "routing.dry_run": Operation(DryRunArgs, dry_run),
+        "notifications.get": Operation(EmptyArgs, preferences.get),
+        "notifications.set": Operation(NotificationArgs, preferences.set_),
     }
 )

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audience import audience_of
+from server.mailer import Mail
 from server.models import Audit, Delivery, Event, Person, Program, Recipient, Referral, Signature
 from server.views import full_fields, render
 from server.visibility import Viewer
@@ -116,6 +117,11 @@ class Tx:
     now: datetime
     _touched: dict[str, _Touched] = field(default_factory=dict)
     _notes: list[tuple[str, list[str], str, object]] = field(default_factory=list)
+    mails: list[Mail] = field(default_factory=list)
+
+    def mail(self, person_id: str, kind: str, subject: str, body: str) -> None:
+        """E-mail `person_id` after the commit, if they asked for `kind` notifications."""
+        self.mails.append(Mail(person_id, kind, subject, body))
 
     def notify(self, ref_id: str, person_ids: list[str], name: str, data: object) -> None:
         """Push event `name` with `data` to `person_ids` after the commit (e.g. a new message)."""

@@ -54,6 +54,14 @@ def _new_offer(
     )
     agent.last_offer_at = tx.now
     tx.session.add(offer)
+    where = " ".join(part for part in (ref.city, ref.zip) if part)
+    tx.mail(
+        agent.id,
+        "offer",
+        f"New offer {ref.id}: {ref.lead_type or ref.kind} in {where}",
+        f"You have been offered appointment {ref.id} ({ref.lead_type or 'appointment'}, {where}).\n"
+        f"Claim it before {offer.deadline:%Y-%m-%d %H:%M} UTC in the triage app.\n\nWhy you: {why}\n",
+    )
     return offer
 
 

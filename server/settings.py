@@ -9,6 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
+from server.mailer import SmtpSettings
 from shared.domain import DEFAULT_CLAIM_WINDOW_SECONDS
 from shared.protocol import MAX_FRAME_BYTES
 
@@ -33,6 +34,7 @@ class HubSettings:
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     clock: Callable[[], datetime] = field(default=utc_now)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     def resolved_db_url(self) -> str:
         if self.db_url:

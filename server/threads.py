@@ -75,7 +75,16 @@ async def post(tx: Tx, ref_id: str, person: Person, body: str) -> MessageView:
         mark.last_read_id = message.id
     names = await person_refs(tx.session, {person.id})
     view = _views([message], names)[0]
-    tx.notify(ref.id, await thread_parties(tx.session, ref), EVENT_MESSAGE, view)
+    parties = await thread_parties(tx.session, ref)
+    tx.notify(ref.id, parties, EVENT_MESSAGE, view)
+    for party in parties:
+        if party != person.id:
+            tx.mail(
+                party,
+                "message",
+                f"New message on {ref.id} from {person.name}",
+                f"{person.name} wrote on referral {ref.id}:\n\n{text}\n\nAnswer in the triage app.\n",
+            )
     return view
 
 

@@ -426,3 +426,98 @@ request_decoder = msgspec.json.Decoder(Request)
 def decode_args(args: dict[str, Any], type_: type[msgspec.Struct]) -> Any:
     """Validate a request's args against its op's struct (raises msgspec.ValidationError)."""
     return msgspec.convert(args, type=type_)
+
+
+class NotificationArgs(msgspec.Struct, forbid_unknown_fields=True):
+    """Per-person e-mail notifications; fields left out stay as they are."""
+
+    email: str | None = None
+    offers: bool | None = None  # mail me each new offer
+    messages: bool | None = None  # mail me each new message on my threads
+
+
+class NotificationView(msgspec.Struct):
+    email: str
+    offers: bool
+    messages: bool
+    mail_enabled: bool  # whether this hub sends e-mail at all
+
+
+# ---------------------------------------------------------------- reports and export
+
+
+class ReportArgs(msgspec.Struct, forbid_unknown_fields=True):
+    scope: str = "me"  # "me" | "desk" (the concierge only)
+    since: datetime | None = None  # default: 12 weeks before `until`
+    until: datetime | None = None  # default: now
+
+
+class ReportWeek(msgspec.Struct):
+    start: datetime
+    received: int
+    sent: int
+
+
+class ReportFees(msgspec.Struct):
+    """Agent referrals: moves to fee_sent / fee_received in the period and their mean fee percent
+    (the amount is a percent of a commission the hub does not know); partner invoices: count, sum."""
+
+    fee_sent: int
+    fee_received: int
+    mean_fee_percent: float | None
+    invoices: int
+    invoice_amount: float
+
+
+class ReportResult(msgspec.Struct):
+    """The figures of docs/reports.md for one person (`scope` me) or the whole desk."""
+
+    scope: str
+    person: PersonRef | None
+    since: datetime
+    until: datetime
+    weeks: list[ReportWeek]
+    received: int
+    sent: int
+    asked: int
+    interested: int
+    interest_rate: float | None
+    sent_agent: int
+    accepted: int
+    acceptance_rate: float | None
+    awarded: int
+    closed: int
+    conversion_rate: float | None
+    claims: int
+    median_claim_seconds: float | None
+    earned: ReportFees
+    owed: ReportFees
+
+
+class ExportArgs(msgspec.Struct, forbid_unknown_fields=True):
+    what: str  # "referrals" | "audit" | "invoices"
+    since: datetime | None = None
+    offset: int = 0
+    limit: int = 200  # at most 1000 rows a page
+
+
+class ExportAuditRow(msgspec.Struct, omit_defaults=True):
+    referral_id: str
+    at: datetime
+    actor: str
+    action: str
+    from_status: Status | None = None
+    to_status: Status | None = None
+    reason: str = ""
+
+
+class ExportResult(msgspec.Struct):
+    """One page of an export: rows `offset` .. `offset + len(...)` of `total`, oldest first.
+    Only the list named by `what` is filled."""
+
+    what: str
+    total: int
+    offset: int
+    referrals: list[ReferralView] = []
+    audit: list[ExportAuditRow] = []
+    invoices: list[InvoiceView] = []

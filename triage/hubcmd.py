@@ -8,8 +8,12 @@ import contextlib
 import logging
 import signal
 import sys
+from dataclasses import replace
+from pathlib import Path
 
+from server import hub_config
 from server.hub import Hub
+from server.hub_config import default_config_path
 from server.settings import HubSettings
 from shared.domain import DEFAULT_CLAIM_WINDOW_SECONDS
 from triage.common import CliError, db_url, describe_db, setup_logging
@@ -25,30 +29,40 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "runs the claim clocks and serves terminal apps over a websocket. Logs one line per "
         "connect, disconnect, auth failure and error to stderr. Ctrl+C stops it.",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 picks a free one)")
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help=f"the hub's TOML config file (default $TRIAGE_HUB_CONFIG or "
+                   f"{default_config_path()} when it exists); flags win over it")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default 8765; 0 picks a free one)")
     p.add_argument("--db", metavar="URL",
                    help="database URL or SQLite file path (default: hub.sqlite3 in the user data directory)")
-    p.add_argument("--claim-window", type=int, default=DEFAULT_CLAIM_WINDOW_SECONDS, metavar="SECONDS",
+    p.add_argument("--claim-window", type=int, metavar="SECONDS",
                    help=f"default time an agent has to claim an offered appointment "
                    f"(default {DEFAULT_CLAIM_WINDOW_SECONDS})")
     p.set_defaults(func=cmd_hub)
 
 
 def cmd_hub(args: argparse.Namespace) -> int:
-    if args.claim_window < 1:
+    if args.claim_window is not None and args.claim_window < 1:
         raise CliError("--claim-window must be a positive number of seconds", code=2)
-    if not 0 <= args.port <= 65535:
+    if args.port is not None and not 0 <= args.port <= 65535:
         raise CliError("--port must be between 0 and 65535", code=2)
+    try:
+        settings = hub_config.load(args.config)
+    except hub_config.HubConfigError as exc:
+        raise CliError(str(exc), code=2) from None
+    flags = {"host": args.host, "port": args.port, "claim_window_seconds": args.claim_window}
+    settings = replace(settings, **{k: v for k, v in flags.items() if v is not None})
+    url = db_url(args.db or settings.db_url or None)
+    settings = replace(settings, db_url=url)
     setup_logging(logging.StreamHandler(sys.stderr))
-    url = db_url(args.db)
-    settings = HubSettings(db_url=url, host=args.host, port=args.port,
-                           claim_window_seconds=args.claim_window)
+    if settings.smtp.enabled:
+        log.info("e-mail notifications through %s:%d", settings.smtp.host, settings.smtp.port)
     log.info("database %s", describe_db(url))
     try:
         asyncio.run(_serve(settings))
     except OSError as exc:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
     return 0
 
 

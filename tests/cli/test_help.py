@@ -11,7 +11,7 @@ COMMANDS = {
     (): ["tui", "demo", "hub", "agent", "submit"],
     ("tui",): ["--hub", "--token-file"],
     ("demo",): ["--db", "--as"],
-    ("hub",): ["--host", "--port", "--db", "--claim-window"],
+    ("hub",): ["--config", "--host", "--port", "--db", "--claim-window"],
     ("agent",): ["add", "list", "revoke", "token"],
     ("agent", "add"): ["--name", "--zip", "--sponsor-zip", "--role", "--brokerage", "--rank", "--db"],
     ("agent", "list"): ["--db"],
@@ -84,3 +84,12 @@ def test_submit_example_prints_valid_referrals(capsys: pytest.CaptureFixture[str
         assert main(["submit", "--example", kind]) == 0
         referral = msgspec.json.decode(capsys.readouterr().out, type=ReferralInput)
         assert referral.kind == kind
+
+
+def test_hub_refuses_a_malformed_config_file_naming_the_line(tmp_path) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text('[hub]\nport = 9000\nhost = "unterminated\n')
+    result = run("hub", "--config", str(config))
+    assert result.returncode == 2
+    assert str(config) in result.stderr and "line 3" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,122 @@
+"""E-mail notifications against a real SMTP server (aiosmtpd) on loopback: a new offer and a new
+message reach the people who asked for them and no one else; an unreachable mail server leaves the
+hub working."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from server.hub import Hub
+from server.mailer import SmtpSettings
+from shared.protocol import ReferralInput
+from tests.integration.conftest import connect
+from tests.integration.wire import Wire, upsert_of
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], object]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+async def wait_for_mail(inbox: Inbox, count: int, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if len(inbox.received) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"expected {count} mails, got {len(inbox.received)}")
+
+
+APPOINTMENT = ReferralInput(
+    kind="appointment", first_name="Carla", last_name="Diaz", email="carla@example.com",
+    phone="512-555-0100", street="12 Rainey St", city="Austin", zip="78701", lead_type="cash offer",
+)
+
+
+async def test_offer_and_message_mails_reach_who_asked(make_hub, smtp, wires: list[Wire]) -> None:
+    inbox, port = smtp
+    hub: Hub = await make_hub(smtp=SmtpSettings(host="127.0.0.1", port=port, sender="hub@triage.test"))
+    desk, desk_token = await hub.add_person(name="Desk", roles=["concierge"])
+    _, ann_token = await hub.add_person(name="Ann", zips=["78701"], rank_score=90)
+    _, bob_token = await hub.add_person(name="Bob", zips=["78701"], rank_score=10)
+    ann = await connect(hub, ann_token, wires)
+    bob = await connect(hub, bob_token, wires)
+    prefs = await ann.ok("notifications.set", email="ann@agents.test", offers=True, messages=True)
+    assert prefs == {"email": "ann@agents.test", "offers": True, "messages": True, "mail_enabled": True}
+    await bob.ok("notifications.set", email="bob@agents.test")  # an address, but no e-mails wanted
+
+    ref_id = await hub.submit(desk.id, APPOINTMENT)
+    await wait_for_mail(inbox, 1)
+    to, mail = inbox.received[0]
+    assert to == ["ann@agents.test"]
+    assert ref_id in mail["Subject"] and mail["From"] == "hub@triage.test"
+    body = mail.get_payload()
+    for contact in ("carla@example.com", "512-555-0100", "12 Rainey St", "Diaz"):
+        assert contact not in body  # an offer is area-only until claimed
+
+    await ann.ok("claim", id=ref_id)
+    desk_wire = await connect(hub, desk_token, wires)
+    await desk_wire.ok("thread.send", id=ref_id, body="Carla prefers mornings")
+    await wait_for_mail(inbox, 2)
+    to, mail = inbox.received[1]
+    assert to == ["ann@agents.test"] and "Carla prefers mornings" in mail.get_payload()
+    await asyncio.sleep(0.2)
+    assert len(inbox.received) == 2  # Bob asked for none; the desk wrote the message itself
+
+
+async def test_an_unreachable_mail_server_leaves_the_hub_working(
+    make_hub, wires: list[Wire], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="triage.mail")
+    hub: Hub = await make_hub(smtp=SmtpSettings(host="127.0.0.1", port=free_port(), timeout=2))
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    _, token = await hub.add_person(name="Ann", zips=["78701"])
+    ann = await connect(hub, token, wires)
+    await ann.ok("notifications.set", email="ann@agents.test", offers=True)
+    ref_id = await hub.submit(desk.id, APPOINTMENT)
+    await ann.event_where(upsert_of(ref_id))
+    claimed = await ann.ok("claim", id=ref_id)
+    assert claimed["referral"]["email"] == "carla@example.com"
+    for _ in range(100):
+        if hub.mailer.failed:
+            break
+        await asyncio.sleep(0.05)
+    assert hub.mailer.failed == 1 and hub.mailer.sent == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "triage.mail"]
+    assert lines[0].startswith("could not mail the offer notification for P-")
+    assert "ann@agents.test" not in " ".join(lines)
+
+
+async def test_preferences_are_checked(hub: Hub, wires: list[Wire]) -> None:
+    _, token = await hub.add_person(name="Ann", zips=["78701"])
+    ann = await connect(hub, token, wires)
+    assert (await ann.request("notifications.set", email="not-an-address"))["code"] == "bad_request"
+    assert (await ann.request("notifications.set", offers=True))["code"] == "bad_request"  # no address
+    assert await ann.ok("notifications.get") == {
+        "email": "", "offers": False, "messages": False, "mail_enabled": False,
+    }
