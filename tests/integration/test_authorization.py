@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import json
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -122,6 +123,13 @@ MATRIX: list[Row] = [
     Row("availability.get", None, lambda c: {}, cells(all_allowed=True)),
     Row("availability.set", None, lambda c: {"paused": False}, cells(all_allowed=True)),
     Row("routing.dry_run", None, lambda c: {"zip": ZIP}, cells(("concierge",))),
+    # one's own e-mail notification preferences
+    Row("notifications.get", None, lambda c: {}, cells(all_allowed=True)),
+    Row("notifications.set", None, lambda c: {"messages": False}, cells(all_allowed=True)),
+    # reports and exports: one's own figures and rows; the desk's figures for the concierge
+    Row("report", None, lambda c: {"scope": "me"}, cells(all_allowed=True), "me"),
+    Row("report", None, lambda c: {"scope": "desk"}, cells(("concierge",)), "desk"),
+    Row("export", "agent_awarded", lambda c: {"what": "referrals"}, cells(all_allowed=True), "referrals"),
 ]
 
 
@@ -226,6 +234,10 @@ async def test_authorisation(hub, wires, row: Row):
         frame = await wire[role].request(row.op, **row.args(ctx))
         if frame["type"] == "reply":
             got[role] = ALLOW
+            if row.state and row.state.startswith("agent_") and role not in ("sender", "receiver"):
+                raw = json.dumps(frame)
+                for value in (AGENT_DRAFT["email"], AGENT_DRAFT["phone"], AGENT_DRAFT["street"]):
+                    assert value not in raw, f"{row.key}: the client's contact reached {role}: {raw}"
         else:
             got[role] = DENY if frame["code"] in DENY_CODES else f"error {frame['code']}"
             details[role] = frame
