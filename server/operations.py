@@ -307,3 +307,12 @@ OPERATIONS.update(
         "notifications.set": Operation(NotificationArgs, preferences.set_),
     }
 )
+
+
+# ---------------------------------------------------------------- reports and export
+
+from server import report_ops  # noqa: E402
+from shared.protocol import ExportArgs, ReportArgs  # noqa: E402
+
+OPERATIONS["report"] = Operation(ReportArgs, report_ops.report)
+OPERATIONS["export"] = Operation(ExportArgs, report_ops.export)

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from triage import agents, democmd, hubcmd, submit
+from triage import agents, democmd, export, hubcmd, report, submit
 from triage.common import DEFAULT_HUB_URL, CliError, eprint
 
 
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     hubcmd.add_parser(sub)
     agents.add_parser(sub)
     submit.add_parser(sub)
+    report.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 
