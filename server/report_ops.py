@@ -3,6 +3,7 @@ export through the same visibility and masking as the app (visible_referrals + r
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
     from server.hub import Hub
 
 SCOPES = ("me", "desk")
+
+
+def utc(when: datetime | None) -> datetime | None:
+    """A time given without a zone is taken as UTC."""
+    return when.replace(tzinfo=timezone.utc) if when is not None and when.tzinfo is None else when
 
 
 async def load_rows(session: AsyncSession, who: str | None) -> Rows:
@@ -89,7 +95,7 @@ async def report(hub: Hub, person: Person, args: ReportArgs) -> ReportResult:
         raise HubError(ErrorCode.BAD_REQUEST, f"scope must be one of {', '.join(SCOPES)}", field="scope")
     if args.scope == "desk" and "concierge" not in person.role_list:
         raise HubError(ErrorCode.FORBIDDEN, "the desk report is for the concierge desk")
-    since, until = default_period(hub.now(), args.since, args.until)
+    since, until = default_period(hub.now(), utc(args.since), utc(args.until))
     if since >= until:
         raise HubError(ErrorCode.BAD_REQUEST, "since must be before until", field="since")
     who = person.id if args.scope == "me" else None
@@ -122,4 +128,4 @@ async def export(hub: Hub, person: Person, args: ExportArgs) -> ExportResult:
     async with hub.db.read() as session:
         fresh = await session.get(Person, person.id, populate_existing=True)
         assert fresh is not None
-        return await exporting.page(session, fresh, args.what, args.since, args.offset, limit)
+        return await exporting.page(session, fresh, args.what, utc(args.since), args.offset, limit)

@@ -184,3 +184,12 @@ def test_weeks_and_median_pure() -> None:
     assert f.median_claim_seconds == 25.0 and f.claims == 4
     d = compute(rows, None, t0, t0 + timedelta(days=21))
     assert d.sent_per_week == [2, 1, 1] and d.received == 4
+
+
+async def test_naive_times_are_utc(make_hub, wires):
+    hub = await make_hub()
+    _a, a_t = await hub.add_person(name="Ann", zips=["78701"])
+    wire = await connect(hub, a_t, wires)
+    got = await wire.ok("report", since="2026-01-01T00:00:00", until="2026-01-15T00:00:00")
+    assert got["since"].startswith("2026-01-01T00:00:00") and len(got["weeks"]) == 2
+    assert (await wire.ok("export", what="audit", since="2026-01-01T00:00:00"))["total"] == 0
