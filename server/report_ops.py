@@ -3,7 +3,7 @@ export through the same visibility and masking as the app (visible_referrals + r
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
@@ -42,7 +42,7 @@ SCOPES = ("me", "desk")
 
 def utc(when: datetime | None) -> datetime | None:
     """A time given without a zone is taken as UTC."""
-    return when.replace(tzinfo=timezone.utc) if when is not None and when.tzinfo is None else when
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
 async def load_rows(session: AsyncSession, who: str | None) -> Rows:

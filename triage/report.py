@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from triage.common import CliError
@@ -37,11 +37,11 @@ def parse_when(value: str | None, *, end: bool = False) -> datetime | None:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime.combine(day + timedelta(days=1 if end else 0), time(), timezone.utc)
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime.combine(day + timedelta(days=1 if end else 0), time(), UTC)
+        when = datetime.fromisoformat(value)
     except ValueError:
         raise CliError(f"not a date: {value!r} (expected YYYY-MM-DD or an ISO time)", code=2) from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 async def fetch_report(url: str, token: str, desk: bool, since: datetime | None,
@@ -62,7 +62,7 @@ def _pct(value: float | None) -> str:
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else f"{s // 60}m {s % 60:02d}s"
 
 
