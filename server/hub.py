@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-import msgspec
 from sqlalchemy import delete, func, select
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -23,29 +22,19 @@ from websockets.http11 import Response
 
 from server import geo, people, routing
 from server.connections import Client, Registry
+from server.dispatch import handle_frame
 from server.database import Database
 from server.directory import Directory
 from server.errors import HubError
 from server.mailer import Mail, Mailer
 from server.intake import submit
 from server.models import Delivery, Event, Offer, Person, Program, Referral
-from server.operations import OPERATIONS
-from server.outbox import Tx, event_frame
+from server.outbox import Tx
 from server.settings import HubSettings
 from shared.domain import Kind, OfferState, Status
 from shared.protocol import (
-    PROTOCOL_VERSION,
-    Error,
     ErrorCode,
-    HelloArgs,
-    HelloResult,
-    PersonView,
     ReferralInput,
-    Reply,
-    Request,
-    Resync,
-    decode_args,
-    encoder,
 )
 
 log = logging.getLogger("triage.hub")
@@ -238,12 +227,12 @@ class Hub:
 
     async def submit(self, person_id: str, data: ReferralInput) -> str:
         """Create a referral as `person_id` would through the protocol; return its id."""
-        person = await self._person(person_id)
+        person = await self.person(person_id)
         async with self.transaction() as tx:
             ref = await submit(tx, person, data, self.settings.claim_window_seconds)
         return ref.id
 
-    async def _person(self, person_id: str) -> Person:
+    async def person(self, person_id: str) -> Person:
         async with self.db.read() as session:
             person = await session.get(Person, person_id, populate_existing=True)
         if person is None:
@@ -277,117 +266,10 @@ class Hub:
         log.info("connect %s from %s", person.id, ws.remote_address[0] if ws.remote_address else "?")
         try:
             async for message in ws:
-                await self._handle_frame(client, message)
+                await handle_frame(self, client, message)
         except ConnectionClosed:
             pass
         finally:
             self.registry.remove(client)
             await client.close()
             log.info("disconnect %s (code %s)", person.id, ws.close_code)
-
-    async def _handle_frame(self, client: Client, message: str | bytes) -> None:
-        request_id: str | None = None
-        try:
-            if isinstance(message, bytes):
-                raise HubError(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text")
-            try:
-                request = msgspec.json.decode(message, type=Request)
-            except msgspec.DecodeError as exc:
-                request_id = _salvage_id(message)
-                raise HubError(ErrorCode.BAD_FRAME, f"not a valid request frame: {exc}") from None
-            request_id = request.id
-            if request.op == "hello":
-                await self._hello(client, request)
-                return
-            if not client.live:
-                raise HubError(ErrorCode.HELLO_REQUIRED, "send hello first")
-            operation = OPERATIONS.get(request.op)
-            if operation is None:
-                raise HubError(
-                    ErrorCode.UNKNOWN_OP,
-                    f"unknown operation {request.op!r}",
-                    known=sorted(["hello", *OPERATIONS]),
-                )
-            try:
-                args = decode_args(request.args, operation.args)
-            except msgspec.ValidationError as exc:
-                raise HubError(ErrorCode.BAD_REQUEST, f"bad arguments for {request.op}: {exc}") from None
-            person = await self._person(client.person_id)
-            result = await operation.handler(self, person, args)
-            client.send(encoder.encode(Reply(id=request.id, result=result)).decode())
-        except HubError as exc:
-            error = Error(code=exc.code, message=exc.message, id=request_id, details=exc.details)
-            client.send(encoder.encode(error).decode())
-        except Exception as exc:
-            log.error("error handling a request from %s: %s", client.person_id, type(exc).__name__)
-            log.debug("traceback", exc_info=True)
-            error = Error(
-                code=ErrorCode.INTERNAL, message="internal error; nothing was changed", id=request_id
-            )
-            client.send(encoder.encode(error).decode())
-
-    async def _hello(self, client: Client, request: Request) -> None:
-        """Answer hello, replay what the client missed, then make it live, all in one order."""
-        try:
-            args = decode_args(request.args, HelloArgs)
-        except msgspec.ValidationError as exc:
-            raise HubError(ErrorCode.BAD_REQUEST, f"bad arguments for hello: {exc}") from None
-        async with self.db.write_lock:
-            async with self.db.read() as session:
-                person = await session.get(Person, client.person_id, populate_existing=True)
-                if person is None:
-                    raise HubError(ErrorCode.NOT_FOUND, "your account no longer exists")
-                last = person.last_seq
-                replay, frames = "none", []
-                if args.since is not None:
-                    replay, frames = await _missed(session, person.id, args.since, last)
-                view = PersonView(
-                    id=person.id,
-                    name=person.name,
-                    roles=person.role_list,  # type: ignore[arg-type]
-                    brokerage=person.brokerage,
-                    zips=[z.zip for z in person.zips],
-                )
-            hello = HelloResult(
-                protocol=PROTOCOL_VERSION, server_time=self.now(), person=view, seq=last, replay=replay
-            )
-            client.send(encoder.encode(Reply(id=request.id, result=hello)).decode())
-            if replay == "resync":
-                resync = Resync(seq=last, reason="missed events are older than the retention window")
-                client.send(encoder.encode(resync).decode())
-            for frame in frames:
-                client.send(frame)
-            client.last_seq = last
-            if not client.live:
-                client.live = True
-                self.registry.add(client)
-
-
-async def _missed(session: Any, person_id: str, since: int, last: int) -> tuple[str, list[str]]:
-    """The frames of the events after `since`, or a resync when they are no longer kept."""
-    if since == last:
-        return "events", []
-    if since > last:
-        return "resync", []
-    oldest = await session.scalar(select(func.min(Delivery.seq)).where(Delivery.person_id == person_id))
-    if oldest is None or since + 1 < oldest:
-        return "resync", []
-    rows = await session.execute(
-        select(Delivery.seq, Event.name, Event.at, Event.body)
-        .join(Event, Event.id == Delivery.event_id)
-        .where(Delivery.person_id == person_id, Delivery.seq > since)
-        .order_by(Delivery.seq)
-    )
-    return "events", [
-        event_frame(seq, name, encoder.encode(at).decode(), body.decode()) for seq, name, at, body in rows
-    ]
-
-
-def _salvage_id(message: str) -> str | None:
-    """The id of a request whose frame does not fit the schema, when it can be read."""
-    try:
-        raw = msgspec.json.decode(message)
-    except msgspec.DecodeError:
-        return None
-    value = raw.get("id") if isinstance(raw, dict) else None
-    return value if isinstance(value, str) else None

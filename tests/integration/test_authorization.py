@@ -146,7 +146,7 @@ def test_matrix_covers_every_operation_and_role():
 
 async def act(hub, person_id: str, op: str, **args: Any) -> Any:
     """Run an operation as a person directly through its handler (setting up state)."""
-    person = await hub._person(person_id)
+    person = await hub.person(person_id)
     operation = OPERATIONS[op]
     return await operation.handler(hub, person, decode_args(args, operation.args))
 
