@@ -37,7 +37,7 @@ class Entry:
     person: Any  # the person's row (columns as attributes), for availability
     specializations: frozenset[str]
     languages: frozenset[str]
-    text_key: str  # name and brokerage, normalised once for fuzzy matching
+    text_key: str  # name, brokerage and city, normalised once for fuzzy matching
 
 
 class Directory:
@@ -178,7 +178,7 @@ async def _load(session: AsyncSession) -> list[Entry]:
                 person,
                 frozenset(s.lower() for s in specializations),
                 frozenset(lang.lower() for lang in languages),
-                utils.default_process(f"{person.name} {person.brokerage}"),
+                utils.default_process(f"{person.name} {person.brokerage} {person.city}"),
             )
         )
     return entries

@@ -89,3 +89,8 @@ class AgentSearch(Vertical):
         event.stop()
         picked = set(event.selection_list.selected)
         self.chosen = {key: self.cards[key] for key in picked if key in self.cards}
+        # Say who is chosen in words too: the tick alone is only a colour, lost without one.
+        names = ", ".join(card.name for card in self.chosen.values())
+        self.query_one("#agent-status", Label).update(
+            f"chosen: {names}" if names else "none chosen · space toggles"
+        )
