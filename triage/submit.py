@@ -5,18 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import msgspec
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from shared.protocol import Error, ReferralInput, Reply, Request, encoder, server_frame_decoder
-from triage.common import DEFAULT_HUB_URL, CliError
-from tui.credentials import CredentialsError, load_token
+from shared.protocol import ReferralInput
+from triage.common import CliError
+from triage.hubclient import add_hub_options, hub_client, token_of
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "appointment": {
@@ -60,10 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", nargs="?", metavar="FILE.json", help="the referral to create ('-' reads stdin)")
     p.add_argument("--example", choices=sorted(EXAMPLES), metavar="KIND",
                    help="print an example file for appointment, active, agent or partner, and exit")
-    p.add_argument("--hub", default=os.environ.get("TRIAGE_HUB", DEFAULT_HUB_URL), metavar="URL",
-                   help=f"the hub's websocket URL (default $TRIAGE_HUB or {DEFAULT_HUB_URL})")
-    p.add_argument("--token-file", metavar="PATH",
-                   help="read the token from PATH (default: the config directory's token file)")
+    add_hub_options(p)
     p.set_defaults(func=cmd_submit)
 
 
@@ -83,43 +77,9 @@ def read_referral(path: str) -> ReferralInput:
 
 async def submit(url: str, token: str, referral: ReferralInput, timeout: float = 20.0) -> dict[str, Any]:
     """Send hello then submit; return the new referral's view (a dict) or raise CliError."""
-    try:
-        async with asyncio.timeout(timeout):
-            async with connect(url, additional_headers={"Authorization": f"Bearer {token}"},
-                               open_timeout=timeout, max_size=None) as ws:
-                answer = await _request(ws, "1", "hello", {"client": "triage-cli"})
-                if not isinstance(answer, Error):
-                    args = {"referral": msgspec.to_builtins(referral)}
-                    answer = await _request(ws, "2", "submit", args)
-    except InvalidStatus as exc:
-        status = exc.response.status_code
-        if status == 401:
-            raise CliError(f"the hub at {url} refused the token (HTTP 401): it is unknown or revoked; "
-                           "ask for a new one (`triage agent token PERSON_ID` on the hub host)") from None
-        raise CliError(f"the hub at {url} refused the connection (HTTP {status})") from None
-    except InvalidURI:
-        raise CliError(f"not a websocket URL: {url} (expected ws://HOST:PORT)", code=2) from None
-    except TimeoutError:
-        raise CliError(f"the hub at {url} did not answer within {timeout:.0f} s") from None
-    except (OSError, InvalidHandshake) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"cannot reach the hub at {url}: {reason}") from None
-    except ConnectionClosed:
-        raise CliError(f"the hub at {url} closed the connection") from None
-    if isinstance(answer, Error):
-        what = "hello" if answer.id == "1" else "submit"
-        raise CliError(f"the hub refused {what}: {answer.code}: {answer.message}")
-    return answer["referral"]
-
-
-async def _request(ws: Any, request_id: str, op: str, args: dict[str, Any]) -> Any:
-    await ws.send(encoder.encode(Request(id=request_id, op=op, args=args)).decode())
-    while True:
-        frame = server_frame_decoder.decode(await ws.recv())
-        if isinstance(frame, Reply) and frame.id == request_id:
-            return frame.result
-        if isinstance(frame, Error) and frame.id in (request_id, None):
-            return frame
+    async with hub_client(url, token, timeout=timeout) as client:
+        result = await client.call("submit", {"referral": msgspec.to_builtins(referral)})
+    return result["referral"]
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -129,10 +89,6 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if not args.file:
         raise CliError("give a FILE.json to submit, or --example KIND to print one", code=2)
     referral = read_referral(args.file)
-    try:
-        token = load_token(args.token_file)
-    except CredentialsError as exc:
-        raise CliError(str(exc)) from None
-    view = asyncio.run(submit(args.hub, token, referral))
+    view = asyncio.run(submit(args.hub, token_of(args), referral))
     print(f"created {view['id']} ({view['kind']}, status {view['status']})")
     return 0
