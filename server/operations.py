@@ -133,8 +133,7 @@ def _write(change: Callable[..., Awaitable[Referral]]) -> Handler:
     async def handler(hub: Hub, person: Person, args: Any) -> ReferralResult:
         async with hub.transaction() as tx:
             ref = await change(hub, tx, person, args)
-            touched = tx._touched.get(ref.id)
-            before = touched.before.get(person.id) if touched is not None else None
+            before = tx.viewer_before(ref.id, person.id)
         return await _view(hub, ref.id, person, before)
 
     return handler

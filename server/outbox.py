@@ -146,6 +146,11 @@ class Tx:
             touched.winner = winner
         ref.updated_at = self.now
 
+    def viewer_before(self, ref_id: str, person_id: str) -> Viewer | None:
+        """How `person_id` saw the touched referral `ref_id` before this transaction changed it."""
+        touched = self._touched.get(ref_id)
+        return touched.before.get(person_id) if touched is not None else None
+
     def audit(
         self,
         ref: Referral,
