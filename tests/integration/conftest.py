@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,19 @@ from sqlalchemy import select
 from server.hub import Hub
 from server.models import Audit, Delivery, Event, Offer, Person, Recipient, Referral
 from server.settings import HubSettings
+from tests.integration.privacy_sweep import violations
 from tests.integration.wire import Wire
+
+
+@pytest.fixture(autouse=True)
+def privacy_sweep() -> Iterator[None]:
+    """After every integration test: no frame any client received broke the masking rules."""
+    Wire.opened.clear()
+    yield
+    frames = [raw for wire in Wire.opened for raw in wire.frames]
+    Wire.opened.clear()
+    broken = violations(frames)
+    assert not broken, "\n".join(broken[:5])
 
 
 class StepClock:

@@ -22,8 +22,10 @@ class Wire:
     """One connected person. `frames` holds every frame received, raw text, in order."""
 
     _ids = itertools.count(1)
+    opened: list[Wire] = []  # every client of the running test, for the privacy sweep
 
     def __init__(self, ws: ClientConnection, label: str = "") -> None:
+        Wire.opened.append(self)
         self.ws = ws
         self.label = label
         self.frames: list[str] = []
