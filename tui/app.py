@@ -26,6 +26,7 @@ from tui.messages import (
 )
 from tui.screens.inbox_screen import InboxScreen
 from tui.screens.outbound_form import OutboundForm
+from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
 
 
@@ -36,6 +37,7 @@ class TriageApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "toggle_help", "Help", id="app.help"),
+        Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
     ]
 
     def __init__(
@@ -66,6 +68,8 @@ class TriageApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every triage key is also in the command palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
+        if not isinstance(screen, SettingsScreen):
+            yield SystemCommand("Settings", "Availability and e-mail notifications (,)", self.action_settings)
         if isinstance(screen, InboxScreen):
             yield SystemCommand("Accept", "Claim, express interest or accept the selected referral",
                                 screen.action_accept)
@@ -120,6 +124,10 @@ class TriageApp(App[None]):
     @work(exclusive=True, group="hub", exit_on_error=False)
     async def run_hub(self) -> None:
         await self.connection.run()
+
+    def action_settings(self) -> None:
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
