@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.binding import Binding
 
 from tui import format as fmt
+from tui.alerts import AlertsMixin
 from tui.connection import Clock, HubConnection, utc_now
 from tui.messages import (
     HelloReceived,
@@ -30,7 +31,7 @@ from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
 
 
-class TriageApp(App[None]):
+class TriageApp(AlertsMixin, App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "triage"
 
@@ -50,8 +51,11 @@ class TriageApp(App[None]):
         connect: bool = True,
         watch_terminal: bool = True,
         keymap: dict[str, str] | None = None,
+        desktop_notifications: bool = False,
+        bell: bool = True,
     ) -> None:
         super().__init__()
+        self._init_alerts(desktop=desktop_notifications, bell=bell)
         self.hub_url = hub_url
         self.clock = clock  # the local clock; tests inject a fixed or steppable one
         self.tz = tz  # None: the local time zone
@@ -120,6 +124,7 @@ class TriageApp(App[None]):
 
     def tick(self) -> None:
         self.inbox.tick()
+        self.check_deadlines()
 
     @work(exclusive=True, group="hub", exit_on_error=False)
     async def run_hub(self) -> None:
@@ -162,8 +167,7 @@ class TriageApp(App[None]):
         if self.inbox.apply_upsert(view) and self.loaded:
             left = fmt.time_left(fmt.deadline_of(view), self.hub_now())
             what = " · ".join(p for p in (fmt.intent(view), fmt.area(view), left and f"{left} to claim") if p)
-            self.notify(what or view.id, title=f"New {view.kind} referral {view.id}")
-            self.bell()
+            self.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
 
     @on(ReferralRemoved)
     def removed(self, message: ReferralRemoved) -> None:

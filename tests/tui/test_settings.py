@@ -52,3 +52,4 @@ async def test_bad_working_hours_show_the_hubs_error(live_hub: LiveHub) -> None:
         assert screen.query_one("#set-work_hours", Input).value == "nine to five"  # nothing lost
         frame = await raw_request(live_hub.url, token, "availability.get", {})
         assert frame["result"]["paused"] is False  # the whole change was refused
+
