@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 runtime error, 2 usage error. Expected failures print one li
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from triage import agents, democmd, export, hubcmd, report, submit
@@ -32,11 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _tui_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--hub", default=os.environ.get("TRIAGE_HUB", DEFAULT_HUB_URL), metavar="URL",
-                   help=f"the hub's websocket URL (default $TRIAGE_HUB or {DEFAULT_HUB_URL})")
+    p.add_argument("--hub", metavar="URL",
+                   help="the hub's websocket URL (default $TRIAGE_HUB, then `hub` in the config file, "
+                   f"then {DEFAULT_HUB_URL})")
     p.add_argument("--token-file", metavar="PATH",
-                   help="read the token from PATH (default: `token` in the user config directory); "
-                   "TRIAGE_TOKEN, when set, wins. The file must be readable by its owner only")
+                   help="read the token from PATH (default: $TRIAGE_TOKEN_FILE, `token_file` in the "
+                   "config file, else `token` in the user config directory); TRIAGE_TOKEN, when set, "
+                   "wins. The file must be readable by its owner only")
+    p.add_argument("--keys", metavar="ID=KEYS,...",
+                   help="remap keys by binding id, e.g. 'triage.accept=c,triage.reject=x' "
+                   "(added to $TRIAGE_KEYS and the config file's [keys])")
 
 
 def add_tui_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +48,8 @@ def add_tui_parser(sub: argparse._SubParsersAction) -> None:
         "tui",
         help="open the terminal app (the default command)",
         description="Open the live referral inbox, connected to a hub. The token comes from the "
-        "TRIAGE_TOKEN environment variable, else from the token file.",
+        "TRIAGE_TOKEN environment variable, else from the token file. Settings come from "
+        "config.toml in the user config directory (or $TRIAGE_CONFIG) and TRIAGE_* variables.",
     )
     _tui_options(p)
     p.set_defaults(func=cmd_tui)
@@ -52,15 +57,23 @@ def add_tui_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     from tui.app import make_app
+    from tui.config import ConfigError, load_config, parse_keys
     from tui.credentials import CredentialsError, load_token
 
-    if not args.hub.startswith(("ws://", "wss://")):
-        raise CliError(f"--hub must be a websocket URL like {DEFAULT_HUB_URL}, got {args.hub!r}", code=2)
     try:
-        token = load_token(args.token_file)
+        config = load_config()
+    except ConfigError as exc:
+        raise CliError(str(exc), code=2) from None
+    hub = args.hub or config.hub or DEFAULT_HUB_URL
+    if not hub.startswith(("ws://", "wss://")):
+        raise CliError(f"the hub must be a websocket URL like {DEFAULT_HUB_URL}, got {hub!r}", code=2)
+    try:
+        token = load_token(args.token_file or config.token_file)
     except CredentialsError as exc:
         raise CliError(str(exc)) from None
-    app = make_app(args.hub, token)
+    options = config.app_options()
+    options["keymap"].update(parse_keys(args.keys or ""))
+    app = make_app(hub, token, **options)
     app.run()
     return app.return_code or 0
 

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from tui.app import make_app
+from tui.config import parse_keys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("a token is required (--token or TRIAGE_TOKEN)")
-    keymap = dict(item.split("=", 1) for item in args.keys.split(",") if "=" in item)
+    keymap = parse_keys(args.keys)
     app = make_app(args.url, args.token, keymap=keymap)
     app.run()
     return app.return_code or 0

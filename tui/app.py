@@ -53,8 +53,11 @@ class TriageApp(AlertsMixin, App[None]):
         keymap: dict[str, str] | None = None,
         desktop_notifications: bool = False,
         bell: bool = True,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
+        if theme:
+            self.theme = theme
         self._init_alerts(desktop=desktop_notifications, bell=bell)
         self.hub_url = hub_url
         self.clock = clock  # the local clock; tests inject a fixed or steppable one

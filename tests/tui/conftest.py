@@ -22,6 +22,15 @@ def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The user's own config file and TRIAGE_* variables stay out of tests."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    for name in ("TRIAGE_CONFIG", "TRIAGE_HUB", "TRIAGE_TOKEN_FILE", "TRIAGE_THEME", "TRIAGE_DESKTOP",
+                 "TRIAGE_BELL", "TRIAGE_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+
+
 async def wait_for(pilot: Pilot, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
     """Poll ``predicate`` (letting the app run) until it is truthy; fail after ``timeout``."""
     loop = asyncio.get_running_loop()
