@@ -27,6 +27,7 @@ from tui.messages import (
 )
 from tui.screens.inbox_screen import InboxScreen
 from tui.screens.outbound_form import OutboundForm
+from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
 
@@ -39,6 +40,7 @@ class TriageApp(AlertsMixin, App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "toggle_help", "Help", id="app.help"),
         Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
+        Binding("R", "reports", "Reports", show=False, id="app.reports"),
     ]
 
     def __init__(
@@ -67,6 +69,7 @@ class TriageApp(AlertsMixin, App[None]):
         self.watch_terminal = watch_terminal
         self.person_name = ""
         self.person_id = ""
+        self.person_roles: list[str] = []
         self.loaded = False  # arrivals are announced only after the first snapshot
         self.connection = HubConnection(hub_url, token, self.post_message, clock)
         if keymap:
@@ -77,6 +80,12 @@ class TriageApp(AlertsMixin, App[None]):
         yield from super().get_system_commands(screen)
         if not isinstance(screen, SettingsScreen):
             yield SystemCommand("Settings", "Availability and e-mail notifications (,)", self.action_settings)
+        if not isinstance(screen, ReportsScreen):
+            yield SystemCommand("Reports", "Referrals per week, rates, time to claim, fees (R)",
+                                self.action_reports)
+        elif screen.concierge:
+            yield SystemCommand("Desk or me", "Switch the report between the whole desk and me (d)",
+                                screen.action_toggle_desk)
         if isinstance(screen, InboxScreen):
             yield SystemCommand("Accept", "Claim, express interest or accept the selected referral",
                                 screen.action_accept)
@@ -137,6 +146,10 @@ class TriageApp(AlertsMixin, App[None]):
         if not isinstance(self.screen, SettingsScreen):
             self.push_screen(SettingsScreen())
 
+    def action_reports(self) -> None:
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen())
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
@@ -156,6 +169,7 @@ class TriageApp(AlertsMixin, App[None]):
         self.offset = message.offset
         self.person_name = message.person.name
         self.person_id = message.person.id
+        self.person_roles = [str(role) for role in message.person.roles]
         self.sub_title = message.person.name
         self.inbox.set_me(message.person.id)
 

@@ -1,0 +1,72 @@
+"""The reports screen against a real hub: it shows the figures the `report` op returns."""
+
+from __future__ import annotations
+
+import msgspec
+from textual.widgets import DataTable, Static
+
+from shared.protocol import ReportResult
+from tests.tui.conftest import LiveHub, raw_request, wait_for
+from tests.tui.test_live_hub import APPOINTMENT, agent_app, connected
+from tui.screens.reports_screen import ReportsScreen, figures
+
+
+def shown(screen: ReportsScreen) -> dict[str, str]:
+    table = screen.query_one(DataTable)
+    return {str(key.value): str(table.get_cell(key, "value")) for key in table.rows}
+
+
+async def open_reports(pilot, app) -> ReportsScreen:
+    await pilot.press("R")
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, ReportsScreen) and app.screen)
+    await wait_for(pilot, lambda: screen.report is not None)
+    return screen
+
+
+async def test_the_screen_shows_the_hubs_figures(live_hub: LiveHub) -> None:
+    desk, _ = await live_hub.person("Routing Desk", ["concierge"])
+    _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
+    app = agent_app(live_hub, token)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await connected(pilot, app)
+        ref = await live_hub.submit(desk, **APPOINTMENT)
+        await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.inbox.table.referrals[ref].status == "awarded")
+        screen = await open_reports(pilot, app)
+        frame = await raw_request(live_hub.url, token, "report", {"scope": "me"})
+        report = msgspec.convert(frame["result"], ReportResult)
+        assert report.received == 1 and report.claims == 1
+        assert shown(screen) == {key: value for key, _, value in figures(report)}
+        assert "Dana Cole" in str(screen.query_one("#reports-title", Static).content)
+        await pilot.press("d")  # not a concierge: no desk
+        await pilot.pause()
+        assert screen.scope == "me"
+
+
+async def test_a_concierge_switches_to_the_desk(live_hub: LiveHub) -> None:
+    desk, desk_token = await live_hub.person("Routing Desk", ["concierge"])
+    await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
+    await live_hub.submit(desk, **APPOINTMENT)
+    app = agent_app(live_hub, desk_token)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await connected(pilot, app)
+        screen = await open_reports(pilot, app)
+        assert screen.report.scope == "me"
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen.report.scope == "desk")
+        frame = await raw_request(live_hub.url, desk_token, "report", {"scope": "desk"})
+        report = msgspec.convert(frame["result"], ReportResult)
+        assert shown(screen) == {key: value for key, _, value in figures(report)}
+        assert "Whole desk" in str(screen.query_one("#reports-title", Static).content)
+
+
+def test_new_keys_have_ids_and_descriptions() -> None:
+    from tui.app import TriageApp
+    from tui.screens.settings_screen import SettingsScreen
+
+    for owner in (TriageApp, ReportsScreen, SettingsScreen):
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.description, binding
+    ids = {binding.id for binding in TriageApp.BINDINGS}
+    assert {"app.settings", "app.reports"} <= ids

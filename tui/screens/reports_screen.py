@@ -1,0 +1,145 @@
+"""Reports: referrals received and sent per week as a chart, and the figures of docs/reports.md
+(rates, median time to claim, fees) as a table. A concierge can switch to the whole desk."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from shared.protocol import ReportFees, ReportResult
+from tui.connection import HubError
+
+if TYPE_CHECKING:
+    from tui.app import TriageApp
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else f"{s // 60}m {s % 60:02d}s"
+
+
+def fees(f: ReportFees) -> str:
+    mean = "-" if f.mean_fee_percent is None else f"{f.mean_fee_percent:g}%"
+    return (f"{f.fee_sent} fee sent, {f.fee_received} received, mean {mean}; "
+            f"{f.invoices} invoices {f.invoice_amount:.2f}")
+
+
+def figures(r: ReportResult) -> list[tuple[str, str, str]]:
+    """(key, label, value) for each figure, as `triage report` words them."""
+    return [
+        ("received", "received", str(r.received)),
+        ("sent", "sent", str(r.sent)),
+        ("interest", "interest rate", f"{percent(r.interest_rate)} ({r.interested} of {r.asked} recipients)"),
+        ("acceptance", "acceptance rate",
+         f"{percent(r.acceptance_rate)} ({r.accepted} of {r.sent_agent} agent referrals)"),
+        ("conversion", "conversion to closed", f"{percent(r.conversion_rate)} ({r.closed} of {r.awarded} awarded)"),
+        ("claim", "time to claim (median)", f"{duration(r.median_claim_seconds)} ({r.claims} claims)"),
+        ("earned", "fees earned", fees(r.earned)),
+        ("owed", "fees owed", fees(r.owed)),
+    ]
+
+
+def heading(r: ReportResult) -> str:
+    who = "Whole desk" if r.scope == "desk" else (r.person.name if r.person else "Me")
+    return f"Report · {who} · {r.since:%Y-%m-%d} to {r.until:%Y-%m-%d %H:%M} UTC"
+
+
+class ReportsScreen(Screen[None]):
+    app: TriageApp
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="reports.close"),
+        Binding("d", "toggle_desk", "Desk/me", id="reports.desk"),
+        Binding("f5", "reload", "Reload", id="reports.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scope = "me"
+        self.report: ReportResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Report · loading…", id="reports-title")
+        yield PlotextPlot(id="reports-chart")
+        yield DataTable(id="reports-figures", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    @property
+    def concierge(self) -> bool:
+        return "concierge" in self.app.person_roles
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_desk":
+            return self.concierge  # only the concierge may see the desk
+        return True
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("figure", key="figure")
+        table.add_column("value", key="value")
+        self.load()
+
+    def on_resize(self) -> None:
+        if self.report is not None:
+            self.draw_chart(self.report)  # the week labels thin out on a narrow terminal
+
+    def action_toggle_desk(self) -> None:
+        self.scope = "me" if self.scope == "desk" else "desk"
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    @work(exclusive=True, group="report", exit_on_error=False)
+    async def load(self) -> None:
+        try:
+            raw = await self.app.connection.request("report", {"scope": self.scope})
+        except HubError as exc:
+            self.query_one("#reports-title", Static).update(f"Report · could not load: {exc.message}")
+            return
+        self.show(msgspec.convert(raw, ReportResult))
+
+    def show(self, report: ReportResult) -> None:
+        self.report = report
+        self.query_one("#reports-title", Static).update(heading(report))
+        table = self.query_one(DataTable)
+        with self.app.batch_update():
+            for key, label, value in figures(report):
+                if key in table.rows:
+                    table.update_cell(key, "value", value)
+                else:
+                    table.add_row(label, value, key=key)
+        self.draw_chart(report)
+
+    def draw_chart(self, report: ReportResult) -> None:
+        chart = self.query_one(PlotextPlot)
+        plt = chart.plt
+        plt.clear_figure()
+        weeks = report.weeks
+        if weeks:
+            xs = list(range(1, len(weeks) + 1))
+            plt.plot(xs, [w.received for w in weeks], label="received", marker="braille")
+            plt.plot(xs, [w.sent for w in weeks], label="sent", marker="braille")
+            step = 1 if self.app.size.width >= 100 or len(weeks) <= 6 else 2
+            plt.xticks(xs[::step], [f"{w.start:%m-%d}" for w in weeks][::step])
+            top = max(max(w.received, w.sent) for w in weeks)
+            plt.yticks(list(range(0, top + 1, max(1, top // 4))))
+            plt.ylim(0, max(1, top))
+        plt.title("Referrals per week")
+        chart.refresh()
