@@ -7,6 +7,7 @@ from datetime import timezone
 from tests.tui.sample import NOW
 from tests.tui.test_snapshots import load
 from tui.app import make_app
+from tui.screens.outbound_form import OutboundForm
 
 
 async def test_keys_can_be_remapped_by_binding_id() -> None:
@@ -41,6 +42,10 @@ async def test_new_keys_are_in_the_command_palette() -> None:
                       "Filter", "Agent search", "View: archived"):
             assert title in titles, title
         await pilot.press("n")
-        await pilot.pause()
+        for _ in range(100):  # the form is pushed after the key's handler runs: wait for it
+            if isinstance(app.screen, OutboundForm):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, OutboundForm)
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Send", "Save draft", "Agent search"} <= titles
