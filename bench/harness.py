@@ -1,0 +1,79 @@
+"""What every benchmark shares: the figure it reports, the machine it ran on, the table it prints."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+from importlib import metadata
+
+
+@dataclass
+class Figure:
+    """One measured figure against its target; `ratio` is against the baseline the issue names
+    (or against the target when there is no baseline)."""
+
+    benchmark: str
+    figure: str
+    target: str
+    passed: bool
+    ratio: float | None = None
+
+    def row(self) -> str:
+        ratio = f"{self.ratio:.2f}x" if self.ratio is not None else ""
+        verdict = "PASS" if self.passed else "FAIL"
+        return f"| {self.benchmark} | {self.figure} | {self.target} | {ratio} | {verdict} |"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The pct-th percentile (0-100) by nearest rank; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+_LIBRARIES = ("textual", "websockets", "sqlalchemy", "aiosqlite", "msgspec", "rapidfuzz")
+
+
+def machine_facts() -> dict[str, str]:
+    facts = {
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": platform.processor() or platform.machine(),
+    }
+    for name in _LIBRARIES:
+        try:
+            facts[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            facts[name] = "not installed"
+    return facts
+
+
+def print_table(figures: list[Figure], file=sys.stdout) -> None:
+    print("| benchmark | figure | target | ratio | result |", file=file)
+    print("| --- | --- | --- | --- | --- |", file=file)
+    for figure in figures:
+        print(figure.row(), file=file)
+    file.flush()
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (this one by default) in MB, from /proc."""
+    path = f"/proc/{pid or os.getpid()}/status"
+    with open(path, encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS in {path}")
