@@ -99,6 +99,18 @@ async def visible_referrals(
     if limit is not None:
         query = query.limit(limit)
     refs: Sequence[Referral] = (await session.execute(query)).scalars().all()
+    return await viewers_of(session, person, refs)
+
+
+async def viewers_of(
+    session: AsyncSession, person: Person, refs: Sequence[Referral]
+) -> list[tuple[Referral, Viewer]]:
+    """How `person` sees each of `refs` (those they may not see are left out), with the facts
+    about that one person loaded in a few queries."""
+    pid = person.id
+    concierge = "concierge" in person.role_list
+    zips = {z.zip: z.sponsor for z in person.zips}
+    my_programs = select(Program.id).where(Program.vendor_id == pid)
     ids = [r.id for r in refs]
     offers = {
         o.referral_id: o

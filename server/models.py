@@ -158,7 +158,10 @@ class Referral(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_referrals_kind_status", "kind", "status"),)
+    __table_args__ = (
+        Index("ix_referrals_kind_status", "kind", "status"),
+        Index("ix_referrals_created_at_id", "created_at", "id"),  # the inbox, newest first
+    )
 
 
 class Recipient(Base):

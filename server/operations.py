@@ -16,14 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import actions, agreements, availability, outbound, preferences, routing, search, threads
-from server.audience import viewer_for, visible_referrals
+from server.audience import viewer_for
 from server.errors import HubError
+from server.inbox_pages import inbox_page
 from server.intake import submit
 from server.invoices import invoices_for
 from server.models import Audit, Person, Referral
 from server.outbox import Tx, many_referral_fields, person_refs, referral_fields
 from server.views import render
 from server.visibility import Viewer
+from shared.inbox_query import MAX_PAGE, InboxFilter
 from shared.protocol import (
     AgentSearchArgs,
     AgentsResult,
@@ -90,16 +92,21 @@ async def _view(
 
 
 async def inbox(hub: Hub, person: Person, args: InboxArgs) -> InboxResult:
-    limit = max(1, min(args.limit, 5000))
+    if args.offset < 0:
+        raise HubError(ErrorCode.BAD_REQUEST, "offset must not be negative", field="offset")
+    limit = max(1, min(args.limit, MAX_PAGE))
     async with hub.db.read() as session:
         fresh = await session.get(Person, person.id, populate_existing=True)
         assert fresh is not None
-        rows = await visible_referrals(session, fresh, limit=limit)
-        views = await _views(session, rows)
+        page = await inbox_page(
+            session, fresh, args.view, InboxFilter.parse(args.filter), args.offset, limit
+        )
+        views = await _views(session, page.rows)
         readable = [v.id for v in views if "message" in v.actions]  # threads they are party to
         unread = await threads.unread_counts(session, person.id, readable)
         return InboxResult(
-            seq=fresh.last_seq, server_time=hub.now(), total=len(views), referrals=views, unread=unread
+            seq=fresh.last_seq, server_time=hub.now(), total=page.total, referrals=views,
+            unread=unread, offset=args.offset, counts=page.counts,
         )
 
 

@@ -1,20 +1,18 @@
 """Which referrals the inbox shows: a view (all, inbound, outbound, archived) and a text filter.
 
-Pure functions, no Textual: ``InboxFilter.parse("kind:partner status:pending austin")``.
+The hub pages and counts by the same definitions (`shared.inbox_query`); these are the app's side
+of them, used to place a live event in the current page before the hub's next page arrives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
-
+from shared.inbox_query import ARCHIVED_STATUSES, VIEWS, InboxFilter, ViewName
 from shared.protocol import ReferralView
 from tui import format as fmt
 
-ViewName = Literal["all", "inbound", "outbound", "archived"]
-VIEWS: tuple[ViewName, ...] = ("all", "inbound", "outbound", "archived")
+__all__ = ["VIEWS", "VIEW_LABELS", "InboxFilter", "ViewName", "in_view", "matches", "visible"]
+
 VIEW_LABELS = {"all": "All", "inbound": "Inbound", "outbound": "Outbound", "archived": "Archived"}
-ARCHIVED_STATUSES = frozenset({"archived", "closed", "lost", "rejected", "unclaimed"})
 
 
 def in_view(view: ReferralView, name: ViewName, me: str) -> bool:
@@ -30,48 +28,19 @@ def in_view(view: ReferralView, name: ViewName, me: str) -> bool:
     return not mine and not finished
 
 
-@dataclass(frozen=True)
-class InboxFilter:
-    """Words that must all appear (client, city, zip, id, sender), plus kind: and status:."""
-
-    words: tuple[str, ...] = ()
-    kinds: frozenset[str] = field(default_factory=frozenset)
-    statuses: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def parse(cls, text: str) -> InboxFilter:
-        words: list[str] = []
-        kinds: set[str] = set()
-        statuses: set[str] = set()
-        for token in text.lower().split():
-            key, sep, value = token.partition(":")
-            if sep and key == "kind" and value:
-                kinds.update(v for v in value.split(",") if v)
-            elif sep and key == "status" and value:
-                statuses.update(v.replace(" ", "_") for v in value.split(",") if v)
-            else:
-                words.append(token)
-        return cls(tuple(words), frozenset(kinds), frozenset(statuses))
-
-    @property
-    def empty(self) -> bool:
-        return not (self.words or self.kinds or self.statuses)
-
-    def matches(self, view: ReferralView) -> bool:
-        if self.kinds and str(view.kind) not in self.kinds and not (
-            "appt" in self.kinds and view.kind == "appointment"
-        ):
-            return False
-        if self.statuses and str(view.status) not in self.statuses:
-            return False
-        if not self.words:
-            return True
-        haystack = " ".join(
-            (view.id, fmt.client_label(view), view.client_name, view.company, view.contact_person,
-             view.city, view.zip, fmt.sender_label(view), str(view.kind), str(view.status))
-        ).lower()
-        return all(word in haystack for word in self.words)
+def matches(query: InboxFilter, view: ReferralView) -> bool:
+    if query.kinds and str(view.kind) not in query.kinds:
+        return False
+    if query.statuses and str(view.status) not in query.statuses:
+        return False
+    if not query.words:
+        return True
+    haystack = " ".join(
+        (view.id, fmt.client_label(view), view.client_name, view.company, view.contact_person,
+         view.city, view.zip, fmt.sender_label(view), str(view.kind), str(view.status))
+    ).lower()
+    return all(word in haystack for word in query.words)
 
 
 def visible(view: ReferralView, name: ViewName, me: str, query: InboxFilter) -> bool:
-    return in_view(view, name, me) and query.matches(view)
+    return in_view(view, name, me) and matches(query, view)

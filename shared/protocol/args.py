@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -20,7 +20,13 @@ class HelloArgs(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class InboxArgs(msgspec.Struct, forbid_unknown_fields=True):
+    """One page of the inbox: rows `offset` to `offset + limit` of a view, filtered by `filter`
+    (the app's `/` text: words, `kind:`, `status:`), deadlines first, then newest first."""
+
     limit: int = 1000
+    offset: int = 0
+    view: Literal["all", "inbound", "outbound", "archived"] = "all"
+    filter: str = ""
 
 
 class RefArgs(msgspec.Struct, forbid_unknown_fields=True):

@@ -28,9 +28,11 @@ class HelloResult(msgspec.Struct):
 class InboxResult(msgspec.Struct):
     seq: int  # events up to this sequence are already reflected in `referrals`
     server_time: datetime
-    total: int
+    total: int  # rows in the asked view with the filter (the page holds at most `limit`)
     referrals: list[ReferralView]
     unread: dict[str, int] = {}  # referral id -> unread messages in its thread
+    offset: int = 0  # the first row's place in the view
+    counts: dict[str, int] = {}  # view name -> rows with the filter, for every view
 
 
 class ReferralResult(msgspec.Struct):
