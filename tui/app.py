@@ -128,6 +128,7 @@ class TriageApp(AlertsMixin, App[None]):
         return screen
 
     def on_mount(self) -> None:
+        self.connection.snapshot_args = self.inbox.snapshot_args
         self.set_interval(1.0, self.tick, name="countdown")
         if self.auto_connect:
             self.run_hub()
@@ -175,13 +176,13 @@ class TriageApp(AlertsMixin, App[None]):
 
     @on(InboxLoaded)
     def inbox_loaded(self, message: InboxLoaded) -> None:
-        self.inbox.apply_snapshot(message.inbox.referrals, message.inbox.unread)
+        self.inbox.apply_snapshot(message.inbox)
         self.loaded = True
 
     @on(ReferralUpserted)
     def upserted(self, message: ReferralUpserted) -> None:
         view = message.referral
-        if self.inbox.apply_upsert(view) and self.loaded:
+        if self.inbox.apply_upsert(view, message.seq) and self.loaded:
             left = fmt.time_left(fmt.deadline_of(view), self.hub_now())
             what = " · ".join(p for p in (fmt.intent(view), fmt.area(view), left and f"{left} to claim") if p)
             self.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
@@ -191,7 +192,7 @@ class TriageApp(AlertsMixin, App[None]):
         data = message.removed
         why = fmt.removal_text(data.reason, data.winner.name if data.winner else None, data.at, self.tz)
         ours = data.id in self.inbox.acting  # our own pass or reject: its toast says it all
-        if self.inbox.apply_removed(data.id, why) is not None and not ours:
+        if self.inbox.apply_removed(data.id, why, message.seq) is not None and not ours:
             self.notify(f"{data.id}: {why}", title="Left your inbox", severity="warning")
 
     @on(MessageReceived)

@@ -108,6 +108,8 @@ class HubConnection:
         self._hello_id: str | None = None
         self._snapshot_id: str | None = None
         self._buffer: list[Event] | None = None  # events held back while a snapshot is in flight
+        # The `inbox` args of a snapshot: the whole inbox, or the window the app shows.
+        self.snapshot_args: Callable[[], dict[str, Any]] = lambda: {"limit": 1000}
 
     @property
     def connected(self) -> bool:
@@ -259,7 +261,7 @@ class HubConnection:
         if self._buffer is None:
             self._buffer = []
         self._snapshot_id = self._next_id()
-        await self._send(self._snapshot_id, "inbox", {"limit": 1000})
+        await self._send(self._snapshot_id, "inbox", self.snapshot_args())
 
     def _on_snapshot(self, result: Any) -> None:
         inbox = msgspec.convert(result, InboxResult)

@@ -21,6 +21,7 @@ from tui.widgets.filter_input import FilterInput
 if TYPE_CHECKING:
     from shared.protocol import ReferralView
     from tui.app import TriageApp
+    from tui.widgets.connection_line import ConnectionLine
     from tui.widgets.inbox_table import InboxTable
     from tui.widgets.view_bar import ViewBar
 
@@ -35,9 +36,11 @@ class InboxCommands:
     app: TriageApp
     table: InboxTable
     bar: ViewBar
+    line: ConnectionLine
 
     if TYPE_CHECKING:
         def current(self) -> ReferralView | None: ...
+        def ask_first_window(self) -> None: ...
         def run_op(self, referral_id: str, op: str, args: dict[str, Any], done: str = "") -> Any: ...
         def notify(self, message: str, **kwargs: Any) -> None: ...
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
@@ -148,12 +151,16 @@ class InboxCommands:
     def action_view(self, name: str) -> None:
         if name in VIEWS:
             view_name: ViewName = name  # type: ignore[assignment]
-            self.table.set_filter(view_name=view_name)
+            if not self.table.set_filter(view_name=view_name):
+                self.ask_first_window()
             self.refresh_bar()
 
     def apply_filter_text(self, text: str) -> None:
-        self.table.set_filter(query=InboxFilter.parse(text))
+        if not self.table.set_filter(query=InboxFilter.parse(text)):
+            self.ask_first_window()
         self.refresh_bar()
 
     def refresh_bar(self) -> None:
-        self.bar.set_state(self.table.view_name, self.query_one(FilterInput).value, len(self.table.shown))
+        data = self.table.data
+        self.bar.set_state(data.view_name, self.query_one(FilterInput).value, data.total, data.counts)
+        self.line.count = len(data.known) if data.whole else data.counts.get("all", 0)

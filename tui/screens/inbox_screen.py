@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 
-from shared.protocol import DetailResult, ReferralResult, ReferralView
+from shared.protocol import DetailResult, InboxResult, ReferralResult, ReferralView
 from tui import format as fmt
 from tui.connection import HubError
 from tui.screens.inbox_commands import InboxCommands
+from tui.screens.inbox_paging import InboxPaging
 from tui.screens.reason_modal import ReasonModal
 from tui.widgets.connection_line import ConnectionLine
 from tui.widgets.detail_pane import DetailPane
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from tui.app import TriageApp
 
 
-class InboxScreen(InboxCommands, Screen[None]):
+class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
     app: TriageApp
 
     AUTO_FOCUS = "InboxTable"
@@ -55,6 +56,7 @@ class InboxScreen(InboxCommands, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.acting: set[str] = set()  # referrals with one of our own ops in flight
+        self._seen = []  # events applied while a window of the inbox is on its way
 
     def compose(self) -> ComposeResult:
         yield ConnectionLine(self.app.hub_url, id="connection-line")
@@ -99,36 +101,36 @@ class InboxScreen(InboxCommands, Screen[None]):
         if self.detail_open:
             self.detail.tick()
 
-    def apply_snapshot(self, referrals: list[ReferralView], unread: dict[str, int] | None = None) -> None:
-        if unread is not None:
-            self.table.unread = dict(unread)
-        self.table.replace_all(referrals)
-        self.line.count = len(self.table.referrals)
+    def apply_snapshot(self, inbox: InboxResult) -> None:
+        self.load_snapshot(inbox)
         self.refresh_bar()
         if self.detail_open and self.detail.referral_id in self.table.referrals:
             self.detail.show(self.table.referrals[self.detail.referral_id])
 
-    def apply_upsert(self, view: ReferralView) -> bool:
-        is_new = self.table.upsert(view)
-        self.line.count = len(self.table.referrals)
+    def apply_upsert(self, view: ReferralView, seq: int = 0) -> bool:
+        is_new = self.upsert_placed(view, seq)
+        self.after_upsert(view)
+        return is_new
+
+    def after_upsert(self, view: ReferralView) -> None:
         self.refresh_bar()
         if self.detail_open and self.detail.referral_id == view.id:
             self.detail.show(view)
             self.refresh_audit(view.id)
-        return is_new
 
-    def apply_removed(self, referral_id: str, why: str) -> ReferralView | None:
-        view = self.table.remove(referral_id)
-        self.line.count = len(self.table.referrals)
+    def apply_removed(self, referral_id: str, why: str, seq: int = 0) -> ReferralView | None:
+        view = self.remove_placed(referral_id, seq, why)
+        self.after_remove(referral_id, why)
+        return view
+
+    def after_remove(self, referral_id: str, why: str) -> None:
         self.refresh_bar()
         if self.detail_open and self.detail.referral_id == referral_id:
             self.detail.mark_gone(why)
-        return view
 
     def set_me(self, person_id: str) -> None:
         if self.table.me != person_id:
-            self.table.me = person_id
-            self.table.set_filter()
+            self.table.set_me(person_id)
             self.refresh_bar()
 
     @on(Input.Changed, "#filter")
@@ -154,9 +156,9 @@ class InboxScreen(InboxCommands, Screen[None]):
             self.detail.focus()
         self.refresh_audit(view.id)
 
-    @on(DataTable.RowHighlighted, "#inbox")
-    def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
-        referral_id = event.row_key.value if event.row_key is not None else None
+    @on(InboxTable.Highlighted)
+    def follow_cursor(self, event: InboxTable.Highlighted) -> None:
+        referral_id = event.referral_id
         if self.detail_open and referral_id and referral_id != self.detail.referral_id:
             self.open_detail(InboxTable.OpenRequested(referral_id))
 

@@ -1,26 +1,36 @@
-"""The live inbox: one DataTable row per referral, keyed by referral id, updated in place."""
+"""The live inbox: one line per referral, drawn only for the rows on screen (Textual's Line API).
+
+A 100,000-row inbox costs what the screen shows: `virtual_size` is the view's row count, the
+rows come from `InboxRows` (everything for a small inbox, a window of the hub's pages for a huge
+one), and each second only the visible countdowns are redrawn.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from shared.protocol import ReferralView
+from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
-from tui.filters import InboxFilter, ViewName, visible
+from tui.filters import InboxFilter, ViewName
+from tui.inbox_rows import InboxRows
 
 KIND_LABELS = {"appointment": "appt", "agent": "agent", "partner": "partner", "active": "active"}
 
-# (column key, label, max width of its text)
+# (column key, label, width of its text)
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("left", "Left", 8),
+    ("left", "Left", 7),
     ("kind", "Kind", 7),
     ("status", "Status", 12),
     ("client", "Client", 18),
@@ -29,28 +39,52 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("intent", "Lead / intent", 18),
     ("from", "From", 16),
 )
-
-
-LEFT_WIDTH = 7
-
-
-class KeyedText(Text):
-    """A cell that remembers its referral, so `DataTable.sort` can order rows by our key."""
-
-    referral_id: str = ""
+TABLE_WIDTH = sum(width + 2 for _, _, width in COLUMNS)  # one space either side of each cell
 
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class InboxTable(DataTable[Text]):
+class InboxTable(ScrollView, can_focus=True):
     """Referrals visible to the person; deadlines first (soonest first), then newest first."""
 
-    BINDINGS = [
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "inbox-table--header", "inbox-table--cursor", "inbox-table--even-row",
+    }
+    DEFAULT_CSS = """
+    InboxTable {
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .inbox-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        &:dark > .inbox-table--even-row { background: $surface-darken-1 40%; }
+        & > .inbox-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .inbox-table--even-row { background: $surface-lighten-1 50%; }
+        & > .inbox-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="inbox.open"),
         Binding("j", "cursor_down", "Down", show=False, id="inbox.down"),
         Binding("k", "cursor_up", "Up", show=False, id="inbox.up"),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home,ctrl+home", "first", "First", show=False),
+        Binding("end,ctrl+end", "last", "Last", show=False),
     ]
 
     class OpenRequested(Message):
@@ -60,43 +94,78 @@ class InboxTable(DataTable[Text]):
             super().__init__()
             self.referral_id = referral_id
 
+    class Highlighted(Message):
+        """The cursor moved to another referral."""
+
+        def __init__(self, referral_id: str) -> None:
+            super().__init__()
+            self.referral_id = referral_id
+
+    class WindowWanted(Message):
+        """Rows `offset` to `offset + limit` of the current view are needed from the hub."""
+
+        def __init__(self, offset: int, limit: int) -> None:
+            super().__init__()
+            self.offset, self.limit = offset, limit
+
     def __init__(self, clock: Callable[[], datetime], tz: tzinfo | None = None, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self.clock = clock  # returns the hub's time (local clock corrected by the hub offset)
         self.tz = tz
-        self.referrals: dict[str, ReferralView] = {}  # every referral known, shown or not
-        self.shown: set[str] = set()  # the ids that have a row (they pass the view and filter)
+        self.data = InboxRows()
         self.unread: dict[str, int] = {}  # referral id -> unread messages
-        self.me = ""  # the viewer's person id (for inbound/outbound)
-        self.view_name: ViewName = "all"
-        self.query_filter = InboxFilter()
-        # Columns exist from the start, so a snapshot that lands before mount still fits.
-        for key, label, _ in COLUMNS:
-            if key == "left":
-                self.add_column(Text(label, justify="right"), key=key, width=LEFT_WIDTH)
-            else:
-                self.add_column(label, key=key)
+        self.cursor_row = 0
+        self._highlighted: str | None = None
+        self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
 
-    # ------------------------------------------------------------ queries
+    # ------------------------------------------------------------ what is shown
 
     @property
-    def selected_id(self) -> str | None:
-        if not self.shown or self.cursor_row < 0:
-            return None
-        try:
-            row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:
-            return None
-        return row_key.value
+    def referrals(self) -> dict[str, ReferralView]:
+        """Every referral held: all of them for a small inbox, the window's for a huge one."""
+        return self.data.known
+
+    @property
+    def shown(self) -> set[str]:
+        return {view.id for view in self.data.rows}
+
+    @property
+    def row_count(self) -> int:
+        return self.data.total
+
+    @property
+    def me(self) -> str:
+        return self.data.me
+
+    @property
+    def view_name(self) -> ViewName:
+        return self.data.view_name
+
+    @property
+    def query_filter(self) -> InboxFilter:
+        return self.data.query
 
     @property
     def selected(self) -> ReferralView | None:
-        referral_id = self.selected_id
-        return self.referrals.get(referral_id) if referral_id else None
+        return self.data.at(self.cursor_row) if self.data.total else None
+
+    @property
+    def selected_id(self) -> str | None:
+        view = self.selected
+        return view.id if view is not None else None
+
+    def get_row_index(self, referral_id: str) -> int:
+        index = self.data.index_of(referral_id)
+        if index is None:
+            raise KeyError(referral_id)
+        return index
+
+    def get_cell(self, referral_id: str, column: str) -> Text:
+        return self._cells(self.referrals[referral_id], self.clock())[column]
 
     # ------------------------------------------------------------ cells
 
-    def _left_cell(self, view: ReferralView, now: datetime) -> KeyedText:
+    def _left_cell(self, view: ReferralView, now: datetime) -> Text:
         deadline = fmt.deadline_of(view)
         theme = self.app.current_theme
         level = fmt.urgency(deadline, now)
@@ -105,9 +174,7 @@ class InboxTable(DataTable[Text]):
             style = Style(color=theme.warning, bold=True)
         elif level in ("critical", "expired") and theme.error:
             style = Style(color=theme.error, bold=True)
-        cell = KeyedText(fmt.time_left(deadline, now), style=style, no_wrap=True, justify="right")
-        cell.referral_id = view.id
-        return cell
+        return Text(fmt.time_left(deadline, now), style=style, no_wrap=True, justify="right")
 
     def _cells(self, view: ReferralView, now: datetime) -> dict[str, Text]:
         values = {
@@ -132,104 +199,186 @@ class InboxTable(DataTable[Text]):
                                             no_wrap=True)
         return cells
 
-    def _add(self, view: ReferralView, now: datetime) -> None:
-        cells = self._cells(view, now)
-        self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=view.id)
-        self.shown.add(view.id)
+    # ------------------------------------------------------------ drawing
 
-    def _hide(self, referral_id: str) -> None:
-        if referral_id in self.shown:
-            self.shown.discard(referral_id)
-            try:
-                self.remove_row(referral_id)
-            except RowDoesNotExist:
-                pass
+    def render_line(self, y: int) -> Strip:
+        if y == 0:
+            labels = {key: Text(label, justify="right" if key == "left" else "left")
+                      for key, label, _ in COLUMNS}
+            return self._strip(labels, self.get_component_rich_style("inbox-table--header"))
+        row = int(self.scroll_y) + y - 1
+        base = self.rich_style
+        if row >= self.data.total:
+            return Strip.blank(self.size.width, base)
+        over = None  # the cursor's colours win over the cells' own, as in a DataTable
+        if row == self.cursor_row:
+            over = self.get_component_rich_style("inbox-table--cursor")
+            base = base + over
+        elif row % 2:
+            base = base + self.get_component_rich_style("inbox-table--even-row")
+        view = self.data.at(row)
+        if view is None:  # its page is on its way
+            return self._strip({"left": Text("…", justify="right")}, base, over)
+        return self._strip(self._cells(view, self.clock()), base, over)
 
-    def passes(self, view: ReferralView) -> bool:
-        return visible(view, self.view_name, self.me, self.query_filter)
+    def _strip(self, cells: dict[str, Text], base: Style, over: Style | None = None) -> Strip:
+        line = Text(no_wrap=True, end="")
+        for key, _, width in COLUMNS:
+            cell = cells.get(key, Text()).copy()
+            cell.truncate(width, overflow="ellipsis")
+            cell.align("right" if key == "left" else "left", width)
+            line.append(" ")
+            line.append_text(cell)
+            line.append(" ")
+        segments = Segment.apply_style(line.render(self.app.console), base, over)
+        strip = Strip(segments, TABLE_WIDTH)
+        return strip.crop_extend(int(self.scroll_x), int(self.scroll_x) + self.size.width, base)
 
-    # ------------------------------------------------------------ updates by key
+    def _resize(self) -> None:
+        self.virtual_size = Size(TABLE_WIDTH, self.data.total + 1)
+        self.cursor_row = max(0, min(self.cursor_row, self.data.total - 1))
+        self.refresh()
 
-    def replace_all(self, views: Iterable[ReferralView]) -> None:
-        """A fresh snapshot: the only time the table is cleared."""
+    def on_resize(self) -> None:
+        self._want_window()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._want_window()
+
+    @property
+    def _visible_rows(self) -> tuple[int, int]:
+        first = int(self.scroll_y)
+        return first, first + max(0, self.size.height - 2)
+
+    def _want_window(self) -> None:
+        """Ask for the rows around the viewport when the window does not cover them."""
+        first, last = self._visible_rows
+        last = min(last, self.data.total - 1)
+        if last < first or self.data.covers(first, last):
+            return
+        wanted = self.data.window_for(first, last)
+        if self._asked != wanted:
+            self._asked = wanted
+            self.post_message(self.WindowWanted(*wanted))
+
+    # ------------------------------------------------------------ updates
+
+    def load(self, result: InboxResult, view_name: ViewName, text: str) -> None:
+        """A page from the hub (the first one, a window, or a new view or filter's)."""
         selected = self.selected_id
-        now = self.clock()
-        with self.app.batch_update():
-            self.clear()
-            self.referrals, self.shown = {}, set()
-            for view in views:
-                self.referrals[view.id] = view
-                if self.passes(view):
-                    self._add(view, now)
-            self._resort(selected)
+        self._asked = None
+        self.data.load(result, view_name, text)
+        self._after_change(selected)
 
-    def set_filter(self, view_name: ViewName | None = None, query: InboxFilter | None = None) -> None:
-        """Change the view or the text filter: add and remove rows by key, never rebuild."""
-        if view_name is not None:
-            self.view_name = view_name
-        if query is not None:
-            self.query_filter = query
-        selected, now, added = self.selected_id, self.clock(), False
-        with self.app.batch_update():
-            for view in self.referrals.values():
-                wanted = self.passes(view)
-                if wanted and view.id not in self.shown:
-                    self._add(view, now)
-                    added = True
-                elif not wanted and view.id in self.shown:
-                    self._hide(view.id)
-            if added:
-                self._resort(selected)
+    def replace_all(self, views: list[ReferralView]) -> None:
+        """A whole inbox at once (tests and small inboxes)."""
+        self.load(InboxResult(seq=0, server_time=self.clock(), total=len(views), referrals=views),
+                  self.data.view_name, "")
+
+    def set_filter(self, view_name: ViewName | None = None, query: InboxFilter | None = None) -> bool:
+        """Change the view or the text filter; False when the hub must send the new rows."""
+        done = self.data.set_filter(view_name or self.data.view_name,
+                                    self.data.query if query is None else query)
+        if done:
+            self._after_change(self.selected_id)
+        else:
+            self.cursor_row = 0
+            self.scroll_to(y=0, animate=False, immediate=True)
+        return done
+
+    def set_me(self, person_id: str) -> None:
+        self.data.set_me(person_id)
+        self._after_change(self.selected_id)
 
     def set_unread(self, referral_id: str, count: int) -> None:
         self.unread[referral_id] = max(0, count)
-        view = self.referrals.get(referral_id)
-        if view is not None and referral_id in self.shown:
-            self.update_cell(referral_id, "client", self._cells(view, self.clock())["client"],
-                             update_width=True)
+        self._refresh_row(referral_id)
 
-    def upsert(self, view: ReferralView) -> bool:
-        """Insert or update one row by key. Returns True when the referral is new here."""
-        old = self.referrals.get(view.id)
-        self.referrals[view.id] = view
+    def upsert(self, view: ReferralView) -> tuple[bool, bool]:
+        """Insert or update one row by key: (new here, placed without asking the hub)."""
+        is_new = view.id not in self.data.known
         selected = self.selected_id
-        now = self.clock()
-        with self.app.batch_update():
-            if not self.passes(view):
-                self._hide(view.id)
-            elif view.id not in self.shown:
-                self._add(view, now)
-                self._resort(selected)
-            else:
-                for key, value in self._cells(view, now).items():
-                    self.update_cell(view.id, key, value, update_width=True)
-                if old is None or fmt.sort_key(old) != fmt.sort_key(view):
-                    self._resort(selected)
-        return old is None
+        placed = self.data.upsert(view)
+        self._after_change(selected)
+        return is_new, placed
 
-    def remove(self, referral_id: str) -> ReferralView | None:
-        view = self.referrals.pop(referral_id, None)
-        self._hide(referral_id)
-        return view
+    def remove(self, referral_id: str) -> tuple[ReferralView | None, bool]:
+        selected = self.selected_id
+        view, placed = self.data.remove(referral_id)
+        self._after_change(selected if selected != referral_id else None)
+        return view, placed
 
     def tick(self) -> None:
-        """Redraw only the countdown cells (called once a second by the app's timer)."""
-        now = self.clock()
-        with self.app.batch_update():
-            for view in self.referrals.values():
-                if view.offer is not None and view.id in self.shown:
-                    self.update_cell(view.id, "left", self._left_cell(view, now))
+        """Redraw only the visible countdowns (called once a second by the app's timer)."""
+        first, last = self._visible_rows
+        for row in range(first, min(last, self.data.total - 1) + 1):
+            view = self.data.at(row)
+            if view is not None and view.offer is not None:
+                self.refresh_lines(row + 1)
 
-    def _resort(self, selected: str | None) -> None:
-        def key(cell: Text) -> tuple[int, float]:
-            view = self.referrals.get(getattr(cell, "referral_id", ""))
-            return fmt.sort_key(view) if view is not None else (2, 0.0)
+    def _refresh_row(self, referral_id: str) -> None:
+        index = self.data.index_of(referral_id)
+        if index is not None:
+            self.refresh_lines(index + 1)
 
-        self.sort("left", key=key)
-        if selected is not None and selected in self.shown:
-            self.move_cursor(row=self.get_row_index(selected), animate=False)
+    def _after_change(self, selected: str | None) -> None:
+        """Keep the cursor on the same referral when it is still held, and redraw."""
+        if selected is not None:
+            index = self.data.index_of(selected)
+            if index is not None:
+                self.cursor_row = index
+        self._resize()
+        self._scroll_to_cursor()
+        self._highlight()
+        self._want_window()
 
-    # ------------------------------------------------------------ actions
+    # ------------------------------------------------------------ cursor
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        if not self.data.total:
+            return
+        self.cursor_row = max(0, min(row, self.data.total - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+        self._highlight()
+        self._want_window()
+
+    def _scroll_to_cursor(self) -> None:
+        height = max(1, self.size.height - 1)
+        top = int(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False, immediate=True)
+
+    def _highlight(self) -> None:
+        referral_id = self.selected_id
+        if referral_id is not None and referral_id != self._highlighted:
+            self._highlighted = referral_id
+            self.post_message(self.Highlighted(referral_id))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y > 0:  # not the header
+            self.move_cursor(row=int(self.scroll_y) + event.y - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + max(1, self.size.height - 2))
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=self.data.total - 1)
 
     def action_open(self) -> None:
         referral_id = self.selected_id

@@ -14,9 +14,12 @@ class ViewBar(Static):
         self.view_name: ViewName = "all"
         self.filter_text = ""
         self.shown = 0
+        self.counts: dict[str, int] = {}
 
-    def set_state(self, view_name: ViewName, filter_text: str, shown: int) -> None:
+    def set_state(self, view_name: ViewName, filter_text: str, shown: int,
+                  counts: dict[str, int] | None = None) -> None:
         self.view_name, self.filter_text, self.shown = view_name, filter_text, shown
+        self.counts = dict(counts or {})
         self.update(self.describe())
 
     def on_mount(self) -> None:
@@ -25,7 +28,8 @@ class ViewBar(Static):
     def describe(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         for number, name in enumerate(VIEWS, start=1):
-            label = f" {number} {VIEW_LABELS[name]} "
+            count = self.counts.get(name)
+            label = f" {number} {VIEW_LABELS[name]}" + (f" {count:,}" if count is not None else "") + " "
             text.append(label, style="reverse bold" if name == self.view_name else "")
         if self.filter_text:
             text.append(f"  / {self.filter_text}", style="italic")
