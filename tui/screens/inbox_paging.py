@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from textual import on, work
+from textual import work
 
 from shared.protocol import InboxResult, ReferralView
 from tui.connection import HubError
@@ -113,8 +113,8 @@ class InboxPaging:
 
     # ------------------------------------------------------------ windows
 
-    @on(InboxTable.WindowWanted)
-    def window_wanted(self, message: InboxTable.WindowWanted) -> None:
+    def on_inbox_table_window_wanted(self, message: InboxTable.WindowWanted) -> None:
+        """(A mixin's `@on` is not seen by Textual: the handler goes by its name.)"""
         self.fetch_window(message.offset, message.limit)
 
     def ask_first_window(self) -> None:
