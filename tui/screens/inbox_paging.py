@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from tui.app import TriageApp
 
-SNAPSHOT_LIMIT = 1000  # an inbox this small arrives whole; a bigger one is paged
+SNAPSHOT_LIMIT = 200  # an inbox this small arrives whole; a bigger one is paged
 REFETCH_DELAY = 0.2
 
 

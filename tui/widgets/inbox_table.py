@@ -40,6 +40,9 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("from", "From", 16),
 )
 TABLE_WIDTH = sum(width + 2 for _, _, width in COLUMNS)  # one space either side of each cell
+HIDDEN = Style(dim=True, italic=True)
+BOLD = Style(bold=True)
+LINE_CACHE = 400  # rendered rows kept (a screenful is ~40)
 
 
 def _clip(text: str, width: int) -> str:
@@ -117,6 +120,7 @@ class InboxTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._highlighted: str | None = None
         self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
+        self._lines: dict[tuple[int, int, str, str], tuple[ReferralView, list[Segment]]] = {}
 
     # ------------------------------------------------------------ what is shown
 
@@ -191,11 +195,11 @@ class InboxTable(ScrollView, can_focus=True):
         for key, value in values.items():
             cells[key] = Text(_clip(value, widths[key]), no_wrap=True)
         if not view.client_name and not view.company and not view.contact_person:
-            cells["client"] = Text("hidden", style="dim italic", no_wrap=True)
+            cells["client"] = Text("hidden", style=HIDDEN, no_wrap=True)
         if view.duplicate_of:
-            cells["client"] = Text.assemble(("⚠ ", "bold"), cells["client"], no_wrap=True)
+            cells["client"] = Text.assemble(("⚠ ", BOLD), cells["client"], no_wrap=True)
         if self.unread.get(view.id):
-            cells["client"] = Text.assemble(cells["client"], (f" ✉ {self.unread[view.id]}", "bold"),
+            cells["client"] = Text.assemble(cells["client"], (f" ✉ {self.unread[view.id]}", BOLD),
                                             no_wrap=True)
         return cells
 
@@ -219,9 +223,18 @@ class InboxTable(ScrollView, can_focus=True):
         view = self.data.at(row)
         if view is None:  # its page is on its way
             return self._strip({"left": Text("…", justify="right")}, base, over)
-        return self._strip(self._cells(view, self.clock()), base, over)
+        now = self.clock()
+        key = (id(view), self.unread.get(view.id, 0),  # what the row's text depends on
+               fmt.time_left(fmt.deadline_of(view), now) if view.offer is not None else "",
+               self.app.theme)  # the countdown's colours
+        cached = self._lines.get(key)
+        if cached is None or cached[0] is not view:  # a row's text is built once, then restyled
+            if len(self._lines) >= LINE_CACHE:
+                self._lines.clear()
+            cached = self._lines[key] = (view, self._segments(self._cells(view, now)))
+        return self._strip_of(cached[1], base, over)
 
-    def _strip(self, cells: dict[str, Text], base: Style, over: Style | None = None) -> Strip:
+    def _segments(self, cells: dict[str, Text]) -> list[Segment]:
         line = Text(no_wrap=True, end="")
         for key, _, width in COLUMNS:
             cell = cells.get(key, Text()).copy()
@@ -230,11 +243,18 @@ class InboxTable(ScrollView, can_focus=True):
             line.append(" ")
             line.append_text(cell)
             line.append(" ")
-        segments = Segment.apply_style(line.render(self.app.console), base, over)
+        return list(line.render(self.app.console))
+
+    def _strip(self, cells: dict[str, Text], base: Style, over: Style | None = None) -> Strip:
+        return self._strip_of(self._segments(cells), base, over)
+
+    def _strip_of(self, segments: list[Segment], base: Style, over: Style | None) -> Strip:
+        segments = list(Segment.apply_style(segments, base, over))
         strip = Strip(segments, TABLE_WIDTH)
         return strip.crop_extend(int(self.scroll_x), int(self.scroll_x) + self.size.width, base)
 
     def _resize(self) -> None:
+        self._lines.clear()
         self.virtual_size = Size(TABLE_WIDTH, self.data.total + 1)
         self.cursor_row = max(0, min(self.cursor_row, self.data.total - 1))
         self.refresh()
@@ -338,9 +358,14 @@ class InboxTable(ScrollView, can_focus=True):
     def move_cursor(self, *, row: int, animate: bool = False) -> None:
         if not self.data.total:
             return
+        old, top = self.cursor_row, int(self.scroll_y)
         self.cursor_row = max(0, min(row, self.data.total - 1))
         self._scroll_to_cursor()
-        self.refresh()
+        if int(self.scroll_y) == top:  # only the two rows whose colours changed
+            self.refresh_lines(old + 1)
+            self.refresh_lines(self.cursor_row + 1)
+        else:
+            self.refresh()
         self._highlight()
         self._want_window()
 
