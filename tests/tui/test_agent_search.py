@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Label, SelectionList
 
-from tests.tui.conftest import LiveHub, raw_request, wait_for
+from tests.tui.conftest import LiveHub, raw_request, visible_text, wait_for
 from tests.tui.test_live_hub import agent_app, connected
 from tui.screens.agent_search_screen import AgentSearchScreen
 from tui.screens.choice_modal import ChoiceModal
@@ -59,10 +59,11 @@ async def test_filters_narrow_the_results_and_the_profile_follows_the_cursor(liv
         await pilot.press("enter")
         await wait_for(pilot, lambda: set(search.cards) == {ids["ana"]})
         profile = screen.query_one(AgentProfile)
-        await wait_for(pilot, lambda: "Ana Ruiz" in str(profile.render()))
-        shown = str(profile.render())
-        assert "luxury" in shown and "Spanish, English" in shown and "12" in shown
-        assert "Closed" in shown and "78701" in shown
+        await wait_for(pilot, lambda: "Ana Ruiz" in visible_text(profile))
+        shown = visible_text(profile)
+        assert "Focus    luxury" in shown and "Speaks   Spanish, English" in shown
+        assert "Years    12" in shown and "Closed   0 referrals" in shown and "Serves   78701" in shown
+        assert "available now" in shown
         # minimum years: Ana (12) and Cy (20) are luxury; only Cy has 15 or more
         search.query_one("#agent-language", Input).value = ""
         search.query_one("#agent-years", Input).value = "15"
@@ -81,7 +82,7 @@ async def test_filters_narrow_the_results_and_the_profile_follows_the_cursor(liv
         first = results.get_option_at_index(0).value
         assert first == ids["ana"]  # 0 miles before a few miles
         await pilot.press("down")
-        await wait_for(pilot, lambda: "Ben Ortiz" in str(profile.render()))
+        await wait_for(pilot, lambda: "Ben Ortiz" in visible_text(profile))
         # bad input is named, nothing is sent
         search.query_one("#agent-radius", Input).value = "-5"
         search.query_one("#agent-text", Input).focus()

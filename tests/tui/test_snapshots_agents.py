@@ -33,9 +33,9 @@ DRY_RUN = {
     "zip": "78701", "at": NOW.isoformat(),
     "agents": [
         {"agent": {"id": "P-ANA", "name": "Ana Ruiz", "brokerage": "Casa Realty"}, "eligible": True,
-         "order": 1, "reason": "rank 91, last offer 2025-03-14T09:12+00:00"},
+         "order": 1, "reason": "rank 91, last offer 5.8 h ago"},
         {"agent": {"id": "P-DANA", "name": "Dana Cole", "brokerage": "Lone Star Realty"}, "eligible": True,
-         "order": 2, "reason": "rank 80, last offer 2025-03-14T14:40+00:00"},
+         "order": 2, "reason": "rank 80, last offer 20 min ago"},
         {"agent": {"id": "P-BEN", "name": "Ben Ortiz", "brokerage": "Casa Realty"}, "eligible": False,
          "reason": "outside working hours (09:00-17:00 America/Chicago)"},
         {"agent": {"id": "P-PIA", "name": "Pia Lund", "brokerage": "Keller Partners"}, "eligible": False,

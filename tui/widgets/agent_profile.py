@@ -3,6 +3,8 @@ they have done with referrals (closed, median response)."""
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -24,17 +26,17 @@ def zips_served(card: AgentCard) -> str:
     return " ".join(f"{z}*" if z in sponsored else z for z in card.zips) or "none"
 
 
-def profile_text(card: AgentCard) -> Text:
+def profile_text(card: AgentCard, available_style: str = "green", unavailable_style: str = "yellow") -> Group:
     text = Text()
     text.append(card.name, style="bold")
     text.append("\n")
     text.append(" · ".join(p for p in (card.brokerage, card.city) if p) or "independent")
     text.append("\n")
     if card.available:
-        text.append("available now", style="green")
+        text.append("available now", style=available_style)
     else:
-        text.append("not available now (paused, off hours or on vacation)", style="yellow")
-    text.append("\n\n")
+        text.append("not available now (paused, off hours or on vacation)", style=unavailable_style)
+    text.append("\n")
     rows = [
         ("Serves", zips_served(card) + ("  (* sponsor)" if card.sponsored_zips else "")),
         ("Focus", ", ".join(card.specializations) or "not given"),
@@ -47,11 +49,12 @@ def profile_text(card: AgentCard) -> Text:
     ]
     if card.distance_miles is not None:
         rows.insert(0, ("Distance", f"{card.distance_miles:g} mi"))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
     for label, value in rows:
-        text.append(f"{label:<9}", style="dim")
-        text.append(value)
-        text.append("\n")
-    return text
+        grid.add_row(label, value)
+    return Group(text, grid)
 
 
 class AgentProfile(Static):
@@ -61,4 +64,5 @@ class AgentProfile(Static):
         if card is None:
             self.update(Text("Search, then move through the results to see each profile.", style="dim"))
         else:
-            self.update(profile_text(card))
+            theme = self.app.current_theme
+            self.update(profile_text(card, theme.success or "green", theme.warning or "yellow"))

@@ -106,6 +106,8 @@ class AgentSearch(Vertical):
         except HubError as exc:
             status.update(f"search refused: {exc.message}")
             return
+        me = getattr(self.app, "person_id", "")
+        found = [card for card in found if card.id != me]  # one does not refer to oneself
         self.show(found)
         status.update(f"{len(found)} agent{'s' if len(found) != 1 else ''} found · space toggles")
         if found:
