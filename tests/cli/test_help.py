@@ -18,6 +18,9 @@ COMMANDS = {
     ("agent", "revoke"): ["PERSON_ID", "--db"],
     ("agent", "token"): ["PERSON_ID", "--db"],
     ("submit",): ["FILE.json", "--example", "--hub", "--token-file"],
+    ("audit",): ["verify", "export"],
+    ("audit", "verify"): ["--db"],
+    ("audit", "export"): ["REFERRAL_ID", "--format", "--out", "--db"],
 }
 
 
