@@ -5,6 +5,7 @@ another process closing the connections it opened."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from server import admin
 from server.hub import Hub
+from server.people import hash_token
 from tests.integration.conftest import connect as connect_wire
 from tests.integration.wire import Wire, WireError
 
@@ -159,3 +162,30 @@ async def test_revoking_from_another_process_closes_open_connections(make_hub, w
         assert (wire.ws.close_code, wire.ws.close_reason) == (1008, "token revoked")
     assert (await handshake_status(hub.url, ann_token))[0] == 401
     assert (await bob.ok("inbox")) is not None  # another person's connection runs on
+
+
+async def test_limit_and_revocation_logs_name_the_person_never_the_token(
+    make_hub, wires, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="triage")
+    hub = await make_hub(rate_limit_per_minute=2, max_connections_per_person=2,
+                         allowed_origins=("https://desk.example",))
+    ann, token = await hub.add_person(name="Ann Agent", zips=["78701"])
+    chatty = await connect_wire(hub, token, wires, "chatty")
+    await chatty.ok("inbox")
+    with pytest.raises(WireError):
+        await chatty.request("inbox")
+    await wait_closed(chatty)
+    assert (await handshake_status(hub.url, token, "https://evil.example"))[0] == 403
+    quiet = await connect_wire(hub, token, wires, "quiet", hello=False)
+    await until(lambda: hub.cap.count(ann.id) == 1)
+    await connect_wire(hub, token, wires, "second", hello=False)
+    assert (await handshake_status(hub.url, token))[0] == 429
+    await admin.revoke_tokens(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}", ann.id)
+    assert await hub.revocations.sweep() == 2
+    await wait_closed(quiet)
+    text = caplog.text
+    for event in ("rate limit: more than 2 requests a minute", "HTTP 403", "connections open already",
+                  "token revoked"):
+        assert any(event in r.getMessage() and ann.id in r.getMessage() for r in caplog.records), event
+    assert token not in text and token[4:] not in text and hash_token(token) not in text

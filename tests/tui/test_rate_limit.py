@@ -3,7 +3,7 @@ open asks the hub about the row the cursor rests on, not about every row it pass
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from tests.tui.conftest import LiveHub, wait_for
 from tui.app import make_app
@@ -17,7 +17,7 @@ async def test_scrolling_with_the_detail_open_keeps_the_connection(live_hub: Liv
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"])
     for i in range(ROWS):
         await live_hub.submit(desk, kind="active", first_name="Al", last_name=f"Bee{i}", zip="78701")
-    app = make_app(live_hub.url, token, tz=timezone.utc, watch_terminal=False)
+    app = make_app(live_hub.url, token, tz=UTC, watch_terminal=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: app.loaded and len(app.inbox.table.referrals) == ROWS)
         ws = app.connection._ws
