@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from server import audit_chain
 from server.audit_chain import entry_hash
 from server.hub import Hub
 from shared.protocol import ReferralInput
@@ -135,6 +136,20 @@ async def test_a_deleted_entry_is_named(hub: Hub, db: str, capsys) -> None:
     assert lines[0] == "entry 4: deleted: missing from the chain"
     assert lines[1].startswith("entry 5: link:")
     assert len(lines) == 2
+
+
+async def test_verify_reads_the_chain_in_pages_without_losing_a_link(hub: Hub, db: str) -> None:
+    await dispute(hub)
+    async with hub.db.read() as session:
+        whole = await audit_chain.verify(session)
+        paged = await audit_chain.verify(session, page=3)
+    assert whole.intact and paged.intact and paged.entries == whole.entries > 6
+    tamper(db, "DELETE FROM audit WHERE id IN (4, 7)")  # the last of page 1, the first of page 3
+    async with hub.db.read() as session:
+        report = await audit_chain.verify(session, page=3)
+    assert [p.describe().split(":")[0] for p in report.problems] == [
+        "entry 4", "entry 5", "entry 7", "entry 8"
+    ]
 
 
 async def test_evidence_json_has_every_entry_with_hashes_and_no_contact(hub: Hub, db: str, capsys) -> None:
