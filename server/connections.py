@@ -15,9 +15,13 @@ from shared.protocol import Resync, encoder
 
 
 class Client:
-    def __init__(self, ws: ServerConnection, person_id: str, name: str, queue_limit: int) -> None:
+    def __init__(
+        self, ws: ServerConnection, person_id: str, name: str, queue_limit: int,
+        token_id: int | None = None,
+    ) -> None:
         self.ws = ws
         self.person_id = person_id
+        self.token_id = token_id  # the token it authenticated with, to close it on revocation
         self.name = name
         self.live = False  # receives pushed events once hello has replayed what it missed
         self.last_seq = 0

@@ -3,7 +3,8 @@
 Operations change rows through a `Tx`, `touch` every referral they change (before changing it),
 and write audit entries through it. When the operation is done, `finish` works out, for each
 touched referral, who sees it now and how, writes one event row per distinct view and one
-delivery per recipient with that person's next sequence number, all in the same transaction.
+delivery per recipient with that person's next sequence number, and appends the audit entries to
+the hash chain (server/audit_chain.py), all in the same transaction.
 The hub pushes the returned frames only after the commit, in commit order.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit_chain
 from server.audience import audience_of
 from server.mailer import Mail
 from server.models import Audit, Delivery, Event, Person, Program, Recipient, Referral, Signature
@@ -117,6 +119,7 @@ class Tx:
     now: datetime
     _touched: dict[str, _Touched] = field(default_factory=dict)
     _notes: list[tuple[str, list[str], str, object]] = field(default_factory=list)
+    _audits: list[Audit] = field(default_factory=list)
     mails: list[Mail] = field(default_factory=list)
 
     def mail(self, person_id: str, kind: str, subject: str, body: str) -> None:
@@ -160,7 +163,8 @@ class Tx:
         to_status: str | None = None,
         reason: str = "",
     ) -> None:
-        self.session.add(
+        """Record a move; entries are chained and written when the transaction finishes."""
+        self._audits.append(
             Audit(
                 referral_id=ref.id,
                 actor_id=actor_id,
@@ -182,6 +186,8 @@ class Tx:
         for ref_id, person_ids, name, data in self._notes:
             body = encoder.encode(data).decode()
             pushes += await self._deliver(ref_id, name, body, person_ids, at_json)
+        await audit_chain.append(self.session, self._audits)
+        self._audits.clear()
         return pushes
 
     async def _publish(self, touched: _Touched, at_json: str) -> list[Push]:

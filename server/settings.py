@@ -36,6 +36,7 @@ class HubSettings:
     rate_limit_per_minute: int = 100  # requests on one connection; 0 turns the limit off
     max_connections_per_person: int = 20  # open connections one person may hold at once
     allowed_origins: tuple[str, ...] = ()  # browser Origins accepted; clients sending none pass
+    revocation_check_seconds: float = 30.0  # how often open connections' tokens are re-checked
     clock: Callable[[], datetime] = field(default=utc_now)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from triage import agents, democmd, export, hubcmd, report, routing, submit
+from triage import agents, audit, democmd, export, hubcmd, report, routing, submit
 from triage.common import DEFAULT_HUB_URL, CliError, eprint
 
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     export.add_parser(sub)
     routing.add_parser(sub)
+    audit.add_parser(sub)
     return parser
 
 
