@@ -189,3 +189,12 @@ async def test_limit_and_revocation_logs_name_the_person_never_the_token(
                   "token revoked"):
         assert any(event in r.getMessage() and ann.id in r.getMessage() for r in caplog.records), event
     assert token not in text and token[4:] not in text and hash_token(token) not in text
+
+
+async def test_hello_advertises_the_request_rate_so_clients_can_pace_themselves(make_hub, wires) -> None:
+    hub = await make_hub(rate_limit_per_minute=42)
+    _, token = await hub.add_person(name="Ann", zips=["78701"])
+    from triage.hubclient import hub_client
+
+    async with hub_client(hub.url, token) as client:
+        assert client.pacer.per_minute == 42

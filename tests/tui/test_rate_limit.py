@@ -32,3 +32,24 @@ async def test_scrolling_with_the_detail_open_keeps_the_connection(live_hub: Liv
         await pilot.pause(0.5)
         assert app.connection._ws is ws and ws.close_code is None
         assert app.inbox.line.state == "connected"
+
+
+async def test_a_burst_of_requests_waits_for_room_instead_of_being_cut_off(live_hub: LiveHub) -> None:
+    """The hub says its limit in hello; the app's requests beyond it wait instead of getting the
+    connection closed (1008)."""
+    live_hub.hub.settings.rate_limit_per_minute = 6
+    _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"])
+    app = make_app(live_hub.url, token, tz=UTC, watch_terminal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert app.connection.pacer.per_minute == 6
+        ws = app.connection._ws
+        sent = len(app.connection.pacer._sent)  # hello and the inbox so far
+        burst = [app.run_worker(app.connection.request("availability.get"), exit_on_error=False)
+                 for _ in range(6)]
+        await pilot.pause(0.5)
+        answered = [w for w in burst if w.is_finished]
+        assert len(answered) == 6 - 2 - sent  # the rest wait for room in the minute
+        assert ws.close_code is None and app.inbox.line.state == "connected"
+        for worker in burst:
+            worker.cancel()
