@@ -143,9 +143,9 @@ class TriageApp(AlertsMixin, App[None]):
     def tick(self) -> None:
         try:
             self.inbox.tick()
+            self.check_deadlines()
         except NoMatches:
             return  # shutting down: the timer outlived the inbox's widgets
-        self.check_deadlines()
 
     @work(exclusive=True, group="hub", exit_on_error=False)
     async def run_hub(self) -> None:
