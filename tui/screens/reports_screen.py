@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -117,7 +118,8 @@ class ReportsScreen(Screen[None]):
 
     def on_resize(self) -> None:
         if self.report is not None:
-            self.draw_chart(self.report)  # the week labels thin out on a narrow terminal
+            # the week labels thin out on a narrow chart; measure it once the new layout is done
+            self.call_after_refresh(self.draw_chart, self.report)
 
     def action_switch_chart(self) -> None:
         """On a narrow terminal, show the other chart (a wide one shows both)."""
@@ -164,7 +166,10 @@ class ReportsScreen(Screen[None]):
             xs = list(range(1, len(weeks) + 1))
             plt.plot(xs, [w.received for w in weeks], label="received", marker="braille")
             plt.plot(xs, [w.sent for w in weeks], label="sent", marker="braille")
-            step = 1 if self.app.size.width >= 100 or len(weeks) <= 6 else 2
+            # a label is 5 columns; give each 8 so neighbours never collide (plotext would
+            # then nudge one of them, differently from run to run)
+            width = (chart.size.width or self.app.size.width) - 8
+            step = max(1, math.ceil(len(weeks) * 8 / max(1, width)))
             plt.xticks(xs[::step], [f"{w.start:%m-%d}" for w in weeks][::step])
             top = max(max(w.received, w.sent) for w in weeks)
             plt.yticks(list(range(0, top + 1, max(1, top // 4))))
