@@ -71,7 +71,8 @@ async def baseline_side(pipe: Connection, clients: int, rounds: int, size: int) 
         await ws.wait_closed()
         connected.discard(ws)
 
-    async with serve(handler, "127.0.0.1", 0) as server:
+    # The same wire settings as the hub's (no permessage-deflate), so only the fan-out differs.
+    async with serve(handler, "127.0.0.1", 0, compression=None) as server:
         port = server.sockets[0].getsockname()[1]
         pipe.send(("ready", f"ws://127.0.0.1:{port}", [None] * clients))
         await everyone.wait()

@@ -85,6 +85,7 @@ class Hub:
             self.settings.port,
             process_request=self._authenticate,
             max_size=self.settings.max_frame_bytes,
+            compression="deflate" if self.settings.compress_frames else None,
             ping_interval=self.settings.ping_interval,
             ping_timeout=self.settings.ping_timeout,
             logger=logging.getLogger("triage.websockets"),
