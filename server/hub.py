@@ -21,6 +21,7 @@ from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response
 
 from server import geo, people, routing
+from server.awards import AwardBook
 from server.connections import Client, Registry
 from server.dispatch import handle_frame
 from server.database import Database
@@ -53,6 +54,7 @@ class Hub:
         self.settings = settings or HubSettings()
         self.db: Database = Database(self.settings.resolved_db_url())
         self.registry = Registry()
+        self.awards = AwardBook()
         self.directory = Directory(self.db)
         self.mailer = Mailer(self.settings.smtp)
         self.port: int | None = None
@@ -92,6 +94,7 @@ class Hub:
             process_response=self._forget_refused,
             origins=self._origins(),
             max_size=self.settings.max_frame_bytes,
+            compression="deflate" if self.settings.compress_frames else None,
             ping_interval=self.settings.ping_interval,
             ping_timeout=self.settings.ping_timeout,
             logger=logging.getLogger("triage.websockets"),
@@ -139,9 +142,10 @@ class Hub:
         """One write transaction; its events are pushed after the commit, in commit order."""
         async with self.db.write_lock:
             async with self.db.write_session() as session:
-                tx = Tx(session, self.now())
+                tx = Tx(session, self.now(), awards=self.awards)
                 yield tx
                 pushes = await tx.finish()
+            tx.committed()
             self.registry.push(pushes)
         self._wake.set()
         if tx.mails and self.settings.smtp.enabled:
