@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ from tui.widgets.view_bar import ViewBar
 
 if TYPE_CHECKING:
     from tui.app import TriageApp
+
+CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 
 
 class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
@@ -146,7 +149,7 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
     # ------------------------------------------------------------ detail pane
 
     @on(InboxTable.OpenRequested)
-    def open_detail(self, event: InboxTable.OpenRequested) -> None:
+    def open_detail(self, event: InboxTable.OpenRequested, settle: float = 0.0) -> None:
         view = self.table.referrals.get(event.referral_id)
         if view is None:
             return
@@ -154,13 +157,15 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
         self.add_class("-detail-open")
         if self.has_class("-narrow"):
             self.detail.focus()
-        self.refresh_audit(view.id)
+        self.refresh_audit(view.id, settle)
 
     @on(InboxTable.Highlighted)
     def follow_cursor(self, event: InboxTable.Highlighted) -> None:
+        """With the detail open, it follows the cursor; the hub is asked only once the cursor
+        rests, so holding j does not send a request per row (the hub limits requests a minute)."""
         referral_id = event.referral_id
         if self.detail_open and referral_id and referral_id != self.detail.referral_id:
-            self.open_detail(InboxTable.OpenRequested(referral_id))
+            self.open_detail(InboxTable.OpenRequested(referral_id), settle=CURSOR_SETTLE_SECONDS)
 
     @on(DetailPane.Closed)
     def action_close_detail(self) -> None:
@@ -170,7 +175,9 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
         self.table.focus()
 
     @work(group="detail", exclusive=True, exit_on_error=False)
-    async def refresh_audit(self, referral_id: str) -> None:
+    async def refresh_audit(self, referral_id: str, settle: float = 0.0) -> None:
+        if settle:
+            await asyncio.sleep(settle)  # a newer call (the cursor moved on) cancels this one
         try:
             result = msgspec.convert(
                 await self.app.connection.request("referral.get", {"id": referral_id}), DetailResult
