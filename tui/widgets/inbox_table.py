@@ -25,28 +25,9 @@ from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
 from tui.inbox_rows import InboxRows
+from tui.widgets.inbox_cells import HEADER, PENDING, TABLE_WIDTH, row_cells, row_text
 
-KIND_LABELS = {"appointment": "appt", "agent": "agent", "partner": "partner", "active": "active"}
-
-# (column key, label, width of its text)
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("left", "Left", 7),
-    ("kind", "Kind", 7),
-    ("status", "Status", 12),
-    ("client", "Client", 18),
-    ("area", "Area", 20),
-    ("price", "Price", 13),
-    ("intent", "Lead / intent", 18),
-    ("from", "From", 16),
-)
-TABLE_WIDTH = sum(width + 2 for _, _, width in COLUMNS)  # one space either side of each cell
-HIDDEN = Style(dim=True, italic=True)
-BOLD = Style(bold=True)
-LINE_CACHE = 400  # rendered rows kept (a screenful is ~40)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+LINE_CACHE = 1000  # drawn rows kept (a screenful is ~40, each in a few looks)
 
 
 class InboxTable(ScrollView, can_focus=True):
@@ -120,7 +101,8 @@ class InboxTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._highlighted: str | None = None
         self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
-        self._lines: dict[tuple[int, int, str, str], tuple[ReferralView, list[Segment]]] = {}
+        self._lines: dict[tuple, tuple[ReferralView | None, Strip]] = {}
+        self._base: Style | None = None
 
     # ------------------------------------------------------------ what is shown
 
@@ -167,51 +149,17 @@ class InboxTable(ScrollView, can_focus=True):
     def get_cell(self, referral_id: str, column: str) -> Text:
         return self._cells(self.referrals[referral_id], self.clock())[column]
 
-    # ------------------------------------------------------------ cells
-
-    def _left_cell(self, view: ReferralView, now: datetime) -> Text:
-        deadline = fmt.deadline_of(view)
-        theme = self.app.current_theme
-        level = fmt.urgency(deadline, now)
-        style = Style()
-        if level == "warning" and theme.warning:
-            style = Style(color=theme.warning, bold=True)
-        elif level in ("critical", "expired") and theme.error:
-            style = Style(color=theme.error, bold=True)
-        return Text(fmt.time_left(deadline, now), style=style, no_wrap=True, justify="right")
-
     def _cells(self, view: ReferralView, now: datetime) -> dict[str, Text]:
-        values = {
-            "kind": KIND_LABELS.get(view.kind, str(view.kind)),
-            "status": str(view.status).replace("_", " "),
-            "client": fmt.client_label(view),
-            "area": fmt.area(view),
-            "price": fmt.price_range(view),
-            "intent": fmt.partner_contact(view) if view.kind == "partner" else fmt.intent(view),
-            "from": fmt.sender_label(view),
-        }
-        widths = {key: width for key, _, width in COLUMNS}
-        cells: dict[str, Text] = {"left": self._left_cell(view, now)}
-        for key, value in values.items():
-            cells[key] = Text(_clip(value, widths[key]), no_wrap=True)
-        if not view.client_name and not view.company and not view.contact_person:
-            cells["client"] = Text("hidden", style=HIDDEN, no_wrap=True)
-        if view.duplicate_of:
-            cells["client"] = Text.assemble(("⚠ ", BOLD), cells["client"], no_wrap=True)
-        if self.unread.get(view.id):
-            cells["client"] = Text.assemble(cells["client"], (f" ✉ {self.unread[view.id]}", BOLD),
-                                            no_wrap=True)
-        return cells
+        return row_cells(view, now, self.app.current_theme, self.unread.get(view.id, 0))
 
     # ------------------------------------------------------------ drawing
 
     def render_line(self, y: int) -> Strip:
         if y == 0:
-            labels = {key: Text(label, justify="right" if key == "left" else "left")
-                      for key, label, _ in COLUMNS}
-            return self._strip(labels, self.get_component_rich_style("inbox-table--header"))
+            header = self.get_component_rich_style("inbox-table--header")
+            return self._cached(("header",), header, None, None, self._header_segments)
+        base = self._base_style()
         row = int(self.scroll_y) + y - 1
-        base = self.rich_style
         if row >= self.data.total:
             return Strip.blank(self.size.width, base)
         over = None  # the cursor's colours win over the cells' own, as in a DataTable
@@ -222,31 +170,43 @@ class InboxTable(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("inbox-table--even-row")
         view = self.data.at(row)
         if view is None:  # its page is on its way
-            return self._strip({"left": Text("…", justify="right")}, base, over)
+            return self._cached(("…",), base, over, None, self._pending_segments)
         now = self.clock()
-        key = (id(view), self.unread.get(view.id, 0),  # what the row's text depends on
+        key = (view.id, self.unread.get(view.id, 0),  # what the row's text depends on
                fmt.time_left(fmt.deadline_of(view), now) if view.offer is not None else "",
                self.app.theme)  # the countdown's colours
-        cached = self._lines.get(key)
-        if cached is None or cached[0] is not view:  # a row's text is built once, then restyled
+        return self._cached(key, base, over, view, lambda: self._segments(self._cells(view, now)))
+
+    def _cached(self, key: tuple, base: Style, over: Style | None, view: ReferralView | None,
+                segments: Callable[[], list[Segment]]) -> Strip:
+        """A row's strip: its text is built once, and each look of it (plain, striped, under
+        the cursor, scrolled sideways) once, while the row does not change."""
+        full = (key, base, over, int(self.scroll_x), self.size.width)
+        cached = self._lines.get(full)
+        if cached is None or cached[0] is not view:
             if len(self._lines) >= LINE_CACHE:
                 self._lines.clear()
-            cached = self._lines[key] = (view, self._segments(self._cells(view, now)))
-        return self._strip_of(cached[1], base, over)
+            cached = self._lines[full] = (view, self._strip_of(segments(), base, over))
+        return cached[1]
+
+    def _header_segments(self) -> list[Segment]:
+        return self._segments(HEADER)
+
+    def _pending_segments(self) -> list[Segment]:
+        return self._segments(PENDING)
+
+    def _base_style(self) -> Style:
+        """The widget's own style (walking every ancestor each line is what a redraw cost)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
 
     def _segments(self, cells: dict[str, Text]) -> list[Segment]:
-        line = Text(no_wrap=True, end="")
-        for key, _, width in COLUMNS:
-            cell = cells.get(key, Text()).copy()
-            cell.truncate(width, overflow="ellipsis")
-            cell.align("right" if key == "left" else "left", width)
-            line.append(" ")
-            line.append_text(cell)
-            line.append(" ")
-        return list(line.render(self.app.console))
-
-    def _strip(self, cells: dict[str, Text], base: Style, over: Style | None = None) -> Strip:
-        return self._strip_of(self._segments(cells), base, over)
+        return list(row_text(cells).render(self.app.console))
 
     def _strip_of(self, segments: list[Segment], base: Style, over: Style | None) -> Strip:
         segments = list(Segment.apply_style(segments, base, over))
