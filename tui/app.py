@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -195,6 +196,8 @@ class TriageApp(AlertsMixin, App[None]):
     @on(InboxLoaded)
     def inbox_loaded(self, message: InboxLoaded) -> None:
         self.inbox.apply_snapshot(message.inbox)
+        if not self.loaded:  # what is alive now lives as long as the app: out of the collector's
+            self.call_after_refresh(gc.freeze)  # full passes (they stalled keys ~200 ms)
         self.loaded = True
 
     @on(ReferralUpserted)
