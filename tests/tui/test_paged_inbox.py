@@ -111,3 +111,21 @@ def _appointment():
     from shared.protocol import ReferralInput
 
     return ReferralInput(**APPOINTMENT)
+
+
+async def test_a_huge_inbox_counts_with_thousands_separators(tmp_path: Path) -> None:
+    from server.hub import Hub
+    from server.settings import HubSettings
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
+    seeded = await seed_huge_inbox(url, count=1200, live=2)
+    hub = Hub(HubSettings(db_url=url, host="127.0.0.1", port=0))
+    await hub.start()
+    try:
+        app = app_for(hub, seeded)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.loaded)
+            assert app.inbox.line.describe().endswith("as Hugo Inbox · 1,200 referrals")
+            assert "1 All 1,200" in str(app.inbox.bar.render())
+    finally:
+        await hub.stop()

@@ -55,7 +55,7 @@ class ConnectionLine(Static):
         if self.retry_at is not None:
             wait = f"{max(0, math.ceil(self.retry_at - time.monotonic()))} s"
         noun = "referral" if self.count == 1 else "referrals"
-        count = f"{self.count} {noun}"
+        count = f"{self.count:,} {noun}"
         match self.state:
             case "connected":
                 return f"connected to {self.url} as {self.person} · {count}"
