@@ -183,7 +183,8 @@ class InboxTable(ScrollView, can_focus=True):
         the cursor, scrolled sideways) once, while the row does not change."""
         full = (key, base, over, int(self.scroll_x), self.size.width)
         cached = self._lines.get(full)
-        if cached is None or cached[0] is not view:
+        if cached is None or (cached[0] is not view and cached[0] != view):  # a new window's
+            # copy of an unchanged row keeps its strip
             if len(self._lines) >= LINE_CACHE:
                 self._lines.clear()
             cached = self._lines[full] = (view, self._strip_of(segments(), base, over))
@@ -214,7 +215,6 @@ class InboxTable(ScrollView, can_focus=True):
         return strip.crop_extend(int(self.scroll_x), int(self.scroll_x) + self.size.width, base)
 
     def _resize(self) -> None:
-        self._lines.clear()
         self.virtual_size = Size(TABLE_WIDTH, self.data.total + 1)
         self.cursor_row = max(0, min(self.cursor_row, self.data.total - 1))
         self.refresh()
