@@ -1,14 +1,21 @@
 """A database with a huge inbox: `count` referrals visible to one agent, `live` of them
 appointments offered to that agent with an open claim clock. Bulk inserts through SQLAlchemy
-Core (not the protocol: 100,000 submits would take the benchmark's whole budget)."""
+Core (not the protocol: 100,000 submits would take the benchmark's whole budget).
+
+`cached_huge_inbox` keeps the file under the temp directory and reuses it when a cheap check
+passes (the schema migrated to head, the row and open-offer counts as asked); the claim clocks
+are restarted and a new token is issued on every use."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import insert
+from alembic.util import CommandError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.database import Database
 from server.models import AgentZip, Offer, Person, Referral
@@ -18,6 +25,8 @@ CITIES = [("Austin", "78701"), ("Austin", "78702"), ("Round Rock", "78664"), ("D
 FIRST = ["Ann", "Bo", "Carla", "Dora", "Eli", "Fay", "Gus", "Hana", "Ivan", "Jo", "Kofi", "Lena"]
 LAST = ["Diaz", "Lee", "Moss", "Hale", "Patel", "Wei", "Cole", "Garcia", "Petrov", "Mensah"]
 BATCH = 5000
+AGENT = "P-HUGE01"
+WINDOW = timedelta(minutes=30)  # each live offer's claim clock: this plus its index in seconds
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,7 @@ async def seed_huge_inbox(db_url: str, count: int, live: int, seed: int = 5) -> 
     now = datetime.now(UTC)
     db = Database(db_url)
     await db.migrate()
-    agent, desk = "P-HUGE01", "P-DESK01"
+    agent, desk = AGENT, "P-DESK01"
     async with db.write_session() as session:
         await session.execute(insert(Person), [
             {"id": agent, "name": "Hugo Inbox", "roles": "agent", "brokerage": "Lone Star Realty",
@@ -64,7 +73,7 @@ async def seed_huge_inbox(db_url: str, count: int, live: int, seed: int = 5) -> 
                            lead_type="home valuation", appointment_at=now + timedelta(days=1))
                 offers.append({
                     "referral_id": ref["id"], "agent_id": agent, "phase": "ranked", "state": "open",
-                    "offered_at": now, "deadline": now + timedelta(minutes=30, seconds=i),
+                    "offered_at": now, "deadline": now + WINDOW + timedelta(seconds=i),
                 })
             referrals.append(ref)
         async with db.write_session() as session:
@@ -73,3 +82,47 @@ async def seed_huge_inbox(db_url: str, count: int, live: int, seed: int = 5) -> 
                 await session.execute(insert(Offer), offers)
     await db.close()
     return Seeded(agent, token, count, live)
+
+
+async def cached_huge_inbox(folder: Path, count: int, live: int) -> tuple[Path, Seeded, bool]:
+    """The huge inbox's file in `folder`, seeded unless a valid one is there; (path, seeded,
+    reused)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"huge-inbox-{count}-{live}.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    if path.exists() and await _valid(url, count, live):
+        return path, await _restart_clocks(url, count), True
+    for stale in folder.glob(f"{path.name}*"):  # the file and its -wal / -shm
+        stale.unlink()
+    return path, await seed_huge_inbox(url, count, live), False
+
+
+async def _valid(url: str, count: int, live: int) -> bool:
+    db = Database(url)
+    try:
+        await db.migrate()  # to head: a no-op unless the schema moved on since the seeding
+        async with db.read() as session:
+            referrals = await session.scalar(select(func.count()).select_from(Referral))
+            offers = await session.scalar(select(func.count()).select_from(Offer).where(
+                Offer.agent_id == AGENT, Offer.state == "open"))
+        return referrals == count and offers == live
+    except (OSError, SQLAlchemyError, CommandError):  # half-written or foreign: seed again
+        return False
+    finally:
+        await db.close()
+
+
+async def _restart_clocks(url: str, count: int) -> Seeded:
+    """Every open offer's clock starts again now (30 minutes plus its index in seconds)."""
+    now = datetime.now(UTC)
+    db = Database(url)
+    async with db.write_session() as session:
+        ids = (await session.scalars(select(Offer.referral_id).where(
+            Offer.agent_id == AGENT, Offer.state == "open").order_by(Offer.referral_id))).all()
+        for i, referral_id in enumerate(ids):
+            await session.execute(update(Offer).where(
+                Offer.referral_id == referral_id, Offer.agent_id == AGENT
+            ).values(offered_at=now, deadline=now + WINDOW + timedelta(seconds=i)))
+        token = await issue_token(session, AGENT, now)
+    await db.close()
+    return Seeded(AGENT, token, count, len(ids))
