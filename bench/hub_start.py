@@ -30,6 +30,7 @@ from bench.fleet import close_fleet, open_one
 from bench.harness import Figure, print_table
 from bench.hubs import bench_hub
 from bench.processes import Worker, free_port, receive, stop_all
+from server import geo
 from server.models import Offer
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
@@ -39,7 +40,11 @@ TARGET_S = 2.0
 
 
 async def seed(db_path: str, referrals: int, overdue: int) -> str:
-    """Fill the database; return a token of an agent of the overdue appointments' zip."""
+    """Fill the database; return a token of an agent of the overdue appointments' zip.
+
+    A hub with this much history has started before, so it has its zip code table in the
+    user's cache directory (server/geo.py): make sure it is there, as it would be."""
+    geo.warm()
     hub = bench_hub(db_path)
     await hub.db.migrate()
     agents = await seeding.agents(hub, 50, ZIP)

@@ -3,26 +3,62 @@
 from __future__ import annotations
 
 import gc
+import logging
 import math
+import os
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
+import msgspec
+import platformdirs
 import zipcodes
 
+log = logging.getLogger(__name__)
+
 EARTH_RADIUS_MILES = 3958.8
+
+
+def cache_file() -> Path:
+    """Where the compact table is kept between starts (one per version of the package's data)."""
+    base = os.environ.get("TRIAGE_CACHE_DIR") or platformdirs.user_cache_dir("triage")
+    return Path(base) / f"zip-points-{metadata.version('zipcodes')}.json"
+
+
+def _read_package() -> dict[str, tuple[float, float]]:
+    """Read a two-digit prefix at a time: the package's full table is 42,000 dicts of fifteen
+    fields, 140 MB that would stay resident (and cached by the package) for two floats each.
+    Takes about a second, holding the interpreter, hence the file below."""
+    points: dict[str, tuple[float, float]] = {}
+    for prefix in range(100):
+        for z in zipcodes.similar_to(f"{prefix:02d}"):
+            if z.get("lat") and z.get("long"):
+                points[z["zip_code"]] = (float(z["lat"]), float(z["long"]))
+    return points
 
 
 @lru_cache(maxsize=1)
 def _points() -> dict[str, tuple[float, float]]:
     """Every zip code's coordinates, indexed once (the package itself scans a list per lookup).
 
-    Read a two-digit prefix at a time: the package's full table is 42,000 dicts of fifteen
-    fields, 140 MB that would stay resident (and cached by the package) for two floats each."""
-    points: dict[str, tuple[float, float]] = {}
-    for prefix in range(100):
-        for z in zipcodes.similar_to(f"{prefix:02d}"):
-            if z.get("lat") and z.get("long"):
-                points[z["zip_code"]] = (float(z["lat"]), float(z["long"]))
+    Kept as a small file in the user's cache directory, so a restart (after a crash, say)
+    loads it in a few milliseconds instead of rereading the package while overdue offers wait."""
+    path = cache_file()
+    try:
+        kept = msgspec.json.decode(path.read_bytes(), type=dict[str, tuple[float, float]])
+        if len(kept) > 40_000:  # anything less is not a table this code wrote
+            return kept
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    points = _read_package()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(msgspec.json.encode(points))
+        partial.replace(path)  # atomic: a reader never sees half a file
+    except OSError as exc:
+        log.warning("could not keep the zip code table in %s: %s", path.parent, exc)
     return points
 
 
