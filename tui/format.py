@@ -98,6 +98,17 @@ def price_range(view: ReferralView) -> str:
     return ""
 
 
+def price_short(view: ReferralView) -> str:
+    """`price_range` for a narrow column: the unit and sign said once ("$450–600k")."""
+    low, high = view.price_min, view.price_max
+    if low is None or high is None:
+        return price_range(view)
+    lo, hi = money(low), money(high)
+    if lo[-1] == hi[-1] and lo[-1] in "kM":
+        return f"{lo[:-1]}–{hi[1:]}"
+    return f"{lo}–{hi[1:]}"
+
+
 def client_label(view: ReferralView) -> str:
     return view.client_name or view.company or view.contact_person or "—"
 

@@ -36,6 +36,8 @@ def test_price_and_masking_texts() -> None:
     by_id = {v.id: v for v in referrals()}
     assert fmt.price_range(by_id["RAGENT4"]) == "$450k–$600k"
     assert fmt.price_range(by_id["RAWARD6"]) == "$1.2M+"
+    assert fmt.price_short(by_id["RAGENT4"]) == "$450–600k"
+    assert fmt.price_short(by_id["RAWARD6"]) == "$1.2M+"
     assert fmt.contact_notice(by_id["RAPPT01"]) == "contact hidden until you claim it"
     assert fmt.contact_notice(by_id["RAWARD6"]) == ""
     assert fmt.removal_text("claimed", "Dana Cole", NOW + timedelta(minutes=4, seconds=5),

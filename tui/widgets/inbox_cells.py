@@ -19,8 +19,8 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("left", "Left", 7),
     ("kind", "Kind", 7),
     ("status", "Status", 12),
-    ("client", "Client", 18),
-    ("area", "Area", 20),
+    ("client", "Client", 16),
+    ("area", "Area", 16),
     ("price", "Price", 13),
     ("intent", "Lead / intent", 18),
     ("from", "From", 16),
@@ -30,6 +30,24 @@ HIDDEN = Style(dim=True, italic=True)
 BOLD = Style(bold=True)
 HEADER = {key: Text(label, justify="right" if key == "left" else "left") for key, label, _ in COLUMNS}
 PENDING = {"left": Text("…", justify="right")}  # a row whose page is on its way
+
+
+SPANS = tuple(  # where each column's cell starts and ends on the line
+    (sum(w + 2 for _, _, w in COLUMNS[:i]), sum(w + 2 for _, _, w in COLUMNS[: i + 1]))
+    for i in range(len(COLUMNS))
+)
+
+
+def cut_columns(line: str, start: int, end: int) -> tuple[int, int]:
+    """The part of [start, end) of `line` to show: a cell whose text the window's left or right
+    edge would cut in two is left out whole rather than shown in part."""
+    left, right = start, end
+    for begin, finish in SPANS:
+        if begin < end < finish and line[end:finish].strip() and line[begin:end].strip():
+            right = begin
+        if begin < start < finish and line[begin:start].strip() and line[start:finish].strip():
+            left = finish
+    return min(left, end), max(right, min(left, end))
 
 
 def _clip(text: str, width: int) -> str:
@@ -53,7 +71,7 @@ def row_cells(view: ReferralView, now: datetime, theme: Theme, unread: int) -> d
         "status": str(view.status).replace("_", " "),
         "client": fmt.client_label(view),
         "area": fmt.area(view),
-        "price": fmt.price_range(view),
+        "price": fmt.price_short(view),
         "intent": fmt.partner_contact(view) if view.kind == "partner" else fmt.intent(view),
         "from": fmt.sender_label(view),
     }

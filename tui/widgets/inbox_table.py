@@ -25,7 +25,7 @@ from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
 from tui.inbox_rows import InboxRows
-from tui.widgets.inbox_cells import HEADER, PENDING, TABLE_WIDTH, row_cells, row_text
+from tui.widgets.inbox_cells import HEADER, PENDING, TABLE_WIDTH, cut_columns, row_cells, row_text
 
 LINE_CACHE = 1000  # drawn rows kept (a screenful is ~40, each in a few looks)
 
@@ -181,7 +181,7 @@ class InboxTable(ScrollView, can_focus=True):
                 segments: Callable[[], list[Segment]]) -> Strip:
         """A row's strip: its text is built once, and each look of it (plain, striped, under
         the cursor, scrolled sideways) once, while the row does not change."""
-        full = (key, base, over, int(self.scroll_x), self.size.width)
+        full = (key, base, over, int(self.scroll_x), self.scrollable_content_region.width)
         cached = self._lines.get(full)
         if cached is None or (cached[0] is not view and cached[0] != view):  # a new window's
             # copy of an unchanged row keeps its strip
@@ -212,7 +212,15 @@ class InboxTable(ScrollView, can_focus=True):
     def _strip_of(self, segments: list[Segment], base: Style, over: Style | None) -> Strip:
         segments = list(Segment.apply_style(segments, base, over))
         strip = Strip(segments, TABLE_WIDTH)
-        return strip.crop_extend(int(self.scroll_x), int(self.scroll_x) + self.size.width, base)
+        start, end = int(self.scroll_x), int(self.scroll_x) + self.scrollable_content_region.width
+        visible = strip.crop_extend(start, end, base)
+        # a value the window's edge would cut ("$1.02" of "$1.025M") is left out, not shown in part
+        left, right = cut_columns(strip.text, start, end)
+        parts = [Strip.blank(left - start, base)] if left > start else []
+        parts.append(visible.crop(left - start, right - start))
+        if right < end:
+            parts.append(Strip.blank(end - right, base))
+        return Strip.join(parts) if len(parts) > 1 else visible
 
     def _resize(self) -> None:
         self.virtual_size = Size(TABLE_WIDTH, self.data.total + 1)
