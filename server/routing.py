@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.awards import Award
@@ -61,29 +61,37 @@ async def _offers(tx: Tx, ref: Referral) -> list[Offer]:
     return list(rows.scalars())
 
 
-def _new_offer(
-    tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int, why: str
-) -> Offer:
-    offer = Offer(
-        referral_id=ref.id,
-        agent_id=agent.id,
-        phase=phase,
-        state=OfferState.OPEN,
-        offered_at=tx.now,
-        deadline=tx.now + timedelta(seconds=window),
-        why=why,
-    )
+def _offer_row(tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int, why: str) -> dict:
+    """The offer's columns; the agent's last offer time and the e-mail notice go with it."""
+    deadline = tx.now + timedelta(seconds=window)
     agent.last_offer_at = tx.now
-    tx.session.add(offer)
     where = " ".join(part for part in (ref.city, ref.zip) if part)
     tx.mail(
         agent.id,
         "offer",
         f"New offer {ref.id}: {ref.lead_type or ref.kind} in {where}",
         f"You have been offered appointment {ref.id} ({ref.lead_type or 'appointment'}, {where}).\n"
-        f"Claim it before {offer.deadline:%Y-%m-%d %H:%M} UTC in the triage app.\n\nWhy you: {why}\n",
+        f"Claim it before {deadline:%Y-%m-%d %H:%M} UTC in the triage app.\n\nWhy you: {why}\n",
     )
+    return {"referral_id": ref.id, "agent_id": agent.id, "phase": phase, "state": OfferState.OPEN,
+            "offered_at": tx.now, "deadline": deadline, "why": why}
+
+
+def _new_offer(
+    tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int, why: str
+) -> Offer:
+    offer = Offer(**_offer_row(tx, ref, agent, phase, window, why))
+    tx.session.add(offer)
     return offer
+
+
+async def _new_offers(
+    tx: Tx, ref: Referral, agents: list[Person], phase: OfferPhase, window: int, why: str
+) -> None:
+    """Offers to many agents in one statement (the ORM writes rows with a generated key one
+    INSERT at a time on SQLite: 200 agents cost 40 ms that way)."""
+    rows = [_offer_row(tx, ref, agent, phase, window, why) for agent in agents]
+    await tx.session.execute(insert(Offer), rows)
 
 
 async def offer_next(
@@ -119,8 +127,7 @@ async def offer_next(
         everyone = rank_order(agents, tx.now, exclude=passed)
         if everyone:
             why = f"rank list exhausted: open to all {len(everyone)} eligible agents, first claim wins"
-            for agent in everyone:
-                _new_offer(tx, ref, agent, OfferPhase.OPEN, window, why)
+            await _new_offers(tx, ref, everyone, OfferPhase.OPEN, window, why)
             tx.audit(ref, HUB_ACTOR, "opened", reason=why)
             return
         if any(a.id not in passed for a in agents):
