@@ -85,6 +85,8 @@ class Hub:
             max_size=self.settings.max_frame_bytes,
             ping_interval=self.settings.ping_interval,
             ping_timeout=self.settings.ping_timeout,
+            # a peer that missed its pong gets as long to finish closing, not websockets' 10 s
+            close_timeout=min(self.settings.ping_timeout, 10.0),
             logger=logging.getLogger("triage.websockets"),
         )
         self.port = self._server.sockets[0].getsockname()[1]
