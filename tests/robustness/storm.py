@@ -126,8 +126,10 @@ class Desk(StormClient):
 
     async def session(self, wire: Wire, stop: asyncio.Event) -> None:
         while not stop.is_set() and not wire.closed.is_set():
-            for frame in wire.drain():
+            frames = wire.drain()
+            for frame in frames:  # all of them first: acting may meet a dead connection
                 self.follow(frame)
+            for frame in frames:
                 if frame["type"] == "event" and frame["name"] == "referral.upsert":
                     await self.act(wire, frame["data"])
             self.n += 1
