@@ -1,7 +1,7 @@
 """Agent search over 10,000 agents: how long the hub's `agents.search` takes, measured through a
 real websocket client against a real hub on a SQLite file. Target (issue 4): under 100 ms.
 
-    python bench/agent_search.py [--agents 10000] [--queries 200]
+    python -m bench.agent_search [--agents 10000] [--queries 200]
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import asyncio
 import json
 import multiprocessing
 import random
-import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -21,10 +20,12 @@ from pathlib import Path
 from sqlalchemy import insert
 from websockets.asyncio.client import connect
 
+from bench.harness import Figure, percentile, print_table
 from server.hub import Hub
 from server.models import AgentZip, Person
 from server.settings import HubSettings
 
+TARGET_MS = 100.0
 ZIPS = ["78701", "78702", "78704", "80202", "80203", "97201", "97209", "33101", "33130", "37203"]
 FIRST = ["Dana", "Maya", "Luis", "Ann", "Omar", "Priya", "Chen", "Rosa", "Ivan", "Kofi", "Lena"]
 LAST = ["Cole", "Thompson", "Garcia", "Lee", "Haddad", "Patel", "Wei", "Diaz", "Petrov", "Mensah"]
@@ -89,28 +90,38 @@ def client_process(url: str, token: str, queries: int) -> list[float]:
     return asyncio.run(measure(url, token, queries))
 
 
-async def main() -> None:
+async def measure_hub(agents: int, queries: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = Hub(HubSettings(db_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", port=0,
+                              rate_limit_per_minute=0))
+        await hub.start()
+        token = await seed(hub, agents, random.Random(7))
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            future = asyncio.get_running_loop().run_in_executor(
+                pool, client_process, hub.url, token, queries
+            )
+            timings = await future
+        await hub.stop()
+    return timings
+
+
+def run(agents: int = 10_000, queries: int = 200) -> list[Figure]:
+    timings = asyncio.run(measure_hub(agents, queries))
+    p50, p99 = percentile(timings, 50), percentile(timings, 99)
+    return [Figure(
+        f"agent search, {agents} agents, {queries} queries through the wire",
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", f"p99 < {TARGET_MS:.0f} ms", p99 < TARGET_MS,
+        p99 / TARGET_MS,
+    )]
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        hub = Hub(HubSettings(db_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", port=0))
-        await hub.start()
-        token = await seed(hub, args.agents, random.Random(7))
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            future = asyncio.get_running_loop().run_in_executor(
-                pool, client_process, hub.url, token, args.queries
-            )
-            timings = await future
-        await hub.stop()
-    timings.sort()
-    print("  slowest:", " ".join(f"{t:.0f}" for t in timings[-5:]), "ms")
-    p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
-    verdict = "PASS" if p99 < 100 else "FAIL"
-    print(f"agent search, {args.agents} agents, {args.queries} queries through the wire")
-    print(f"  p50 {p50:.1f} ms   p99 {p99:.1f} ms   target p99 < 100 ms ({p99 / 100:.2f}x of target)   {verdict}")
+    print_table(run(args.agents, args.queries))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

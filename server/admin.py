@@ -1,4 +1,5 @@
-"""Database-level administration for the command line: people and their tokens.
+"""Database-level administration for the command line: people and their tokens, and the audit
+chain's verification and evidence.
 
 Each function opens the database, brings its schema up to date, does one thing and closes it, so
 `triage agent ...` works on a fresh file and next to a running hub (SQLite WAL, one short write).
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from server import people
+from server import audit_chain, people
 from server.database import Database
 from server.models import Person
 from server.settings import utc_now
@@ -76,3 +77,14 @@ async def issue_token(url: str, person_id: str) -> tuple[str, str]:
     async with opened(url) as db, db.write_lock, db.write_session() as session:
         person = await _require(session, person_id)
         return person.name, await people.issue_token(session, person_id, utc_now())
+
+
+async def verify_audit(url: str) -> audit_chain.ChainReport:
+    async with opened(url) as db, db.read() as session:
+        return await audit_chain.verify(session)
+
+
+async def audit_evidence(url: str, referral_id: str) -> audit_chain.Evidence:
+    """The evidence for one referral; LookupError when the database knows nothing of it."""
+    async with opened(url) as db, db.read() as session:
+        return await audit_chain.evidence(session, referral_id, utc_now())

@@ -11,7 +11,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.eligibility import rank_order, unavailable_because
+from server.eligibility import last_offer_text, rank_order, unavailable_because
 from server.errors import HubError
 from server.geo import known_zip
 from server.models import AgentZip, Person
@@ -110,10 +110,8 @@ async def dry_run(session: AsyncSession, zip_code: str, now: datetime) -> DryRun
     for agent in ranked + [a for a in agents if a.id not in order]:
         ref = PersonRef(id=agent.id, name=agent.name, brokerage=agent.brokerage)
         if agent.id in order:
-            last = agent.last_offer_at.isoformat(timespec="minutes") if agent.last_offer_at else "never"
-            result.append(
-                DryRunRow(ref, True, order[agent.id], f"rank {agent.rank_score:g}, last offer {last}")
-            )
+            why = f"rank {agent.rank_score:g}, {last_offer_text(agent, now)}"
+            result.append(DryRunRow(ref, True, order[agent.id], why))
         else:
             result.append(DryRunRow(ref, False, None, unavailable_because(agent, now)))
     return DryRunResult(zip=zip_code, at=now, agents=result)

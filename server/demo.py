@@ -56,6 +56,17 @@ LEAD_TYPES = ["home valuation", "cash offer", "listing consultation", "buyer con
               "relocation consult", "first-time buyer"]
 TIMEFRAMES = ["0-3 months", "3-6 months", "6-12 months", "ASAP"]
 SPECIAL = ["luxury condos", "first-time buyers", "relocation", "investment property", "land", "downsizing"]
+SPECIALTIES = ["residential", "luxury", "first-time buyers", "relocation", "investment", "land", "commercial"]
+LANGUAGES = ["Spanish", "Mandarin", "Vietnamese", "Hindi", "French", "Korean", "Portuguese"]
+
+
+def profile(n: int) -> dict[str, Any]:
+    """Specialties, languages and years for demo agent number `n` (its own generator, so the rest
+    of the demo stays the same whatever the profile draws)."""
+    rng = random.Random(n)
+    languages = ["English", *rng.sample(LANGUAGES, k=rng.choice([0, 0, 1, 1, 2]))]
+    return {"specializations": rng.sample(SPECIALTIES, k=rng.choice([1, 2, 2, 3])),
+            "languages": languages, "years_experience": rng.randint(1, 28)}
 
 
 @dataclass
@@ -122,6 +133,12 @@ async def _in_tx(hub: Hub, change: Callable[[Tx, dict[str, Person]], Awaitable[A
 async def _claim(hub: Hub, ref_id: str, agent_id: str, *then: Status) -> None:
     async def change(tx: Tx, p: dict[str, Person]) -> None:
         await routing.claim(tx, ref_id, p[agent_id])
+        # The demo's claims happen at once; a person takes minutes. Date the (closed) offer back
+        # so profiles and reports show a believable time to claim.
+        offer = await tx.session.scalar(select(Offer).where(
+            Offer.referral_id == ref_id, Offer.agent_id == agent_id, Offer.state == OfferState.CLAIMED))
+        if offer is not None:
+            offer.offered_at -= timedelta(seconds=90 + sum(map(ord, ref_id)) % 1500)
         for status in then:
             await actions.move(tx, ref_id, p[agent_id], status, "")
 
@@ -142,7 +159,8 @@ async def seed(hub: Hub, rng: random.Random | None = None) -> Cast:
     await hub.add_person(
         person_id=DEMO_AGENT_ID, name=DEMO_AGENT_NAME, roles=["agent", "partner"], zips=DEMO_ZIPS[:2],
         sponsor_zips=["78704"], brokerage="Lone Star Realty Group", city="Austin", rank_score=98.0,
-        timezone="America/Chicago",
+        timezone="America/Chicago", specializations=["residential", "first-time buyers"],
+        languages=["English", "Spanish"], years_experience=9,
     )
     await hub.add_person(person_id=CONCIERGE_ID, name="Jordan Reyes",
                          roles=["concierge"], brokerage="Triage Concierge", city="Austin")
@@ -167,7 +185,7 @@ async def seed(hub: Hub, rng: random.Random | None = None) -> Cast:
             person, _token = await hub.add_person(
                 person_id=f"P-demo-{n:03d}", name=next(names), roles=["agent"], zips=served,
                 sponsor_zips=sponsor, brokerage=rng.choice(brokerages), city=city,
-                rank_score=round(rng.uniform(40, 95), 1), timezone=tz,
+                rank_score=round(rng.uniform(40, 95), 1), timezone=tz, **profile(n),
             )
             for z in [*served, *sponsor]:
                 by_zip.setdefault(z, []).append(person.id)

@@ -103,7 +103,8 @@ async def _hello(hub: Hub, client: Client, request: Request) -> None:
                 zips=[z.zip for z in person.zips],
             )
         hello = HelloResult(
-            protocol=PROTOCOL_VERSION, server_time=hub.now(), person=view, seq=last, replay=replay
+            protocol=PROTOCOL_VERSION, server_time=hub.now(), person=view, seq=last, replay=replay,
+            rate_limit_per_minute=hub.settings.rate_limit_per_minute,
         )
         client.send(encoder.encode(Reply(id=request.id, result=hello)).decode())
         if replay == "resync":

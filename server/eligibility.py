@@ -68,13 +68,17 @@ def rank_key(person: Person) -> tuple[float, datetime, str]:
     return (-person.rank_score, person.last_offer_at or _EPOCH, person.id)
 
 
+def last_offer_text(person: Person, now: datetime) -> str:
+    """"last offer 12 min ago", "last offer 3.5 h ago", "no offer before"."""
+    if person.last_offer_at is None:
+        return "no offer before"
+    hours = (now - person.last_offer_at).total_seconds() / 3600
+    return f"last offer {hours:.1f} h ago" if hours >= 1 else f"last offer {hours * 60:.0f} min ago"
+
+
 def why_line(person: Person, now: datetime, zip_code: str, others: int) -> str:
     """The "why this agent" line of an offer."""
-    if person.last_offer_at is None:
-        waited = "no offer before"
-    else:
-        hours = (now - person.last_offer_at).total_seconds() / 3600
-        waited = f"last offer {hours:.1f} h ago" if hours >= 1 else f"last offer {hours * 60:.0f} min ago"
+    waited = last_offer_text(person, now)
     return f"rank {person.rank_score:g}, serves {zip_code}, {waited}; {others} more eligible after"
 
 

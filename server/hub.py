@@ -21,6 +21,7 @@ from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response
 
 from server import geo, people, routing
+from server.awards import AwardBook
 from server.connections import Client, Registry
 from server.dispatch import handle_frame
 from server.database import Database
@@ -28,8 +29,10 @@ from server.directory import Directory
 from server.errors import HubError
 from server.mailer import Mail, Mailer
 from server.intake import submit
+from server.limits import POLICY_VIOLATION, TOO_MANY_CONNECTIONS, ConnectionCap, RequestRate
 from server.models import Delivery, Event, Offer, Person, Program, Referral
 from server.outbox import Tx
+from server.revocation import RevocationWatch
 from server.settings import HubSettings
 from shared.domain import Kind, OfferState, Status
 from shared.protocol import (
@@ -51,6 +54,7 @@ class Hub:
         self.settings = settings or HubSettings()
         self.db: Database = Database(self.settings.resolved_db_url())
         self.registry = Registry()
+        self.awards = AwardBook()
         self.directory = Directory(self.db)
         self.mailer = Mailer(self.settings.smtp)
         self.port: int | None = None
@@ -58,7 +62,12 @@ class Hub:
         self._clock_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
-        self._pending: dict[ServerConnection, Person] = {}
+        self._pending: dict[ServerConnection, tuple[Person, int]] = {}  # handshakes let in
+        self._clients: set[Client] = set()  # every open connection, said hello or not
+        self.cap = ConnectionCap(self.settings.max_connections_per_person)
+        self.revocations = RevocationWatch(
+            self.db, lambda: self._clients, self.settings.revocation_check_seconds
+        )
 
     # ------------------------------------------------------------------ life cycle
 
@@ -82,7 +91,10 @@ class Hub:
             self.settings.host,
             self.settings.port,
             process_request=self._authenticate,
+            process_response=self._forget_refused,
+            origins=self._origins(),
             max_size=self.settings.max_frame_bytes,
+            compression="deflate" if self.settings.compress_frames else None,
             ping_interval=self.settings.ping_interval,
             ping_timeout=self.settings.ping_timeout,
             # a peer that missed its pong gets as long to finish closing, not websockets' 10 s
@@ -91,6 +103,7 @@ class Hub:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._clock_task = asyncio.create_task(self._run_clock(), name="claim-clock")
+        self.revocations.start()
         self.mailer.start()
         log.info("hub listening on %s", self.url)
 
@@ -109,6 +122,7 @@ class Hub:
                 await asyncio.wait({self._clock_task}, timeout=0.5)
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._clock_task
+        await self.revocations.stop()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -130,9 +144,10 @@ class Hub:
         """One write transaction; its events are pushed after the commit, in commit order."""
         async with self.db.write_lock:
             async with self.db.write_session() as session:
-                tx = Tx(session, self.now())
+                tx = Tx(session, self.now(), awards=self.awards)
                 yield tx
                 pushes = await tx.finish()
+            tx.committed()
             self.registry.push(pushes)
         self._wake.set()
         if tx.mails and self.settings.smtp.enabled:
@@ -243,13 +258,20 @@ class Hub:
 
     # ------------------------------------------------------------------ connections
 
+    def _origins(self) -> list[str | None] | None:
+        """The Origin values a handshake may carry: the allowlist plus none at all (the app and
+        the CLI send no Origin); no allowlist means no check."""
+        if not self.settings.allowed_origins:
+            return None
+        return [*self.settings.allowed_origins, None]
+
     async def _authenticate(self, connection: ServerConnection, request: HttpRequest) -> Response | None:
         token = bearer_token(request.headers)
-        person = None
+        holder = None
         if token:
             async with self.db.read() as session:
-                person = await people.person_for_token(session, token)
-        if person is None:
+                holder = await people.token_holder(session, token)
+        if holder is None:
             log.warning(
                 "auth failure from %s: %s",
                 connection.remote_address[0] if connection.remote_address else "?",
@@ -259,19 +281,41 @@ class Hub:
                 HTTPStatus.UNAUTHORIZED,
                 "missing bearer token\n" if not token else "unknown or revoked token\n",
             )
-        self._pending[connection] = person
+        person = holder[0]
+        if not self.cap.admit(person.id, connection):
+            log.warning("refused %s: %d connections open already", person.id, self.cap.limit)
+            return connection.respond(TOO_MANY_CONNECTIONS, self.cap.refusal(person.id))
+        self._pending[connection] = holder
         return None
 
+    def _forget_refused(
+        self, connection: ServerConnection, request: HttpRequest, response: Response
+    ) -> None:
+        """A handshake refused after authentication (a foreign Origin: 403) holds no place."""
+        if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
+            holder = self._pending.pop(connection, None)
+            if holder is not None:
+                self.cap.release(holder[0].id, connection)
+                log.warning("refused %s: HTTP %d", holder[0].id, response.status_code)
+
     async def _serve_client(self, ws: ServerConnection) -> None:
-        person = self._pending.pop(ws)
-        client = Client(ws, person.id, person.name, self.settings.send_queue_limit)
+        person, token_id = self._pending.pop(ws)
+        client = Client(ws, person.id, person.name, self.settings.send_queue_limit, token_id)
+        self._clients.add(client)
+        rate = RequestRate(self.settings.rate_limit_per_minute)
         log.info("connect %s from %s", person.id, ws.remote_address[0] if ws.remote_address else "?")
         try:
             async for message in ws:
+                if not rate.allow():
+                    log.warning("closing %s's connection: %s", person.id, rate.reason)
+                    await ws.close(POLICY_VIOLATION, rate.reason)
+                    break
                 await handle_frame(self, client, message)
         except ConnectionClosed:
             pass
         finally:
+            self._clients.discard(client)
+            self.cap.release(person.id, ws)
             self.registry.remove(client)
             await client.close()
             log.info("disconnect %s (code %s)", person.id, ws.close_code)

@@ -7,6 +7,10 @@
     db = "sqlite+aiosqlite:////srv/triage/hub.sqlite3"
     claim_window_seconds = 1800
     retention_days = 7
+    rate_limit_per_minute = 100        # requests on one connection; more closes it (1008); 0 = off
+    max_connections_per_person = 20    # one more is refused with HTTP 429; 0 = no cap
+    allowed_origins = ["https://desk.example.com"]   # browser Origins let in; none = no check
+    revocation_check_seconds = 30      # revoked tokens' connections close within this (1-60)
 
     [smtp]                  # e-mail notifications; leave out to turn them off
     host = "mail.example.com"
@@ -47,6 +51,10 @@ _HUB_KEYS: dict[str, tuple[str, type]] = {
     "db": ("TRIAGE_HUB_DB", str),
     "claim_window_seconds": ("TRIAGE_CLAIM_WINDOW", int),
     "retention_days": ("TRIAGE_RETENTION_DAYS", int),
+    "rate_limit_per_minute": ("TRIAGE_RATE_LIMIT", int),
+    "max_connections_per_person": ("TRIAGE_MAX_CONNECTIONS", int),
+    "allowed_origins": ("TRIAGE_ALLOWED_ORIGINS", list),  # the variable: comma-separated
+    "revocation_check_seconds": ("TRIAGE_REVOCATION_CHECK", int),
 }
 _SMTP_KEYS: dict[str, tuple[str, type]] = {
     "host": ("TRIAGE_SMTP_HOST", str),
@@ -73,6 +81,11 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
             return value
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
+    elif kind is list:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
     elif kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -80,7 +93,8 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
             return int(value)
     elif isinstance(value, str):
         return value
-    raise HubConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
+    expected = "a list of strings" if kind is list else kind.__name__
+    raise HubConfigError(f"{where}: expected {expected}, got {value!r}")
 
 
 def _section(
@@ -121,14 +135,37 @@ def load(
     settings = base or HubSettings()
     changes: dict[str, Any] = {}
     for key, field in (("host", "host"), ("port", "port"), ("db", "db_url"),
-                       ("claim_window_seconds", "claim_window_seconds")):
+                       ("claim_window_seconds", "claim_window_seconds"),
+                       ("rate_limit_per_minute", "rate_limit_per_minute"),
+                       ("max_connections_per_person", "max_connections_per_person"),
+                       ("allowed_origins", "allowed_origins"),
+                       ("revocation_check_seconds", "revocation_check_seconds")):
         if key in hub:
             changes[field] = hub[key]
     if "retention_days" in hub:
         changes["retention_seconds"] = hub["retention_days"] * 24 * 3600
-    if changes.get("claim_window_seconds", 1) < 1:
-        raise HubConfigError(f"{path}: claim_window_seconds must be positive")
+    _check_limits(changes, str(path))
     return replace(settings, **changes, smtp=replace(settings.smtp, **smtp))
+
+
+def _check_limits(changes: dict[str, Any], source: str) -> None:
+    if changes.get("claim_window_seconds", 1) < 1:
+        raise HubConfigError(f"{source}: claim_window_seconds must be positive")
+    for key in ("rate_limit_per_minute", "max_connections_per_person"):
+        if changes.get(key, 0) < 0:
+            raise HubConfigError(f"{source}: {key} must be 0 (off) or more, got {changes[key]}")
+    if not 1 <= changes.get("revocation_check_seconds", 30) <= 60:
+        raise HubConfigError(
+            f"{source}: revocation_check_seconds must be between 1 and 60 (revoked tokens' "
+            f"connections close within it), got {changes['revocation_check_seconds']}"
+        )
+    for origin in changes.get("allowed_origins", ()):
+        scheme, sep, host = origin.partition("://")
+        if not sep or not scheme or not host or "/" in host:
+            raise HubConfigError(
+                f"{source}: allowed_origins: {origin!r} is not an origin; write it as a browser "
+                "sends it, scheme://host[:port] with no path, e.g. \"https://desk.example.com\""
+            )
 
 
 __all__ = ["HubConfigError", "SmtpSettings", "default_config_path", "load"]

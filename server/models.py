@@ -221,7 +221,8 @@ class Delivery(Base):
 
 
 class Audit(Base):
-    """Append-only audit log: who, when, from, to, why; contact reveals too."""
+    """Append-only audit log: who, when, from, to, why; contact reveals too. Hash-chained
+    (server/audit_chain.py); in SQLite, triggers refuse UPDATE and DELETE (migration 0005)."""
 
     __tablename__ = "audit"
 
@@ -233,6 +234,8 @@ class Audit(Base):
     to_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")  # the entry before's hash
+    hash: Mapped[str] = mapped_column(String(64), default="")  # see server/audit_chain.py
 
 
 class Signature(Base):

@@ -3,7 +3,8 @@
 Operations change rows through a `Tx`, `touch` every referral they change (before changing it),
 and write audit entries through it. When the operation is done, `finish` works out, for each
 touched referral, who sees it now and how, writes one event row per distinct view and one
-delivery per recipient with that person's next sequence number, all in the same transaction.
+delivery per recipient with that person's next sequence number, and appends the audit entries to
+the hash chain (server/audit_chain.py), all in the same transaction.
 The hub pushes the returned frames only after the commit, in commit order.
 """
 
@@ -15,11 +16,14 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit_chain
 from server.audience import audience_of
+from server.awards import Award, AwardBook
+from server.bulk_audience import audiences_of
 from server.mailer import Mail
 from server.models import Audit, Delivery, Event, Person, Program, Recipient, Referral, Signature
 from server.views import full_fields, render
-from server.visibility import Viewer
+from server.visibility import RefFacts, Viewer
 from shared.domain import Kind, Visibility
 from shared.lifecycle import Party
 from shared.protocol import (
@@ -37,6 +41,16 @@ class Push:
     person_id: str
     seq: int
     frame: str
+
+
+@dataclass
+class _Outgoing:
+    """One rendered view of one change and the people it goes to."""
+
+    ref_id: str
+    name: str
+    body: str
+    person_ids: list[str]
 
 
 @dataclass
@@ -117,7 +131,19 @@ class Tx:
     now: datetime
     _touched: dict[str, _Touched] = field(default_factory=dict)
     _notes: list[tuple[str, list[str], str, object]] = field(default_factory=list)
+    _audits: list[Audit] = field(default_factory=list)
     mails: list[Mail] = field(default_factory=list)
+    awards: AwardBook | None = None  # the hub's book of committed awards, when it keeps one
+    _won: list[Award] = field(default_factory=list)
+
+    def won(self, award: Award) -> None:
+        """Remember `award` in the hub's book once this transaction commits."""
+        self._won.append(award)
+
+    def committed(self) -> None:
+        """Called by the hub after the commit: what this transaction decided is now fact."""
+        if self.awards is not None:
+            self.awards.record(self._won)
 
     def mail(self, person_id: str, kind: str, subject: str, body: str) -> None:
         """E-mail `person_id` after the commit, if they asked for `kind` notifications."""
@@ -160,7 +186,8 @@ class Tx:
         to_status: str | None = None,
         reason: str = "",
     ) -> None:
-        self.session.add(
+        """Record a move; entries are chained and written when the transaction finishes."""
+        self._audits.append(
             Audit(
                 referral_id=ref.id,
                 actor_id=actor_id,
@@ -172,56 +199,57 @@ class Tx:
             )
         )
 
+    async def touch_many(self, refs: list[Referral], *, reason: str = "") -> None:
+        """`touch` for many referrals, their audiences loaded together."""
+        fresh = {ref.id: ref for ref in refs if ref.id not in self._touched}
+        for ref_id, (before, _) in (await audiences_of(self.session, list(fresh.values()))).items():
+            self._touched[ref_id] = _Touched(fresh[ref_id], before)
+        for ref in refs:
+            await self.touch(ref, reason=reason)
+
     async def finish(self) -> list[Push]:
-        """Write the events of every touched referral; return the frames to push after commit."""
+        """Write the events of every touched referral; return the frames to push after commit.
+
+        Audiences and fields of all touched referrals are loaded together, and all events,
+        sequence numbers and deliveries are written in a few statements, however many."""
         await self.session.flush()
-        pushes: list[Push] = []
-        at_json = encoder.encode(self.now).decode()
-        for touched in self._touched.values():
-            pushes += await self._publish(touched, at_json)
+        outgoing: list[_Outgoing] = []
+        touched = list(self._touched.values())
+        after = await audiences_of(self.session, [t.ref for t in touched])
+        fields = await many_referral_fields(self.session, [t.ref for t in touched])
+        for item, item_fields in zip(touched, fields, strict=True):
+            outgoing += self._publish(item, item_fields, *after[item.ref.id])
         for ref_id, person_ids, name, data in self._notes:
-            body = encoder.encode(data).decode()
-            pushes += await self._deliver(ref_id, name, body, person_ids, at_json)
+            outgoing.append(_Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
+        pushes = await self._deliver(outgoing, encoder.encode(self.now).decode())
+        await audit_chain.append(self.session, self._audits)
+        self._audits.clear()
         return pushes
 
-    async def _publish(self, touched: _Touched, at_json: str) -> list[Push]:
+    def _publish(
+        self, touched: _Touched, fields: dict[str, object], after: dict[str, Viewer], facts: RefFacts
+    ) -> list[_Outgoing]:
         ref = touched.ref
-        after = await audience_of(self.session, ref)
-        fields = await referral_fields(self.session, ref)
         groups: dict[tuple[object, ...], list[Viewer]] = {}
-        for viewer in await self._nearest_first(ref, list(after.values())):
+        for viewer in _nearest_first(ref, facts, list(after.values())):
             groups.setdefault(viewer.key(), []).append(viewer)
-        pushes: list[Push] = []
-        for viewers in groups.values():
-            body = encoder.encode(render(fields, ref, viewers[0])).decode()
-            pushes += await self._deliver(ref.id, EVENT_UPSERT, body, [v.person_id for v in viewers], at_json)
+        outgoing = [
+            _Outgoing(
+                ref.id, EVENT_UPSERT, encoder.encode(render(fields, ref, viewers[0])).decode(),
+                [v.person_id for v in viewers],
+            )
+            for viewers in groups.values()
+        ]
         gone = [pid for pid in touched.before if pid not in after]
         if gone:
             removed = RemovedData(
                 id=ref.id, reason=touched.reason or "no longer yours to see", winner=touched.winner,
                 at=self.now,
             )
-            body = encoder.encode(removed).decode()
-            pushes += await self._deliver(ref.id, EVENT_REMOVED, body, gone, at_json)
+            outgoing.append(_Outgoing(ref.id, EVENT_REMOVED, encoder.encode(removed).decode(), gone))
         for viewer in after.values():
             self._audit_reveal(ref, viewer, touched.before.get(viewer.person_id))
-        return pushes
-
-    async def _nearest_first(self, ref: Referral, viewers: list[Viewer]) -> list[Viewer]:
-        """Viewers in the order their events go out: the recipients of an agent referral
-        nearest the client's location first (domain.md, network mode), then everyone else."""
-        if ref.kind != Kind.AGENT:
-            return viewers
-        rows = await self.session.execute(
-            select(Recipient.person_id, Recipient.distance_miles).where(Recipient.referral_id == ref.id)
-        )
-        miles = {pid: d for pid, d in rows}
-
-        def key(viewer: Viewer) -> tuple[bool, float]:
-            d = miles.get(viewer.person_id)
-            return (d is None, d or 0.0)
-
-        return sorted(viewers, key=key)
+        return outgoing
 
     def _audit_reveal(self, ref: Referral, viewer: Viewer, before: Viewer | None) -> None:
         """Each reveal of contact to a party other than its owner is an audit entry."""
@@ -233,25 +261,51 @@ class Tx:
             return
         self.audit(ref, viewer.person_id, "contact_revealed", reason="contact shared")
 
-    async def _deliver(
-        self, ref_id: str, name: str, body: str, person_ids: list[str], at_json: str
-    ) -> list[Push]:
-        event_id = await self.session.scalar(
-            insert(Event)
-            .values(referral_id=ref_id, name=name, at=self.now, body=body.encode())
-            .returning(Event.id)
+    async def _deliver(self, outgoing: list[_Outgoing], at_json: str) -> list[Push]:
+        """One event row per outgoing view, the recipients' next sequence numbers, one delivery
+        per recipient; the frames to push, in the order given."""
+        outgoing = [o for o in outgoing if o.person_ids]
+        if not outgoing:
+            return []
+        event_ids = (
+            await self.session.execute(
+                insert(Event).returning(Event.id, sort_by_parameter_order=True),
+                [
+                    {"referral_id": o.ref_id, "name": o.name, "at": self.now, "body": o.body.encode()}
+                    for o in outgoing
+                ],
+            )
+        ).scalars().all()
+        people = {pid for o in outgoing for pid in o.person_ids}
+        last = dict(
+            (await self.session.execute(select(Person.id, Person.last_seq).where(Person.id.in_(people)))).all()
         )
-        rows = await self.session.execute(
-            update(Person)
-            .where(Person.id.in_(person_ids))
-            .values(last_seq=Person.last_seq + 1)
-            .returning(Person.id, Person.last_seq)
-            .execution_options(synchronize_session=False)
-        )
-        order = {pid: i for i, pid in enumerate(person_ids)}
-        seqs = sorted(rows.all(), key=lambda row: order[row[0]])  # pushed in the callers' order
+        deliveries: list[dict[str, object]] = []
+        pushes: list[Push] = []
+        for item, event_id in zip(outgoing, event_ids, strict=True):
+            for pid in item.person_ids:
+                if pid not in last:
+                    continue
+                seq = last[pid] = last[pid] + 1
+                deliveries.append({"person_id": pid, "seq": seq, "event_id": event_id, "at": self.now})
+                pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body)))
         await self.session.execute(
-            insert(Delivery),
-            [{"person_id": pid, "seq": seq, "event_id": event_id, "at": self.now} for pid, seq in seqs],
+            update(Person).execution_options(synchronize_session=False),
+            [{"id": pid, "last_seq": seq} for pid, seq in last.items()],
         )
-        return [Push(pid, seq, event_frame(seq, name, at_json, body)) for pid, seq in seqs]
+        await self.session.execute(insert(Delivery), deliveries)
+        return pushes
+
+
+def _nearest_first(ref: Referral, facts: RefFacts, viewers: list[Viewer]) -> list[Viewer]:
+    """Viewers in the order their events go out: the recipients of an agent referral
+    nearest the client's location first (domain.md, network mode), then everyone else."""
+    if ref.kind != Kind.AGENT:
+        return viewers
+    miles = {pid: row.distance_miles for pid, row in facts.recipients.items()}
+
+    def key(viewer: Viewer) -> tuple[bool, float]:
+        d = miles.get(viewer.person_id)
+        return (d is None, d or 0.0)
+
+    return sorted(viewers, key=key)

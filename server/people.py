@@ -84,14 +84,15 @@ async def issue_token(session: AsyncSession, person_id: str, now: datetime) -> s
     return token
 
 
-async def person_for_token(session: AsyncSession, token: str) -> Person | None:
-    """The person a live (not revoked) token belongs to, or None."""
+async def token_holder(session: AsyncSession, token: str) -> tuple[Person, int] | None:
+    """The person a live (not revoked) token belongs to, with the token's id; or None."""
     row = await session.execute(
-        select(Person)
+        select(Person, Token.id)
         .join(Token, Token.person_id == Person.id)
         .where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None))
     )
-    return row.scalar_one_or_none()
+    found = row.one_or_none()
+    return None if found is None else (found[0], found[1])
 
 
 async def revoke_tokens(session: AsyncSession, person_id: str, now: datetime) -> int:

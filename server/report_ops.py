@@ -14,7 +14,6 @@ from server.errors import HubError
 from server.models import Audit, Invoice, Offer, Person, Program, Recipient, Referral
 from server.outbox import person_refs
 from server.reports import (
-    Fees,
     InvoiceRow,
     MoveRow,
     OfferRow,
@@ -29,9 +28,7 @@ from shared.protocol import (
     ExportArgs,
     ExportResult,
     ReportArgs,
-    ReportFees,
     ReportResult,
-    ReportWeek,
 )
 
 if TYPE_CHECKING:
@@ -83,13 +80,6 @@ async def load_rows(session: AsyncSession, who: str | None) -> Rows:
     return rows
 
 
-def _fees(f: Fees) -> ReportFees:
-    return ReportFees(
-        fee_sent=f.fee_sent, fee_received=f.fee_received, mean_fee_percent=f.mean_fee_percent,
-        invoices=f.invoices, invoice_amount=f.invoice_amount,
-    )
-
-
 async def report(hub: Hub, person: Person, args: ReportArgs) -> ReportResult:
     if args.scope not in SCOPES:
         raise HubError(ErrorCode.BAD_REQUEST, f"scope must be one of {', '.join(SCOPES)}", field="scope")
@@ -102,20 +92,7 @@ async def report(hub: Hub, person: Person, args: ReportArgs) -> ReportResult:
     async with hub.db.read() as session:
         rows = await load_rows(session, who)
         me = (await person_refs(session, {person.id})).get(person.id) if who else None
-    f = compute(rows, who, since, until)
-    return ReportResult(
-        scope=args.scope, person=me, since=f.since, until=f.until,
-        weeks=[
-            ReportWeek(start=s, received=r, sent=n)
-            for s, r, n in zip(f.week_starts, f.received_per_week, f.sent_per_week, strict=True)
-        ],
-        received=f.received, sent=f.sent, asked=f.asked, interested=f.interested,
-        interest_rate=f.interest_rate, sent_agent=f.sent_agent, accepted=f.accepted,
-        acceptance_rate=f.acceptance_rate, awarded=f.awarded, closed=f.closed,
-        conversion_rate=f.conversion_rate, claims=f.claims,
-        median_claim_seconds=f.median_claim_seconds,
-        earned=_fees(f.earned), owed=_fees(f.owed),
-    )
+    return compute(rows, who, since, until, args.scope, me)
 
 
 async def export(hub: Hub, person: Person, args: ExportArgs) -> ExportResult:

@@ -38,6 +38,8 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shared.protocol import PersonRef, ReportFees, ReportResult, ReportWeek
+
 DEFAULT_WEEKS = 12
 BEYOND_ACCEPTED = frozenset(
     {"accepted", "pending", "awarded", "working", "in_escrow", "fee_sent", "fee_received", "closed"}
@@ -97,39 +99,6 @@ class Rows:
     offers: list[OfferRow] = field(default_factory=list)
     moves: list[MoveRow] = field(default_factory=list)
     invoices: list[InvoiceRow] = field(default_factory=list)
-
-
-@dataclass
-class Fees:
-    fee_sent: int = 0
-    fee_received: int = 0
-    mean_fee_percent: float | None = None
-    invoices: int = 0
-    invoice_amount: float = 0.0
-
-
-@dataclass
-class Figures:
-    since: datetime
-    until: datetime
-    week_starts: list[datetime]
-    received_per_week: list[int]
-    sent_per_week: list[int]
-    received: int
-    sent: int
-    asked: int
-    interested: int
-    interest_rate: float | None
-    sent_agent: int
-    accepted: int
-    acceptance_rate: float | None
-    awarded: int
-    closed: int
-    conversion_rate: float | None
-    claims: int
-    median_claim_seconds: float | None
-    earned: Fees
-    owed: Fees
 
 
 def default_period(now: datetime, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
@@ -197,28 +166,26 @@ def _per_week(times: list[datetime], starts: list[datetime], until: datetime) ->
     return counts
 
 
-def _fees(rows: Rows, refs: list[RefRow], since: datetime, until: datetime) -> Fees:
+def _fees(rows: Rows, refs: list[RefRow], invoices: list[InvoiceRow], since: datetime,
+          until: datetime) -> ReportFees:
     ids = {r.id for r in refs}
     sent_ids = {m.referral_id for m in rows.moves
                 if m.referral_id in ids and m.to_status == "fee_sent" and _in(m.at, since, until)}
     received_ids = {m.referral_id for m in rows.moves
                     if m.referral_id in ids and m.to_status == "fee_received" and _in(m.at, since, until)}
     percents = [r.fee_percent for r in refs if r.id in sent_ids and r.fee_percent is not None]
-    return Fees(
+    return ReportFees(
         fee_sent=len(sent_ids),
         fee_received=len(received_ids),
         mean_fee_percent=statistics.fmean(percents) if percents else None,
+        invoices=len(invoices),
+        invoice_amount=round(sum(i.amount for i in invoices), 2),
     )
 
 
-def _invoices(fees: Fees, invoices: list[InvoiceRow]) -> Fees:
-    fees.invoices = len(invoices)
-    fees.invoice_amount = round(sum(i.amount for i in invoices), 2)
-    return fees
-
-
-def compute(rows: Rows, who: str | None, since: datetime, until: datetime) -> Figures:
-    """Every figure of one report (module docstring)."""
+def compute(rows: Rows, who: str | None, since: datetime, until: datetime, scope: str = "me",
+            person: PersonRef | None = None) -> ReportResult:
+    """Every figure of one report (module docstring), as the wire's report."""
     sent_at = sent_times(rows)
     reached = {m.referral_id for m in rows.moves if m.to_status in BEYOND_ACCEPTED}
     closed_ever = {m.referral_id for m in rows.moves if m.to_status == "closed"}
@@ -246,12 +213,15 @@ def compute(rows: Rows, who: str | None, since: datetime, until: datetime) -> Fi
     period_invoices = [i for i in rows.invoices if _in(i.created_at, since, until)]
 
     starts = week_starts(since, until)
-    return Figures(
+    received_per_week = _per_week(list(received.values()), starts, until)
+    sent_per_week = _per_week([sent_at[r.id] for r in sent], starts, until)
+    return ReportResult(
+        scope=scope,
+        person=person,
         since=since,
         until=until,
-        week_starts=starts,
-        received_per_week=_per_week(list(received.values()), starts, until),
-        sent_per_week=_per_week([sent_at[r.id] for r in sent], starts, until),
+        weeks=[ReportWeek(start=s, received=r, sent=n)
+               for s, r, n in zip(starts, received_per_week, sent_per_week, strict=True)],
         received=len(received),
         sent=len(sent),
         asked=len(asked),
@@ -265,8 +235,8 @@ def compute(rows: Rows, who: str | None, since: datetime, until: datetime) -> Fi
         conversion_rate=rate(len(closed), len(awarded)),
         claims=len(claims),
         median_claim_seconds=statistics.median(waits) if waits else None,
-        earned=_invoices(_fees(rows, earned_refs, since, until),
-                         [i for i in period_invoices if who is None or i.partner_id == who]),
-        owed=_invoices(_fees(rows, owed_refs, since, until),
-                       [i for i in period_invoices if who is None or i.vendor_id == who]),
+        earned=_fees(rows, earned_refs,
+                     [i for i in period_invoices if who is None or i.partner_id == who], since, until),
+        owed=_fees(rows, owed_refs,
+                   [i for i in period_invoices if who is None or i.vendor_id == who], since, until),
     )

@@ -11,17 +11,18 @@ safe; the conditional UPDATE in `claim` is kept as a second guard for multi-hub 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.awards import Award
 from server.eligibility import rank_order, why_line
 from server.errors import HubError
 from server.models import AgentZip, Offer, Person, Referral
 from server.outbox import Tx, person_refs
 from shared.domain import Kind, OfferPhase, OfferState, Status
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, PersonRef
 
 HUB_ACTOR = "hub"
 
@@ -33,6 +34,26 @@ async def _area_agents(tx: Tx, ref: Referral) -> list[Person]:
         .where(AgentZip.zip == ref.zip, Person.roles.like("%agent%"), Person.id != ref.sender_id)
     )
     return list(rows.scalars().unique())
+
+
+class _Areas:
+    """The agents of each zip code, loaded once per transaction for many referrals."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+        self._by_zip: dict[str, list[Person]] = {}
+
+    async def agents_for(self, ref: Referral) -> list[Person]:
+        """What `_area_agents` answers for `ref`, from the zip code's agents loaded once."""
+        agents = self._by_zip.get(ref.zip)
+        if agents is None:
+            rows = await self._tx.session.execute(
+                select(Person)
+                .join(AgentZip, AgentZip.person_id == Person.id)
+                .where(AgentZip.zip == ref.zip, Person.roles.like("%agent%"))
+            )
+            agents = self._by_zip[ref.zip] = list(rows.scalars().unique())
+        return [a for a in agents if a.id != ref.sender_id]
 
 
 async def _offers(tx: Tx, ref: Referral) -> list[Offer]:
@@ -65,18 +86,28 @@ def _new_offer(
     return offer
 
 
-async def offer_next(tx: Tx, ref: Referral, default_window: int) -> None:
+async def offer_next(
+    tx: Tx,
+    ref: Referral,
+    default_window: int,
+    *,
+    offers: list[Offer] | None = None,
+    areas: _Areas | None = None,
+) -> None:
     """Offer `ref` to whoever is next; open it to all, or mark it unclaimed, when no one is.
 
     While no eligible agent of the area is available (paused, off hours, on vacation) the
     appointment waits without a running clock; `resume_waiting` offers it once someone is.
+    `offers` (all of `ref`'s offers) and `areas` let a caller moving many referrals on load
+    them once for all.
     """
     window = ref.claim_window_seconds or default_window
-    offers = await _offers(tx, ref)
+    if offers is None:
+        offers = await _offers(tx, ref)
     if any(o.state == OfferState.OPEN for o in offers):
         return
     if not any(o.phase == OfferPhase.OPEN for o in offers):
-        agents = await _area_agents(tx, ref)
+        agents = await areas.agents_for(ref) if areas else await _area_agents(tx, ref)
         ranked = rank_order(agents, tx.now, exclude={o.agent_id for o in offers})
         if ranked:
             first = ranked[0]
@@ -116,13 +147,7 @@ async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
     mine = list(rows.scalars())
     if ref.receiver_id and ref.receiver_id != agent_id:
         winner = (await person_refs(tx.session, {ref.receiver_id}))[ref.receiver_id]
-        at = ref.awarded_at.isoformat(timespec="seconds") if ref.awarded_at else ""
-        raise HubError(
-            ErrorCode.CLAIM_LOST,
-            f"{winner.name} claimed {ref.id} at {at}",
-            winner={"id": winner.id, "name": winner.name},
-            at=at,
-        )
+        raise _claim_lost(ref.id, winner, ref.awarded_at)
     open_offer = next((o for o in mine if o.state == OfferState.OPEN), None)
     if open_offer is None:
         if mine and mine[0].state == OfferState.EXPIRED:
@@ -145,14 +170,31 @@ async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
     return open_offer
 
 
+def _claim_lost(ref_id: str, winner: PersonRef, awarded_at: datetime | None) -> HubError:
+    at = awarded_at.isoformat(timespec="seconds") if awarded_at else ""
+    return HubError(
+        ErrorCode.CLAIM_LOST,
+        f"{winner.name} claimed {ref_id} at {at}",
+        winner={"id": winner.id, "name": winner.name},
+        at=at,
+    )
+
+
 async def claim(tx: Tx, ref_id: str, agent: Person) -> Referral:
-    """Award `ref_id` to `agent` if the agent holds an open, unexpired offer and no one won yet."""
+    """Award `ref_id` to `agent` if the agent holds an open, unexpired offer and no one won yet.
+
+    A claim of an appointment the hub has already seen won by someone else is lost at once,
+    without the database: a storm of claims for one offer costs one transaction, not twenty."""
+    known = tx.awards.get(ref_id) if tx.awards is not None else None
+    if known is not None and known.winner.id != agent.id:
+        raise _claim_lost(ref_id, known.winner, known.at)
     ref = await _load_offer_ref(tx, ref_id)
     offer = await _my_offer(tx, ref, agent.id)
+    winner = (await person_refs(tx.session, {agent.id}))[agent.id]
     await tx.touch(
         ref,
         reason=f"claimed by {agent.name} at {tx.now.isoformat(timespec='seconds')}",
-        winner=(await person_refs(tx.session, {agent.id}))[agent.id],
+        winner=winner,
     )
     won = await tx.session.execute(
         update(Referral)
@@ -174,6 +216,7 @@ async def claim(tx: Tx, ref_id: str, agent: Person) -> Referral:
         .execution_options(synchronize_session="fetch")
     )
     tx.audit(ref, agent.id, "claimed", Status.OFFERED, Status.AWARDED)
+    tx.won(Award(ref.id, winner, tx.now.astimezone(timezone.utc)))
     return ref
 
 
@@ -190,7 +233,10 @@ async def pass_offer(tx: Tx, ref_id: str, agent: Person, reason: str, window: in
 
 
 async def expire_overdue(tx: Tx, window: int) -> int:
-    """Expire every open offer whose deadline has passed and move its referral on."""
+    """Expire every open offer whose deadline has passed and move its referral on.
+
+    The referrals, their offers, their audiences and their areas' agents are loaded once for
+    all of them, so a start after a long stop moves a thousand overdue offers on in seconds."""
     rows = await tx.session.execute(
         select(Offer).where(Offer.state == OfferState.OPEN, Offer.deadline <= tx.now)
     )
@@ -198,18 +244,26 @@ async def expire_overdue(tx: Tx, window: int) -> int:
     by_ref: dict[str, list[Offer]] = {}
     for offer in overdue:
         by_ref.setdefault(offer.referral_id, []).append(offer)
-    for ref_id, offers in by_ref.items():
-        ref = await tx.session.get(Referral, ref_id)
-        if ref is None:
-            continue
-        await tx.touch(ref, reason="offer expired: moved on to the next agent")
+    if not by_ref:
+        return 0
+    loaded = await tx.session.execute(select(Referral).where(Referral.id.in_(list(by_ref))))
+    refs = {ref.id: ref for ref in loaded.scalars()}
+    all_offers: dict[str, list[Offer]] = {}
+    for offer in (
+        await tx.session.execute(select(Offer).where(Offer.referral_id.in_(list(refs))))
+    ).scalars():
+        all_offers.setdefault(offer.referral_id, []).append(offer)
+    moving = [refs[ref_id] for ref_id in by_ref if ref_id in refs]
+    await tx.touch_many(moving, reason="offer expired: moved on to the next agent")
+    areas = _Areas(tx)
+    for ref in moving:
+        offers = by_ref[ref.id]
         for offer in offers:
             offer.state = OfferState.EXPIRED
             offer.closed_at = tx.now
         tx.audit(ref, HUB_ACTOR, "expired", reason=f"{len(offers)} offer(s) timed out")
-        await tx.session.flush()
         if ref.status == Status.OFFERED:
-            await offer_next(tx, ref, window)
+            await offer_next(tx, ref, window, offers=all_offers.get(ref.id, []), areas=areas)
     return len(overdue)
 
 

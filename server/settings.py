@@ -33,9 +33,13 @@ class HubSettings:
     send_queue_limit: int = 5000  # frames queued for one slow client before it must resync
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+    # permessage-deflate: off by default. Events are small, and each compressed connection holds
+    # ~40 KB of zlib state and compresses every frame again (bench/idle.py, bench/fanout.py).
+    compress_frames: bool = False
     rate_limit_per_minute: int = 100  # requests on one connection; 0 turns the limit off
     max_connections_per_person: int = 20  # open connections one person may hold at once
     allowed_origins: tuple[str, ...] = ()  # browser Origins accepted; clients sending none pass
+    revocation_check_seconds: float = 30.0  # how often open connections' tokens are re-checked
     clock: Callable[[], datetime] = field(default=utc_now)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 

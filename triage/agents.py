@@ -56,8 +56,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     revoke = agent_sub.add_parser(
         "revoke",
         help="revoke every token of a person",
-        description="Revoke every live token of a person. Their open connections keep running "
-        "until they reconnect; new connections with those tokens are refused (HTTP 401).",
+        description="Revoke every live token of a person. New connections with those tokens are "
+        "refused (HTTP 401); a running hub closes the connections they opened within a minute "
+        "(close code 1008, \"token revoked\"; checked every 30 s).",
     )
     revoke.add_argument("person_id", metavar="PERSON_ID", help="the person's id (see `triage agent list`)")
     revoke.add_argument("--db", metavar="URL", help=DB_HELP)

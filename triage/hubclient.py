@@ -19,6 +19,7 @@ from websockets.exceptions import (
 )
 
 from shared.protocol import Error, Reply, Request, encoder, server_frame_decoder
+from shared.protocol.pacing import RequestPacer
 from triage.common import DEFAULT_HUB_URL, CliError
 from tui.credentials import CredentialsError, load_token
 
@@ -42,10 +43,12 @@ class HubClient:
         self.ws = ws
         self.url = url
         self._ids = itertools.count(1)
+        self.pacer = RequestPacer()
 
     async def call(self, op: str, args: dict[str, Any] | None = None) -> Any:
         """The op's result, or a CliError with the hub's error code and message."""
         request_id = str(next(self._ids))
+        await self.pacer.wait()  # a long export stays under the hub's request rate
         await self.ws.send(encoder.encode(Request(id=request_id, op=op, args=args or {})).decode())
         while True:
             frame = server_frame_decoder.decode(await self.ws.recv())
@@ -63,7 +66,8 @@ async def hub_client(url: str, token: str, timeout: float = 20.0) -> AsyncIterat
         async with connect(url, additional_headers={"Authorization": f"Bearer {token}"},
                            open_timeout=timeout, max_size=None) as ws:
             client = HubClient(ws, url)
-            await client.call("hello", {"client": "triage-cli"})
+            hello = await client.call("hello", {"client": "triage-cli"})
+            client.pacer.per_minute = int(hello.get("rate_limit_per_minute") or 0)
             yield client
     except InvalidStatus as exc:
         status = exc.response.status_code

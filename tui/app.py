@@ -11,8 +11,9 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.screen import Screen
 from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.screen import Screen
 
 from tui import format as fmt
 from tui.alerts import AlertsMixin
@@ -25,6 +26,7 @@ from tui.messages import (
     ReferralRemoved,
     ReferralUpserted,
 )
+from tui.screens.dry_run_screen import DryRunScreen
 from tui.screens.inbox_screen import InboxScreen
 from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
@@ -41,6 +43,7 @@ class TriageApp(AlertsMixin, App[None]):
         Binding("question_mark", "toggle_help", "Help", id="app.help"),
         Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
         Binding("R", "reports", "Reports", show=False, id="app.reports"),
+        Binding("D", "dry_run", "Dry run", show=False, id="app.dry_run"),
     ]
 
     def __init__(
@@ -86,6 +89,9 @@ class TriageApp(AlertsMixin, App[None]):
         elif screen.concierge:
             yield SystemCommand("Desk or me", "Switch the report between the whole desk and me (d)",
                                 screen.action_toggle_desk)
+        if "concierge" in self.person_roles and not isinstance(screen, DryRunScreen):
+            yield SystemCommand("Routing dry run", "Who would get an appointment in a zip code now (D)",
+                                self.action_dry_run)
         if isinstance(screen, InboxScreen):
             yield SystemCommand("Accept", "Claim, express interest or accept the selected referral",
                                 screen.action_accept)
@@ -135,8 +141,11 @@ class TriageApp(AlertsMixin, App[None]):
             self._watch_terminal()
 
     def tick(self) -> None:
-        self.inbox.tick()
-        self.check_deadlines()
+        try:
+            self.inbox.tick()
+            self.check_deadlines()
+        except NoMatches:
+            return  # shutting down: the timer outlived the inbox's widgets
 
     @work(exclusive=True, group="hub", exit_on_error=False)
     async def run_hub(self) -> None:
@@ -149,6 +158,15 @@ class TriageApp(AlertsMixin, App[None]):
     def action_reports(self) -> None:
         if not isinstance(self.screen, ReportsScreen):
             self.push_screen(ReportsScreen())
+
+    def action_dry_run(self) -> None:
+        """The concierge's routing dry run, for the highlighted referral's zip when there is one."""
+        if "concierge" not in self.person_roles:
+            self.notify("The routing dry run is for the concierge desk.", severity="warning")
+            return
+        if not isinstance(self.screen, DryRunScreen):
+            view = self.inbox.current()
+            self.push_screen(DryRunScreen(view.zip if view is not None else ""))
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

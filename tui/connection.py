@@ -40,6 +40,7 @@ from shared.protocol import (
     encoder,
     server_frame_decoder,
 )
+from shared.protocol.pacing import RequestPacer
 from tui.messages import (
     HelloReceived,
     InboxLoaded,
@@ -106,6 +107,7 @@ class HubConnection:
         self._ids = itertools.count(1)
         self._pending: dict[str, asyncio.Future[Any]] = {}
         self._hello_id: str | None = None
+        self.pacer = RequestPacer()
         self._snapshot_id: str | None = None
         self._buffer: list[Event] | None = None  # events held back while a snapshot is in flight
 
@@ -155,6 +157,7 @@ class HubConnection:
             raise
         try:
             self._ws = ws
+            self.pacer = RequestPacer()  # the hub's limit is per connection; hello says what it is
             if self.last_seq is None:
                 self._buffer = []  # a snapshot will follow the hello: hold events until it lands
             self._hello_id = self._next_id()
@@ -183,6 +186,7 @@ class HubConnection:
 
     async def _send(self, request_id: str, op: str, args: dict[str, Any]) -> None:
         assert self._ws is not None
+        await self.pacer.wait()  # under the hub's request rate: wait rather than be cut off
         await self._ws.send(encoder.encode(Request(id=request_id, op=op, args=args)).decode())
 
     async def request(self, op: str, args: dict[str, Any] | None = None) -> Any:
@@ -245,6 +249,7 @@ class HubConnection:
     async def _on_hello(self, result: Any) -> None:
         hello = msgspec.convert(result, HelloResult)
         self._hello_id = None
+        self.pacer.per_minute = hello.rate_limit_per_minute
         self.person_name = hello.person.name
         offset = hello.server_time - self.clock()
         self.post(HelloReceived(hello.person, hello.server_time, offset))

@@ -23,6 +23,7 @@ class HelloResult(msgspec.Struct):
     person: PersonView
     seq: int  # the person's latest event sequence at this moment
     replay: str  # "none" (no `since`), "events" (missed events follow), or "resync"
+    rate_limit_per_minute: int = 0  # requests one connection may send a minute (0: no limit)
 
 
 class InboxResult(msgspec.Struct):

@@ -18,6 +18,13 @@ COMMANDS = {
     ("agent", "revoke"): ["PERSON_ID", "--db"],
     ("agent", "token"): ["PERSON_ID", "--db"],
     ("submit",): ["FILE.json", "--example", "--hub", "--token-file"],
+    ("audit",): ["verify", "export"],
+    ("audit", "verify"): ["--db"],
+    ("audit", "export"): ["REFERRAL_ID", "--format", "--out", "--db"],
+    ("dry-run",): ["ZIP", "--format", "--hub", "--token-file"],
+    ("open",): ["LINK", "--format", "--hub", "--token-file"],
+    ("report",): ["--desk", "--since", "--until", "--format"],
+    ("export",): ["--what", "--format", "--since"],
 }
 
 

@@ -9,7 +9,7 @@ A completeness test fails when an operation is added to OPERATIONS without rows 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import json

@@ -179,11 +179,11 @@ def test_weeks_and_median_pure() -> None:
                 for i, (d, s) in enumerate(((0, 10), (6, 20), (7, 30), (20, 40)))],
     )
     f = compute(rows, "A", t0, t0 + timedelta(days=21))
-    assert f.week_starts == [t0, t0 + timedelta(days=7), t0 + timedelta(days=14)]
-    assert f.received_per_week == [2, 1, 1]
+    assert [w.start for w in f.weeks] == [t0, t0 + timedelta(days=7), t0 + timedelta(days=14)]
+    assert [w.received for w in f.weeks] == [2, 1, 1]
     assert f.median_claim_seconds == 25.0 and f.claims == 4
-    d = compute(rows, None, t0, t0 + timedelta(days=21))
-    assert d.sent_per_week == [2, 1, 1] and d.received == 4
+    d = compute(rows, None, t0, t0 + timedelta(days=21), scope="desk")
+    assert [w.sent for w in d.weeks] == [2, 1, 1] and d.received == 4 and d.scope == "desk"
 
 
 async def test_naive_times_are_utc(make_hub, wires):

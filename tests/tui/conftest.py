@@ -44,6 +44,14 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], Any], timeout: float = 
         await pilot.pause(0.05)
 
 
+def visible_text(widget: Any) -> str:
+    """What a widget shows on screen now, as plain lines."""
+    from textual.geometry import Region
+
+    width, height = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
 class StepClock:
     """A local clock that follows real time but can be pushed forward by tests."""
 

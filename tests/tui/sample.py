@@ -63,7 +63,7 @@ def referrals() -> list[ReferralView]:
             sender=CONCIERGE, receiver=PersonRef(id="P-DANA", name="Dana Cole"),
             client_name="Ann Lee", email="ann@example.com", phone="+1 512 555 0100",
             street="4 Elm Ave", city="Austin", state="TX", zip="78701",
-            lead_type="home valuation", price_min=1_200_000, actions=["work"],
+            lead_type="home valuation", price_min=1_200_000, actions=["message"],
             moves=[Status.WORKING, Status.LOST],
         ),
     ]

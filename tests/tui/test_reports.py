@@ -70,3 +70,32 @@ def test_new_keys_have_ids_and_descriptions() -> None:
             assert binding.id and binding.description, binding
     ids = {binding.id for binding in TriageApp.BINDINGS}
     assert {"app.settings", "app.reports"} <= ids
+
+
+async def test_the_rates_chart_beside_or_instead_of_the_weekly_one(live_hub: LiveHub) -> None:
+    _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"])
+    app = agent_app(live_hub, token)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await connected(pilot, app)
+        screen = await open_reports(pilot, app)
+        weekly, rates = screen.query_one("#reports-chart"), screen.query_one("#reports-rates")
+        assert weekly.display and not rates.display  # narrow: one chart at a time
+        await pilot.press("c")
+        await wait_for(pilot, lambda: rates.display and not weekly.display)
+        await pilot.resize_terminal(160, 48)
+        await wait_for(pilot, lambda: rates.display and weekly.display)  # wide: both
+
+
+def test_rate_bars_are_percent_and_say_when_there_is_nothing_to_rate() -> None:
+    from tui.screens.reports_screen import rate_bars
+
+    report = msgspec.convert(
+        {"scope": "me", "person": None, "since": "2026-01-01T00:00:00Z", "until": "2026-02-01T00:00:00Z",
+         "weeks": [], "received": 3, "sent": 2, "asked": 4, "interested": 1, "interest_rate": 0.25,
+         "sent_agent": 2, "accepted": 1, "acceptance_rate": 0.5, "awarded": 0, "closed": 0,
+         "conversion_rate": None, "claims": 0, "median_claim_seconds": None,
+         "earned": {"fee_sent": 0, "fee_received": 0, "mean_fee_percent": None, "invoices": 0,
+                    "invoice_amount": 0.0},
+         "owed": {"fee_sent": 0, "fee_received": 0, "mean_fee_percent": None, "invoices": 0,
+                  "invoice_amount": 0.0}}, ReportResult)
+    assert rate_bars(report) == (["conversion n/a", "acceptance 50%", "interest 25%"], [0.0, 50.0, 25.0])

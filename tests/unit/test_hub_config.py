@@ -3,6 +3,7 @@ environment wins over the file, and a bad file gets a message naming the file an
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,42 @@ def test_a_bad_variable_is_named(tmp_path: Path) -> None:
 def test_an_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(HubConfigError, match="cannot read it"):
         load(tmp_path / "nope.toml", env={})
+
+
+def test_limits_come_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[hub]
+rate_limit_per_minute = 300
+max_connections_per_person = 5
+allowed_origins = ["https://desk.example.com", "http://localhost:8080"]
+revocation_check_seconds = 10
+""")
+    settings = load(path, env={})
+    assert settings.rate_limit_per_minute == 300 and settings.max_connections_per_person == 5
+    assert settings.allowed_origins == ("https://desk.example.com", "http://localhost:8080")
+    assert settings.revocation_check_seconds == 10
+    settings = load(path, env={"TRIAGE_RATE_LIMIT": "0", "TRIAGE_MAX_CONNECTIONS": "2",
+                               "TRIAGE_ALLOWED_ORIGINS": "https://a.example, https://b.example,"})
+    assert settings.rate_limit_per_minute == 0 and settings.max_connections_per_person == 2
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+
+
+def test_limits_default_when_not_given(tmp_path: Path) -> None:
+    settings = load(write(tmp_path, "[hub]\nport = 9000\n"), env={})
+    assert (settings.rate_limit_per_minute, settings.max_connections_per_person) == (100, 20)
+    assert settings.allowed_origins == () and settings.revocation_check_seconds == 30
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("rate_limit_per_minute = -1", "rate_limit_per_minute must be 0 (off) or more"),
+    ("max_connections_per_person = -3", "max_connections_per_person must be 0 (off) or more"),
+    ("revocation_check_seconds = 600", "revocation_check_seconds must be between 1 and 60"),
+    ("allowed_origins = [8080]", "allowed_origins: expected a list of strings"),
+    ('allowed_origins = ["https://a.example/"]', "'https://a.example/' is not an origin"),
+    ('allowed_origins = ["desk.example.com"]', "'desk.example.com' is not an origin"),
+])
+def test_bad_limits_are_named(tmp_path: Path, line: str, message: str) -> None:
+    path = write(tmp_path, f"[hub]\n{line}\n")
+    with pytest.raises(HubConfigError, match=re.escape(message)) as info:
+        load(path, env={})
+    assert str(path) in str(info.value)

@@ -3,14 +3,17 @@ that already holds data without losing it."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
+from server import audit_chain
 from server.database import Database, alembic_config
 from server.models import Base
 
@@ -47,3 +50,38 @@ def test_upgrade_keeps_existing_rows(tmp_path: Path) -> None:
     engine.dispose()
     rows = sqlite3.connect(path).execute("SELECT id, email, duplicate_reason, link FROM referrals").fetchall()
     assert rows == [("R-1", "a@x.com", "", None)]
+
+
+def test_upgrade_chains_existing_audit_entries_and_guards_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0004")
+        for i, (action, at) in enumerate(
+            [("created", "2026-01-01 00:00:00"), ("interested", "2026-01-01 00:05:00.250000"),
+             ("declined", "2026-01-02 09:00:00")], start=1):
+            conn.exec_driver_sql(
+                "INSERT INTO audit (id, referral_id, actor_id, action, from_status, to_status, reason, at)"
+                f" VALUES ({i}, 'R-1', 'P-1', '{action}', NULL, 'new', 'why {i}', '{at}')"
+            )
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    engine.dispose()
+    con = sqlite3.connect(path)
+    chained = con.execute("SELECT id, prev_hash, hash FROM audit ORDER BY id").fetchall()
+    assert chained[0][1] == "0" * 64
+    assert [row[1] for row in chained[1:]] == [row[2] for row in chained[:-1]]
+    assert len({row[2] for row in chained}) == 3 and all(len(row[2]) == 64 for row in chained)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("DELETE FROM audit WHERE id = 1")
+    con.close()
+
+    async def verify() -> object:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        async with db.read() as session:
+            report = await audit_chain.verify(session)
+        await db.close()
+        return report
+
+    report = asyncio.run(verify())
+    assert report.intact and report.entries == 3

@@ -82,8 +82,26 @@ class InboxCommands:
     def action_new_referral(self) -> None:
         self.app.push_screen(OutboundForm())
 
-    def action_agents(self) -> None:
-        self.app.push_screen(AgentSearchScreen())
+    @work(group="triage", exit_on_error=False)
+    async def action_agents(self) -> None:
+        """Search the directory; the agents chosen there become the receivers of a new referral,
+        or join the highlighted referral's receivers when it can take more."""
+        cards = await self.app.push_screen_wait(AgentSearchScreen("a referral"))
+        if not cards:
+            return
+        names = ", ".join(card.name for card in cards)
+        view = self.current()
+        if view is not None and "add_receivers" in view.actions:
+            choices = [("add", f"Add them as receivers of {view.id}"),
+                       ("new", "Start a new referral to them")]
+            choice = await self.app.push_screen_wait(ChoiceModal(f"Refer to {names}", choices))
+            if choice is None:
+                return
+            if choice == "add":
+                self.run_op(view.id, "add_receivers", {"receivers": [card.id for card in cards]},
+                            done=f"Added {names} to {view.id}")
+                return
+        self.app.push_screen(OutboundForm(receivers=cards))
 
     # ------------------------------------------------------------ p, x: pick and sign
 

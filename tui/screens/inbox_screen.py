@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ from tui.widgets.view_bar import ViewBar
 
 if TYPE_CHECKING:
     from tui.app import TriageApp
+
+CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 
 
 class InboxScreen(InboxCommands, Screen[None]):
@@ -144,7 +147,7 @@ class InboxScreen(InboxCommands, Screen[None]):
     # ------------------------------------------------------------ detail pane
 
     @on(InboxTable.OpenRequested)
-    def open_detail(self, event: InboxTable.OpenRequested) -> None:
+    def open_detail(self, event: InboxTable.OpenRequested, settle: float = 0.0) -> None:
         view = self.table.referrals.get(event.referral_id)
         if view is None:
             return
@@ -152,13 +155,15 @@ class InboxScreen(InboxCommands, Screen[None]):
         self.add_class("-detail-open")
         if self.has_class("-narrow"):
             self.detail.focus()
-        self.refresh_audit(view.id)
+        self.refresh_audit(view.id, settle)
 
     @on(DataTable.RowHighlighted, "#inbox")
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
+        """With the detail open, it follows the cursor; the hub is asked only once the cursor
+        rests, so holding j does not send a request per row (the hub limits requests a minute)."""
         referral_id = event.row_key.value if event.row_key is not None else None
         if self.detail_open and referral_id and referral_id != self.detail.referral_id:
-            self.open_detail(InboxTable.OpenRequested(referral_id))
+            self.open_detail(InboxTable.OpenRequested(referral_id), settle=CURSOR_SETTLE_SECONDS)
 
     @on(DetailPane.Closed)
     def action_close_detail(self) -> None:
@@ -168,7 +173,9 @@ class InboxScreen(InboxCommands, Screen[None]):
         self.table.focus()
 
     @work(group="detail", exclusive=True, exit_on_error=False)
-    async def refresh_audit(self, referral_id: str) -> None:
+    async def refresh_audit(self, referral_id: str, settle: float = 0.0) -> None:
+        if settle:
+            await asyncio.sleep(settle)  # a newer call (the cursor moved on) cancels this one
         try:
             result = msgspec.convert(
                 await self.app.connection.request("referral.get", {"id": referral_id}), DetailResult

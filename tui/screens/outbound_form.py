@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, TextArea
 
 from shared.domain import DEFAULT_FEE_PERCENT
-from shared.protocol import ReferralResult
+from shared.protocol import AgentCard, ReferralResult
 from tui.connection import HubError
 from tui.screens.fee_modal import parse_fee
 from tui.widgets.agent_search import AgentSearch
@@ -59,6 +59,10 @@ class OutboundForm(Screen[str | None]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
+    def __init__(self, receivers: list[AgentCard] | None = None) -> None:
+        super().__init__()
+        self.receivers = list(receivers or [])  # chosen before the form opened (the `g` screen)
+
     def compose(self) -> ComposeResult:
         yield Label("New agent referral", id="form-title")
         yield Label("", id="form-error")
@@ -86,6 +90,10 @@ class OutboundForm(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.receivers:
+            self.query_one(AgentSearch).add_chosen(self.receivers)
+            names = ", ".join(card.name for card in self.receivers)
+            self.query_one("#agent-status", Label).update(f"chosen: {names}")
         self.query_one("#f-first_name", Input).focus()
 
     def value(self, field: str) -> str:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import msgspec
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
@@ -57,12 +59,32 @@ def heading(r: ReportResult) -> str:
     return f"Report · {who} · {r.since:%Y-%m-%d} to {r.until:%Y-%m-%d %H:%M} UTC"
 
 
+RATES = (("conversion", "conversion_rate"), ("acceptance", "acceptance_rate"), ("interest", "interest_rate"))
+
+
+def rate_bars(r: ReportResult) -> tuple[list[str], list[float]]:
+    """The rate chart's bars, in percent (a rate with nothing to divide by shows as "n/a" at 0)."""
+    labels, values = [], []
+    for label, field in RATES:
+        value = getattr(r, field)
+        percent = round(value * 100, 1) if value is not None else 0.0
+        labels.append(f"{label} {percent:g}%" if value is not None else f"{label} n/a")
+        values.append(percent)
+    return labels, values
+
+
 class ReportsScreen(Screen[None]):
+    """Two charts (referrals per week; interest, acceptance and conversion rates) side by side
+    on a wide terminal, one at a time on a narrow one (`c` switches); the figures below."""
+
     app: TriageApp
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="reports.close"),
         Binding("d", "toggle_desk", "Desk/me", id="reports.desk"),
+        Binding("c", "switch_chart", "Chart", id="reports.chart"),
         Binding("f5", "reload", "Reload", id="reports.reload"),
     ]
 
@@ -73,7 +95,9 @@ class ReportsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Report · loading…", id="reports-title")
-        yield PlotextPlot(id="reports-chart")
+        with Horizontal(id="reports-charts"):
+            yield PlotextPlot(id="reports-chart")
+            yield PlotextPlot(id="reports-rates", classes="-off")
         yield DataTable(id="reports-figures", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -94,7 +118,13 @@ class ReportsScreen(Screen[None]):
 
     def on_resize(self) -> None:
         if self.report is not None:
-            self.draw_chart(self.report)  # the week labels thin out on a narrow terminal
+            # the week labels thin out on a narrow chart; measure it once the new layout is done
+            self.call_after_refresh(self.draw_chart, self.report)
+
+    def action_switch_chart(self) -> None:
+        """On a narrow terminal, show the other chart (a wide one shows both)."""
+        for chart in self.query(PlotextPlot):
+            chart.toggle_class("-off")
 
     def action_toggle_desk(self) -> None:
         self.scope = "me" if self.scope == "desk" else "desk"
@@ -136,10 +166,25 @@ class ReportsScreen(Screen[None]):
             xs = list(range(1, len(weeks) + 1))
             plt.plot(xs, [w.received for w in weeks], label="received", marker="braille")
             plt.plot(xs, [w.sent for w in weeks], label="sent", marker="braille")
-            step = 1 if self.app.size.width >= 100 or len(weeks) <= 6 else 2
+            # a label is 5 columns; give each 8 so neighbours never collide (plotext would
+            # then nudge one of them, differently from run to run)
+            width = (chart.size.width or self.app.size.width) - 8
+            step = max(1, math.ceil(len(weeks) * 8 / max(1, width)))
             plt.xticks(xs[::step], [f"{w.start:%m-%d}" for w in weeks][::step])
             top = max(max(w.received, w.sent) for w in weeks)
             plt.yticks(list(range(0, top + 1, max(1, top // 4))))
             plt.ylim(0, max(1, top))
         plt.title("Referrals per week")
+        chart.refresh()
+        self.draw_rates(report)
+
+    def draw_rates(self, report: ReportResult) -> None:
+        chart = self.query_one("#reports-rates", PlotextPlot)
+        plt = chart.plt
+        plt.clear_figure()
+        labels, values = rate_bars(report)
+        plt.bar(labels, values, orientation="horizontal", width=0.4)
+        plt.xlim(0, 100)
+        plt.xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+        plt.title("Rates")
         chart.refresh()

@@ -1,28 +1,69 @@
-"""Agent search: free text (fuzzy on name and brokerage), zip and radius; toggleable results."""
+"""Agent search: free text (fuzzy on name and brokerage), zip and radius, specialization,
+language and minimum years; toggleable results, with the highlighted agent's profile."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import msgspec
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Input, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from shared.protocol import AgentCard, AgentsResult
 
+MAX_RADIUS_MILES = 500.0
+
 
 def card_label(card: AgentCard) -> str:
-    """"Lee Park · Hill Country Realty · Austin · 78701 78702 · 3.2 mi"."""
+    """"Lee Park · 3.2 mi · Hill Country Realty · Austin · 78701 78702": what tells agents apart
+    first, so a narrow terminal cuts the least useful part."""
     zips = " ".join(card.zips[:4]) + (" …" if len(card.zips) > 4 else "")
     distance = f"{card.distance_miles:g} mi" if card.distance_miles is not None else ""
-    return " · ".join(p for p in (card.name, card.brokerage, card.city, zips, distance) if p)
+    return " · ".join(p for p in (card.name, distance, card.brokerage, card.city, zips) if p)
+
+
+def search_args(text: str, zip_code: str, radius: str, specialization: str, language: str,
+                min_years: str) -> dict[str, Any]:
+    """The `agents.search` arguments from what was typed; ValueError names the field to fix."""
+    try:
+        miles = float(radius) if radius else (25.0 if zip_code else 0.0)
+    except ValueError:
+        raise ValueError("miles: a number, e.g. 25") from None
+    if not 0 <= miles <= MAX_RADIUS_MILES:
+        raise ValueError(f"miles: between 0 and {MAX_RADIUS_MILES:g}")
+    if zip_code and not (len(zip_code) == 5 and zip_code.isdigit()):
+        raise ValueError("zip: five digits, e.g. 78701")
+    try:
+        years = int(min_years) if min_years else 0
+    except ValueError:
+        raise ValueError("years: a whole number, e.g. 5") from None
+    if years < 0:
+        raise ValueError("years: zero or more")
+    args: dict[str, Any] = {"text": text, "zip": zip_code, "radius_miles": miles}
+    if specialization:
+        args["specialization"] = specialization
+    if language:
+        args["language"] = language
+    if years:
+        args["min_years"] = years
+    return args
 
 
 class AgentSearch(Vertical):
     """Enter in any field searches; space toggles a result (the chosen receivers)."""
 
-    def __init__(self, **kwargs) -> None:
+    class Highlighted(Message):
+        """The cursor moved onto a result (None: the results were cleared)."""
+
+        def __init__(self, card: AgentCard | None) -> None:
+            super().__init__()
+            self.card = card
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cards: dict[str, AgentCard] = {}
         self.chosen: dict[str, AgentCard] = {}
@@ -32,8 +73,15 @@ class AgentSearch(Vertical):
             yield Input(placeholder="name or brokerage", id="agent-text", compact=True)
             yield Input(placeholder="zip", id="agent-zip", classes="agent-zip", compact=True)
             yield Input(placeholder="miles", id="agent-radius", classes="agent-radius", compact=True)
+        with Horizontal(classes="agent-search-fields"):
+            yield Input(placeholder="specialty", id="agent-specialization", compact=True)
+            yield Input(placeholder="language", id="agent-language", compact=True)
+            yield Input(placeholder="min yrs", id="agent-years", classes="agent-years", compact=True)
         yield Label("enter searches · space toggles a receiver", id="agent-status")
         yield SelectionList[str](id="agent-results")
+
+    def field(self, name: str) -> str:
+        return self.query_one(f"#agent-{name}", Input).value.strip()
 
     @on(Input.Submitted, ".agent-search-fields Input")
     def submitted(self, event: Input.Submitted) -> None:
@@ -44,22 +92,22 @@ class AgentSearch(Vertical):
     async def search(self) -> None:
         from tui.connection import HubError
 
-        text = self.query_one("#agent-text", Input).value.strip()
-        zip_code = self.query_one("#agent-zip", Input).value.strip()
-        radius_text = self.query_one("#agent-radius", Input).value.strip()
         status = self.query_one("#agent-status", Label)
         try:
-            radius = float(radius_text) if radius_text else (25.0 if zip_code else 0.0)
-        except ValueError:
-            status.update("miles: a number, e.g. 25")
+            args = search_args(self.field("text"), self.field("zip"), self.field("radius"),
+                               self.field("specialization"), self.field("language"), self.field("years"))
+        except ValueError as exc:
+            status.update(str(exc))
             return
-        args = {"text": text, "zip": zip_code, "radius_miles": radius}
+        status.update("searching…")
         try:
             raw = await self.app.connection.request("agents.search", args)  # type: ignore[attr-defined]
             found = msgspec.convert(raw, AgentsResult).agents
         except HubError as exc:
             status.update(f"search refused: {exc.message}")
             return
+        me = getattr(self.app, "person_id", "")
+        found = [card for card in found if card.id != me]  # one does not refer to oneself
         self.show(found)
         status.update(f"{len(found)} agent{'s' if len(found) != 1 else ''} found · space toggles")
         if found:
@@ -77,12 +125,19 @@ class AgentSearch(Vertical):
         for card in cards:
             if card.id not in self.chosen:
                 results.add_option(Selection(card_label(card), card.id, False))
+        if not self.cards:
+            self.post_message(self.Highlighted(None))
 
     def add_chosen(self, cards: list[AgentCard]) -> None:
         """Agents chosen elsewhere (the `g` screen) join the receivers, ticked."""
         for card in cards:
             self.chosen[card.id] = card
         self.show([c for c in self.cards.values() if c.id not in self.chosen])
+
+    @on(SelectionList.SelectionHighlighted, "#agent-results")
+    def highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Highlighted(self.cards.get(event.selection.value)))
 
     @on(SelectionList.SelectedChanged, "#agent-results")
     def toggled(self, event: SelectionList.SelectedChanged) -> None:

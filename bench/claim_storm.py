@@ -1,0 +1,218 @@
+"""Claim storm: many agents racing for the same open offers (issue 5, part 2).
+
+The hub runs in its own process with 200 agents serving one zip code, all connected from a few
+client processes. The hub's driver creates 500 appointments in turn, each one's rank list already
+walked (every agent's ranked offer expired), so `routing.offer_next` opens it to all 200 agents
+(open phase, first claim wins) and the hub pushes it to them. The moment a client sees an offer it
+may claim, it claims it if it is one of the 20 clients picked at random for that offer (the pick
+is seeded by the referral id, so every client process agrees): 10,000 claim attempts. The driver
+keeps a few offers racing at once (it opens the next when an earlier one is won).
+
+Targets: exactly one winner per offer (from the replies, and checked against the database
+afterwards), at least 500 claim attempts handled per second, p99 claim reply under 50 ms.
+
+    python -m bench.claim_storm [--clients 200] [--offers 500] [--racers 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import tempfile
+import time
+from datetime import timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from bench import seeding
+from bench.fleet import close_fleet, open_fleet
+from bench.harness import Figure, percentile, print_table
+from bench.hubs import bench_hub
+from bench.processes import Worker, chunks, receive, stop_all
+from server import routing
+from server.hub import Hub
+from server.models import Audit, Offer, Referral
+from shared.domain import Kind, OfferPhase, OfferState, Status
+
+ZIP = "78701"
+RACING = 4  # offers open at once
+TARGET_RATE = 500.0
+TARGET_P99_MS = 50.0
+
+
+def racers(ref_id: str, clients: int, count: int) -> set[int]:
+    """The clients (by index) that race for `ref_id`."""
+    return set(random.Random(ref_id).sample(range(clients), min(count, clients)))
+
+
+async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: list[str]) -> None:
+    """Create an appointment whose ranked offers have all expired and let routing open it to all."""
+    window = timedelta(seconds=hub.settings.claim_window_seconds)
+    async with hub.transaction() as tx:
+        row = seeding.referral_row(ref_id, Kind.APPOINTMENT, Status.OFFERED, concierge_id, ZIP, tx.now)
+        ref = Referral(**row)
+        tx.session.add(ref)
+        await tx.touch(ref, new=True)
+        tx.audit(ref, concierge_id, "created", None, Status.OFFERED)
+        past = tx.now - 2 * window
+        expired = [seeding.offer_row(ref_id, a, OfferPhase.RANKED, OfferState.EXPIRED, past, window)
+                   for a in agent_ids]
+        await tx.session.flush()
+        await tx.session.execute(insert(Offer), expired)
+        await routing.offer_next(tx, ref, hub.settings.claim_window_seconds)
+
+
+async def awarded_count(hub: Hub) -> int:
+    async with hub.db.read() as session:
+        return await session.scalar(
+            select(func.count()).select_from(Referral).where(Referral.status == Status.AWARDED)
+        ) or 0
+
+
+async def hub_side(pipe: Connection, db_path: str, clients: int, offers: int) -> None:
+    hub = bench_hub(db_path)
+    await hub.start()
+    agents = await seeding.agents(hub, clients, ZIP)
+    concierge, _ = await hub.add_person(name="Bench Desk", roles=["concierge"])
+    pipe.send(("ready", hub.url, [token for _, token in agents]))
+    await receive(pipe)
+    agent_ids = [pid for pid, _ in agents]
+    ref_ids = [f"R-STORM{i:05d}" for i in range(offers)]
+    for i, ref_id in enumerate(ref_ids):
+        while i - await awarded_count(hub) >= RACING:
+            await asyncio.sleep(0.005)
+        await open_appointment(hub, ref_id, concierge.id, agent_ids)
+    deadline = time.monotonic() + 60
+    while await awarded_count(hub) < offers and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    pipe.send(("stored", await stored_outcome(hub, ref_ids)))
+    await receive(pipe)
+    await hub.stop()
+
+
+async def stored_outcome(hub: Hub, ref_ids: list[str]) -> dict[str, tuple[str, str | None, int, int]]:
+    """Per referral: its status, its receiver, how many offers are claimed, how many claim audits."""
+    async with hub.db.read() as session:
+        refs = {r.id: r for r in (await session.execute(
+            select(Referral).where(Referral.id.in_(ref_ids)))).scalars()}
+        claimed = dict((await session.execute(
+            select(Offer.referral_id, func.count()).where(
+                Offer.referral_id.in_(ref_ids), Offer.state == OfferState.CLAIMED
+            ).group_by(Offer.referral_id))).all())
+        audits = dict((await session.execute(
+            select(Audit.referral_id, func.count()).where(
+                Audit.referral_id.in_(ref_ids), Audit.action == "claimed"
+            ).group_by(Audit.referral_id))).all())
+    return {
+        rid: (refs[rid].status, refs[rid].receiver_id, claimed.get(rid, 0), audits.get(rid, 0))
+        for rid in ref_ids if rid in refs
+    }
+
+
+async def client_side(
+    pipe: Connection, url: str, indexed: list[tuple[int, str]], clients: int, count: int
+) -> None:
+    """Each client claims every offer it is picked for, the moment the offer reaches it."""
+    fleet = await open_fleet(url, [token for _, token in indexed], say_hello=True)
+    outcomes: list[tuple[str, int, float, float, str]] = []  # ref, client, sent, replied, outcome
+
+    async def race(index: int, ws) -> None:
+        sent: dict[str, float] = {}
+        async for message in ws:
+            frame = json.loads(message)
+            kind = frame.get("type")
+            if kind == "event" and frame["name"] == "referral.upsert":
+                data = frame["data"]
+                offer = data.get("offer")
+                if (offer and offer["phase"] == "open" and "claim" in data["actions"]
+                        and data["id"] not in sent and index in racers(data["id"], clients, count)):
+                    sent[data["id"]] = time.time()
+                    await ws.send(json.dumps({"id": data["id"], "op": "claim", "args": {"id": data["id"]}}))
+            elif kind in ("reply", "error") and frame.get("id") in sent:
+                outcome = "won" if kind == "reply" else frame["code"]
+                outcomes.append((frame["id"], index, sent[frame["id"]], time.time(), outcome))
+
+    tasks = [asyncio.create_task(race(index, ws)) for (index, _), ws in zip(indexed, fleet, strict=True)]
+    pipe.send(("ready",))
+    await receive(pipe)
+    pipe.send(("outcomes", outcomes))
+    await receive(pipe)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await close_fleet(fleet)
+
+
+def run(clients: int = 200, offers: int = 500, racers_per_offer: int = 20, processes: int = 4) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = Worker(hub_side, str(Path(tmp) / "storm.sqlite3"), clients, offers, name="hub")
+        fleet: list[Worker] = []
+        try:
+            url, tokens = hub.expect("ready")
+            fleet = [Worker(client_side, url, part, clients, racers_per_offer, name=f"clients-{n}")
+                     for n, part in enumerate(chunks(list(enumerate(tokens)), processes))]
+            for worker in fleet:
+                worker.expect("ready")
+            hub.send("go")
+            (stored,) = hub.expect("stored", timeout=900)
+            outcomes = []
+            for worker in fleet:
+                worker.send("report")
+                outcomes += worker.expect("outcomes")[0]
+            for worker in [*fleet, hub]:
+                worker.send("close")
+        finally:
+            stop_all([*fleet, hub])
+    return figures(outcomes, stored, clients, offers, racers_per_offer)
+
+
+def figures(outcomes: list, stored: dict, clients: int, offers: int, per_offer: int) -> list[Figure]:
+    wins: dict[str, list[int]] = {}
+    for ref_id, index, _, _, outcome in outcomes:
+        if outcome == "won":
+            wins.setdefault(ref_id, []).append(index)
+    others = sorted({o for *_, o in outcomes} - {"won", "claim_lost"})
+    exact_replies = len(wins) == offers and all(len(w) == 1 for w in wins.values())
+    exact_stored = len(stored) == offers and all(
+        status == Status.AWARDED and receiver and claimed == 1 and audits == 1
+        for status, receiver, claimed, audits in stored.values()
+    )
+    expected = offers * min(per_offer, clients)
+    span = (max(o[3] for o in outcomes) - min(o[2] for o in outcomes)) if outcomes else 0.0
+    rate = len(outcomes) / span if span else 0.0
+    replies_ms = [(o[3] - o[2]) * 1000 for o in outcomes]
+    p99 = percentile(replies_ms, 99)
+    name = f"claim storm, {clients} clients, {offers} open offers x {per_offer} racers"
+    return [
+        Figure(
+            name + ": winners",
+            f"{sum(len(w) == 1 for w in wins.values())} offers with one winner by reply, stored: "
+            f"{'exact' if exact_stored else 'NOT exact'}; {len(outcomes)}/{expected} attempts "
+            f"answered{'; other outcomes: ' + ', '.join(others) if others else ''}",
+            "exactly one winner per offer",
+            exact_replies and exact_stored and len(outcomes) == expected and not others,
+        ),
+        Figure(name + ": throughput", f"{rate:.0f} claim attempts/s over {span:.1f} s",
+               f">= {TARGET_RATE:.0f}/s", rate >= TARGET_RATE, rate / TARGET_RATE),
+        Figure(name + ": claim reply", f"p50 {percentile(replies_ms, 50):.1f} ms, p99 {p99:.1f} ms",
+               f"p99 < {TARGET_P99_MS:.0f} ms", p99 < TARGET_P99_MS, p99 / TARGET_P99_MS),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--offers", type=int, default=500)
+    parser.add_argument("--racers", type=int, default=20)
+    parser.add_argument("--processes", type=int, default=4)
+    args = parser.parse_args()
+    print_table(run(args.clients, args.offers, args.racers, args.processes))
+
+
+if __name__ == "__main__":
+    main()

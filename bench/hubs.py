@@ -1,0 +1,42 @@
+"""A hub as the benchmarks run it: on a temporary SQLite file, on a free loopback port, with no
+request rate limit (the benchmarks are the load), quiet logs, and the wall-clock time of each of
+its write commits."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from server.database import sqlite_url
+from server.hub import Hub
+from server.settings import HubSettings
+
+
+def bench_hub(db_path: Path | str, **overrides: Any) -> Hub:
+    logging.basicConfig(level=logging.WARNING)
+    settings = HubSettings(db_url=sqlite_url(db_path), port=0, rate_limit_per_minute=0)
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    return Hub(settings)
+
+
+class CommitTimes:
+    """`time.time()` right after each commit of the hub's writer (SQLAlchemy's after_commit)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.times: list[float] = []
+        self._writer = hub.db.write_engine.sync_engine
+        event.listen(Session, "after_commit", self._stamp)
+
+    def _stamp(self, session: Session) -> None:
+        if session.bind is self._writer:
+            self.times.append(time.time())
+
+    @property
+    def last(self) -> float:
+        return self.times[-1]
