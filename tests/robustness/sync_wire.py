@@ -61,10 +61,14 @@ class SyncWire:
                 return frame
             self.events.append(frame)
 
-    def request(self, op: str, timeout: float = 5.0, **args: Any) -> dict[str, Any]:
+    def send(self, op: str, **args: Any) -> str:
+        """Send a request without waiting; `answer(id)` reads its reply later."""
         request_id = f"{self.label or 's'}-{next(self._ids)}"
         self.ws.send(json.dumps({"id": request_id, "op": op, "args": args}))
-        return self.answer(request_id, timeout)
+        return request_id
+
+    def request(self, op: str, timeout: float = 5.0, **args: Any) -> dict[str, Any]:
+        return self.answer(self.send(op, **args), timeout)
 
     def ok(self, op: str, **args: Any) -> Any:
         frame = self.request(op, **args)
