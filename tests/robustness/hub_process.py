@@ -23,8 +23,10 @@ def free_port() -> int:
 
 
 class HubProcess:
-    def __init__(self, db_path: Path, workdir: Path, claim_window: int = 1800) -> None:
+    def __init__(self, db_path: Path, workdir: Path, claim_window: int = 1800,
+                 env: dict[str, str] | None = None) -> None:
         self.db_path = db_path
+        self.extra_env = env or {}
         self.workdir = workdir
         self.port = free_port()
         self.claim_window = claim_window
@@ -44,6 +46,7 @@ class HubProcess:
         env = {**os.environ, "XDG_CONFIG_HOME": str(self.workdir / "config"),
                "XDG_DATA_HOME": str(self.workdir / "data")}
         env.pop("TRIAGE_HUB_CONFIG", None)
+        env.update(self.extra_env)
         started = time.monotonic()
         with log_path.open("wb") as stderr:
             self.proc = await asyncio.create_subprocess_exec(

@@ -33,6 +33,15 @@ class Acks:
     resyncs: int = 0
     reconnects: int = 0
     replayed: int = 0  # events received through a replay after a reconnect
+    life: int = 0  # which start of the hub this is (set by the test before each start)
+    online: dict[str, int] = field(default_factory=dict)  # person -> the life it last said hello in
+
+    def back(self) -> int:
+        """How many clients have said hello to the hub's current life."""
+        return sum(1 for life in self.online.values() if life == self.life)
+
+    def total(self) -> int:
+        return len(self.claims) + len(self.moves) + len(self.submits)
 
 
 class StormClient:
@@ -45,13 +54,17 @@ class StormClient:
         self.wire: Wire | None = None
 
     async def connect(self, stop: asyncio.Event) -> Wire | None:
+        """Reconnect as the app does: growing delays with jitter (here 0.1 s up to 1 s)."""
+        delay = 0.1
         while not stop.is_set():
             try:
                 wire = await Wire.open(self.url, self.token, label=self.person_id, since=self.last_seq)
             except DOWN:
-                await asyncio.sleep(0.1 + self.rng.random() * 0.1)
+                await asyncio.sleep(delay * (0.5 + self.rng.random()))
+                delay = min(1.0, delay * 1.5)
                 continue
             hello = wire.hello_result
+            self.acks.online[self.person_id] = self.acks.life
             if self.last_seq is not None:
                 self.acks.reconnects += 1
                 if hello["replay"] == "events":
@@ -88,8 +101,9 @@ class StormClient:
                 self.follow(frame)
 
     async def session(self, wire: Wire, stop: asyncio.Event) -> None:
-        for view in (await wire.ok("inbox"))["referrals"]:
-            await self.act(wire, view)
+        if wire.hello_result["replay"] != "events":  # as the app: a snapshot unless replayed
+            for view in (await wire.ok("inbox"))["referrals"]:
+                await self.act(wire, view)
         while not stop.is_set() and not wire.closed.is_set():
             try:
                 frame = await wire.next_event(timeout=0.2)
