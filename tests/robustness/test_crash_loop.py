@@ -115,7 +115,7 @@ async def storm_under_way(acks: Acks, clients: int, timeout: float = 60.0) -> No
         await asyncio.sleep(0.05)
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(max(900, KILLS * CLIENTS // 10))  # ~6 s a kill at 200 clients
 async def test_sigkill_storm_loses_nothing_acknowledged_and_awards_once(tmp_path: Path) -> None:
     rng = random.Random()
     db_path = tmp_path / "hub.sqlite3"

@@ -72,7 +72,7 @@ class Watcher(threading.Thread):
 
 # The hub thread draws ids from `random` while Hypothesis generates: harmless here.
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(max(600, FRAMES // 50))
 def test_every_hostile_frame_gets_a_structured_answer_and_others_keep_working(threaded_hub):
     # the rate limit off: three connections send 10,000 frames in seconds, far over 100 a minute,
     # and a 1008 close would end the fuzzing of the frame handling it is here for; the limit
