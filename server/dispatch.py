@@ -45,6 +45,8 @@ async def handle_frame(hub: Hub, client: Client, message: str | bytes) -> None:
         except msgspec.DecodeError as exc:
             request_id = _salvage_id(message)
             raise HubError(ErrorCode.BAD_FRAME, f"not a valid request frame: {exc}") from None
+        except RecursionError:
+            raise HubError(ErrorCode.BAD_FRAME, "not a valid request frame: nested too deeply") from None
         request_id = request.id
         if request.op == "hello":
             await _hello(hub, client, request)
@@ -142,7 +144,7 @@ def _salvage_id(message: str) -> str | None:
     """The id of a request whose frame does not fit the schema, when it can be read."""
     try:
         raw = msgspec.json.decode(message)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
     value = raw.get("id") if isinstance(raw, dict) else None
     return value if isinstance(value, str) else None

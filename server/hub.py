@@ -97,6 +97,8 @@ class Hub:
             compression="deflate" if self.settings.compress_frames else None,
             ping_interval=self.settings.ping_interval,
             ping_timeout=self.settings.ping_timeout,
+            # a peer that missed its pong gets as long to finish closing, not websockets' 10 s
+            close_timeout=min(self.settings.ping_timeout, 10.0),
             logger=logging.getLogger("triage.websockets"),
         )
         self.port = self._server.sockets[0].getsockname()[1]
