@@ -27,14 +27,19 @@ ROUNDS = scale("TRIAGE_FAULT_ROUNDS", 12)
 
 
 class MirroredInbox:
-    """A person's inbox as the app keeps it: fetched once, then kept up to date by events;
-    through a flaky network, reconnecting with `since` and re-fetching only on a resync."""
+    """A person's inbox as the app keeps it (tui/connection.py): a snapshot fetched once, then
+    kept up to date by events; through a flaky network, reconnecting with `since`. A resync
+    (from the hello, or mid-connection when the hub found it too far behind) fetches a fresh
+    snapshot and holds events back until it lands; a connection lost before then drops the held
+    events and the next hello replays from the last event applied."""
 
     def __init__(self, url: str, token: str, label: str) -> None:
         self.url, self.token, self.label = url, token, label
         self.view: dict[str, dict[str, Any]] = {}
-        self.seq: int | None = None
+        self.seq: int | None = None  # the last event applied, or the snapshot's seq
+        self.holding = False  # a resync arrived: events wait for the fresh snapshot
         self.reconnects = 0
+        self.snapshots = 0
         self.gaps: list[str] = []
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -44,6 +49,7 @@ class MirroredInbox:
             except DOWN:
                 await asyncio.sleep(0.05)
                 continue
+            self.holding = False  # a new connection: the hello replays from `seq`
             try:
                 await self._follow(wire, stop)
             except DOWN:
@@ -51,28 +57,43 @@ class MirroredInbox:
             finally:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(wire.close(), 1)
-            for frame in wire.drain():
+            for frame in wire.drain():  # what arrived before the connection went
                 self.apply(frame)
 
     async def _follow(self, wire: Wire, stop: asyncio.Event) -> None:
         hello = wire.hello_result
         if self.seq is None or hello["replay"] == "resync":
-            inbox = await wire.ok("inbox")
-            self.view = {v["id"]: v for v in inbox["referrals"]}
-            self.seq = inbox["seq"]
+            await self._snapshot(wire)
         else:
             self.reconnects += 1
         while not stop.is_set() and not wire.closed.is_set():
-            with contextlib.suppress(WireError):
-                self.apply(await wire.next_event(timeout=0.1))
+            try:
+                frame = await wire.next_event(timeout=0.1)
+            except WireError:
+                continue
+            self.apply(frame)
+            if self.holding:
+                await self._snapshot(wire)
+
+    async def _snapshot(self, wire: Wire) -> None:
+        """A fresh inbox; events queued meanwhile that it already reflects are skipped by seq.
+        A failure ends the connection (DOWN), as it does in the app."""
+        self.holding = True
+        inbox = await wire.ok("inbox")
+        self.view = {v["id"]: v for v in inbox["referrals"]}
+        self.seq = inbox["seq"]
+        self.holding = False
+        self.snapshots += 1
 
     def apply(self, frame: dict[str, Any]) -> None:
         if frame["type"] == "resync":
-            self.seq = None  # fetch the inbox again at the next connect
+            self.holding = True
             return
-        if self.seq is not None and frame["seq"] <= self.seq:
-            return  # already in the fetched inbox
-        if self.seq is not None and frame["seq"] != self.seq + 1:
+        if self.seq is None or self.holding:
+            return  # no snapshot yet, or waiting for a fresh one: the hub will send it all again
+        if frame["seq"] <= self.seq:
+            return  # already in the snapshot, or replayed twice
+        if frame["seq"] != self.seq + 1:
             self.gaps.append(f"{self.label}: seq {frame['seq']} after {self.seq}")
         self.seq = frame["seq"]
         if frame["name"] == "referral.upsert":
