@@ -13,6 +13,13 @@ from server.visibility import RefFacts, Viewer, audience, viewer_of
 from shared.domain import Kind, Mode, OfferState, Status
 
 
+# the columns of an open offer the rules and views read, loaded without building `Offer` objects
+OFFER_COLUMNS = (
+    Offer.referral_id, Offer.agent_id, Offer.phase, Offer.state, Offer.offered_at, Offer.deadline,
+    Offer.why,
+)
+
+
 async def concierge_ids(session: AsyncSession) -> set[str]:
     rows = await session.execute(select(Person.id).where(Person.roles.like("%concierge%")))
     return {pid for (pid,) in rows}
@@ -26,9 +33,9 @@ async def facts_for(session: AsyncSession, ref: Referral) -> RefFacts:
         facts.concierges = await concierge_ids(session)
     if kind == Kind.APPOINTMENT:
         offers = await session.execute(
-            select(Offer).where(Offer.referral_id == ref.id, Offer.state == OfferState.OPEN)
+            select(*OFFER_COLUMNS).where(Offer.referral_id == ref.id, Offer.state == OfferState.OPEN)
         )
-        facts.offers = {o.agent_id: o for o in offers.scalars()}
+        facts.offers = {o.agent_id: o for o in offers}
     if kind == Kind.ACTIVE or (kind == Kind.AGENT and ref.mode == Mode.OPEN):
         rows = await session.execute(
             select(AgentZip.person_id, AgentZip.sponsor).where(AgentZip.zip == ref.zip)
@@ -116,11 +123,11 @@ async def viewers_of(
         o.referral_id: o
         for o in (
             await session.execute(
-                select(Offer).where(
+                select(*OFFER_COLUMNS).where(
                     Offer.agent_id == pid, Offer.state == OfferState.OPEN, Offer.referral_id.in_(ids)
                 )
             )
-        ).scalars()
+        )
     }
     recipients = {
         r.referral_id: r

@@ -1,16 +1,24 @@
-"""Appointments the hub has seen won, so that a late claim is answered without the database.
+"""Appointments the hub has seen won, so that a late claim is answered without the database,
+and the line of claims racing for one appointment.
 
 An appointment once awarded never goes back on offer and its receiver never changes
 (`shared.lifecycle`), so for anyone but the winner a claim of a remembered appointment is lost,
 exactly as the database would answer it. Only awards that were committed are remembered; an
 appointment the book does not hold (won before the hub started, on another hub, or forgotten to
 keep the book small) is answered from the database as before.
+
+Claims of one appointment are decided one at a time (`deciding`): twenty agents racing for it
+wait for the first claim's outcome instead of each loading their account and taking the writer;
+once it commits an award the book answers them all (lost), and if it fails the next one goes.
+Claims of different appointments do not wait for each other.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +40,25 @@ class AwardBook:
     def __init__(self, size: int = REMEMBERED) -> None:
         self._size = size
         self._won: OrderedDict[str, Award] = OrderedDict()
+        self._deciding: dict[str, asyncio.Future[None]] = {}  # the claim being decided, by id
+
+    @asynccontextmanager
+    async def deciding(self, ref_id: str) -> AsyncIterator[None]:
+        """Wait until no other claim of `ref_id` is being decided, then be the one: until this
+        context ends, or until an award of `ref_id` is recorded, whichever comes first."""
+        while (ahead := self._deciding.get(ref_id)) is not None:
+            await asyncio.wait([ahead])  # (a waiter cancelled must not cancel the one ahead)
+        mine = self._deciding[ref_id] = asyncio.get_running_loop().create_future()
+        try:
+            yield
+        finally:
+            self._release(ref_id, mine)
+
+    def _release(self, ref_id: str, future: asyncio.Future[None] | None = None) -> None:
+        current = self._deciding.get(ref_id)
+        if current is not None and (future is None or current is future):
+            del self._deciding[ref_id]
+            current.set_result(None)
 
     def get(self, ref_id: str) -> Award | None:
         return self._won.get(ref_id)
@@ -40,5 +67,6 @@ class AwardBook:
         for award in awards:
             self._won[award.ref_id] = award
             self._won.move_to_end(award.ref_id)
+            self._release(award.ref_id)  # the claims waiting behind the winner learn it now
         while len(self._won) > self._size:
             self._won.popitem(last=False)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audience import concierge_ids
+from server.audience import OFFER_COLUMNS, concierge_ids
 from server.models import AgentZip, Offer, Program, Recipient, Referral, Signature
-from server.visibility import RefFacts, Viewer, audience
+from server.visibility import OpenOffer, RefFacts, Viewer, audience
 from shared.domain import Kind, Mode, OfferState
 
 
@@ -31,12 +31,14 @@ async def facts_for_many(session: AsyncSession, refs: Sequence[Referral]) -> dic
     concierges = (
         await concierge_ids(session) if appointments or by_kind.get(Kind.ACTIVE) else set()
     )
-    offers: dict[str, dict[str, Offer]] = {}
+    offers: dict[str, dict[str, OpenOffer]] = {}
     if appointments:
         rows = await session.execute(
-            select(Offer).where(Offer.referral_id.in_(appointments), Offer.state == OfferState.OPEN)
+            select(*OFFER_COLUMNS).where(
+                Offer.referral_id.in_(appointments), Offer.state == OfferState.OPEN
+            )
         )
-        for offer in rows.scalars():
+        for offer in rows:
             offers.setdefault(offer.referral_id, {})[offer.agent_id] = offer
     servers: dict[str, dict[str, bool]] = {}
     zips = {ref.zip for ref in refs if _reaches_zip(ref)}

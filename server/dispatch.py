@@ -4,6 +4,7 @@ error; and `hello`, which replays what a reconnecting client missed before makin
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -64,8 +65,10 @@ async def handle_frame(hub: Hub, client: Client, message: str | bytes) -> None:
             args = decode_args(request.args, operation.args)
         except msgspec.ValidationError as exc:
             raise HubError(ErrorCode.BAD_REQUEST, f"bad arguments for {request.op}: {exc}") from None
-        person = await hub.person(client.person_id)
-        result = await operation.handler(hub, person, args)
+        gate = operation.gate(hub, client.person_id, args) if operation.gate else nullcontext()
+        async with gate:
+            person = await hub.person(client.person_id)
+            result = await operation.handler(hub, person, args)
         client.send(encoder.encode(Reply(id=request.id, result=result)).decode())
     except HubError as exc:
         error = Error(code=exc.code, message=exc.message, id=request_id, details=exc.details)

@@ -203,17 +203,23 @@ class Hub:
             self._wake.clear()
             deadline: datetime | None = None
             try:
-                await self.expire_overdue()
+                # one read per wake (every transaction wakes it): the earliest deadline, and the
+                # expiry transaction only when it has passed
+                async with self.db.read() as session:
+                    deadline = await routing.next_deadline(session)
+                if deadline is not None and deadline <= self.now():
+                    async with self.transaction() as tx:
+                        await routing.expire_overdue(tx, self.settings.claim_window_seconds)
+                    continue  # the next pass reads the new earliest deadline
                 if self.now() - last_resume >= timedelta(seconds=60):
                     last_resume = self.now()
                     await self.resume_waiting()
-                async with self.db.read() as session:
-                    deadline = await routing.next_deadline(session)
                 if self.now() - last_prune > timedelta(hours=1):
                     last_prune = self.now()
                     await self.prune()
             except Exception:
                 log.exception("claim clock error")
+                deadline = None  # try again in a while, not at once
             if self._stopping:
                 return
             delay = 30.0

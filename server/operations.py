@@ -7,7 +7,8 @@ reply's result. A `HubError` becomes an error frame; a transaction that raises c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,9 @@ Handler = Callable[["Hub", Person, Any], Awaitable[Any]]
 class Operation:
     args: type[msgspec.Struct]
     handler: Handler
+    # wraps loading the person and the handler: may wait for its turn, and may answer at once
+    # by raising the error the handler would raise (a claim of an appointment someone else won)
+    gate: Callable[[Hub, str, Any], AbstractAsyncContextManager[None]] | None = None
 
 
 async def _view(
@@ -141,6 +145,9 @@ def _write(change: Callable[..., Awaitable[Referral]]) -> Handler:
         async with hub.transaction() as tx:
             ref = await change(hub, tx, person, args)
             before = tx.viewer_before(ref.id, person.id)
+        view = tx.view_after(ref.id, person.id)  # as committed, without reading it again
+        if view is not None:
+            return ReferralResult(view)
         return await _view(hub, ref.id, person, before)
 
     return handler
@@ -148,6 +155,16 @@ def _write(change: Callable[..., Awaitable[Referral]]) -> Handler:
 
 async def _claim(hub: Hub, tx: Any, person: Person, args: RefArgs) -> Referral:
     return await routing.claim(tx, args.id, person)
+
+
+@asynccontextmanager
+async def _claim_turn(hub: Hub, person_id: str, args: RefArgs) -> AsyncIterator[None]:
+    """One claim of an appointment at a time; those behind a winner are answered from the
+    hub's book of committed awards, without the database."""
+    routing.lost_already(hub.awards, args.id, person_id)
+    async with hub.awards.deciding(args.id):
+        routing.lost_already(hub.awards, args.id, person_id)
+        yield
 
 
 async def _pass(hub: Hub, tx: Any, person: Person, args: ReasonArgs) -> Referral:
@@ -184,7 +201,7 @@ async def _work(hub: Hub, tx: Any, person: Person, args: RefArgs) -> Referral:
 OPERATIONS: dict[str, Operation] = {
     "inbox": Operation(InboxArgs, inbox),
     "referral.get": Operation(RefArgs, detail),
-    "claim": Operation(RefArgs, _write(_claim)),
+    "claim": Operation(RefArgs, _write(_claim), gate=_claim_turn),
     "pass": Operation(ReasonArgs, _write(_pass)),
     "interest": Operation(RefArgs, _write(_interest)),
     "decline": Operation(ReasonArgs, _write(_decline)),

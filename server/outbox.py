@@ -10,7 +10,8 @@ The hub pushes the returned frames only after the commit, in commit order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -31,6 +32,7 @@ from shared.protocol import (
     EVENT_UPSERT,
     PersonRef,
     RecipientView,
+    ReferralView,
     RemovedData,
     encoder,
 )
@@ -135,6 +137,7 @@ class Tx:
     mails: list[Mail] = field(default_factory=list)
     awards: AwardBook | None = None  # the hub's book of committed awards, when it keeps one
     _won: list[Award] = field(default_factory=list)
+    _final: dict[str, tuple[dict[str, object], dict[str, Viewer]]] = field(default_factory=dict)
 
     def won(self, award: Award) -> None:
         """Remember `award` in the hub's book once this transaction commits."""
@@ -171,6 +174,23 @@ class Tx:
         if winner is not None:
             touched.winner = winner
         ref.updated_at = self.now
+
+    def view_after(self, ref_id: str, person_id: str) -> ReferralView | None:
+        """How `person_id` sees `ref_id` as this finished transaction left it: what a fresh read
+        after the commit would answer, without one. None when the transaction did not touch it;
+        when the change took it out of their view, how they saw it before, with no offer,
+        actions or moves (a pass, a decline)."""
+        final = self._final.get(ref_id)
+        if final is None:
+            return None
+        fields, after = final
+        viewer = after.get(person_id)
+        if viewer is None:
+            before = self.viewer_before(ref_id, person_id)
+            if before is None:
+                return None
+            viewer = replace(before, offer=None, actions=(), moves=())
+        return render(fields, self._touched[ref_id].ref, viewer)
 
     def viewer_before(self, ref_id: str, person_id: str) -> Viewer | None:
         """How `person_id` saw the touched referral `ref_id` before this transaction changed it."""
@@ -219,6 +239,7 @@ class Tx:
         fields = await many_referral_fields(self.session, [t.ref for t in touched])
         for item, item_fields in zip(touched, fields, strict=True):
             outgoing += self._publish(item, item_fields, *after[item.ref.id])
+            self._final[item.ref.id] = (item_fields, after[item.ref.id][0])
         for ref_id, person_ids, name, data in self._notes:
             outgoing.append(_Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
         pushes = await self._deliver(outgoing, encoder.encode(self.now).decode())
@@ -289,10 +310,16 @@ class Tx:
                 seq = last[pid] = last[pid] + 1
                 deliveries.append({"person_id": pid, "seq": seq, "event_id": event_id, "at": self.now})
                 pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body)))
-        await self.session.execute(
-            update(Person).execution_options(synchronize_session=False),
-            [{"id": pid, "last_seq": seq} for pid, seq in last.items()],
-        )
+        # each recipient's sequence number moves on by its count of deliveries: one UPDATE per
+        # distinct count (usually one) rather than a parameter set per person
+        by_count: dict[int, list[str]] = {}
+        for pid, count in Counter(d["person_id"] for d in deliveries).items():
+            by_count.setdefault(count, []).append(pid)
+        for count, pids in by_count.items():
+            await self.session.execute(
+                update(Person).where(Person.id.in_(pids)).values(last_seq=Person.last_seq + count)
+                .execution_options(synchronize_session=False)
+            )
         await self.session.execute(insert(Delivery), deliveries)
         return pushes
 
