@@ -26,7 +26,7 @@ from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 
 from bench import seeding
 from bench.fleet import close_fleet, open_fleet
@@ -35,7 +35,7 @@ from bench.hubs import bench_hub
 from bench.processes import Worker, chunks, receive, stop_all
 from server import routing
 from server.hub import Hub
-from server.models import Audit, Offer, Referral
+from server.models import Audit, Offer, Person, Referral, UTCDateTime
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
 ZIP = "78701"
@@ -59,10 +59,17 @@ async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: 
         await tx.touch(ref, new=True)
         tx.audit(ref, concierge_id, "created", None, Status.OFFERED)
         past = tx.now - 2 * window
-        expired = [seeding.offer_row(ref_id, a, OfferPhase.RANKED, OfferState.EXPIRED, past, window)
-                   for a in agent_ids]
         await tx.session.flush()
-        await tx.session.execute(insert(Offer), expired)
+        # the walked rank list, written in one statement so the setup costs the hub little
+        walked = select(
+            literal(ref_id), Person.id, literal(OfferPhase.RANKED.value),
+            literal(OfferState.EXPIRED.value), literal(past, UTCDateTime()),
+            literal(past + window, UTCDateTime()), literal(past + window, UTCDateTime()),
+            literal("bench"),
+        ).where(Person.id.in_(agent_ids))
+        columns = ["referral_id", "agent_id", "phase", "state", "offered_at", "deadline",
+                   "closed_at", "why"]
+        await tx.session.execute(insert(Offer).from_select(columns, walked))
         await routing.offer_next(tx, ref, hub.settings.claim_window_seconds)
 
 

@@ -21,8 +21,13 @@ OFFER_COLUMNS = (
 
 
 async def concierge_ids(session: AsyncSession) -> set[str]:
-    rows = await session.execute(select(Person.id).where(Person.roles.like("%concierge%")))
-    return {pid for (pid,) in rows}
+    """The concierges, read once per session: roles are given when a person is created (in a
+    session of its own), so a transaction that asks before and after a change reads them once."""
+    known = session.info.get("concierge_ids")
+    if known is None:
+        rows = await session.execute(select(Person.id).where(Person.roles.like("%concierge%")))
+        known = session.info["concierge_ids"] = frozenset(pid for (pid,) in rows)
+    return set(known)
 
 
 async def facts_for(session: AsyncSession, ref: Referral) -> RefFacts:
