@@ -149,7 +149,8 @@ class Hub:
                 pushes = await tx.finish()
             tx.committed()
             self.registry.push(pushes)
-        self._wake.set()
+        if tx.new_deadlines:
+            self._wake.set()  # the clock sleeps until the earliest deadline: it may be a new one
         if tx.mails and self.settings.smtp.enabled:
             await self._mail(tx.mails)
 

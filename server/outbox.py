@@ -144,6 +144,7 @@ class Tx:
     awards: AwardBook | None = None  # the hub's book of committed awards, when it keeps one
     _won: list[Award] = field(default_factory=list)
     _final: dict[str, tuple[dict[str, object], dict[str, Viewer]]] = field(default_factory=dict)
+    new_deadlines: bool = False  # offers with claim clocks were made: the hub's clock must look
 
     def won(self, award: Award) -> None:
         """Remember `award` in the hub's book once this transaction commits."""
@@ -294,15 +295,21 @@ class Tx:
         outgoing = [o for o in outgoing if o.person_ids]
         if not outgoing:
             return []
-        event_ids = (
-            await self.session.execute(
-                insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
-                [
-                    {"referral_id": o.ref_id, "name": o.name, "at": self.now, "body": o.body.encode()}
-                    for o in outgoing
-                ],
-            )
-        ).scalars().all()
+        # one multi-row INSERT ... RETURNING (asking for the ids in parameter order made it one
+        # statement per row: 2,000 at a start that moves 1,000 offers on); each row comes back
+        # with its content, and rows of the same content are interchangeable
+        bodies = [o.body.encode() for o in outgoing]
+        returned = await self.session.execute(
+            insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.referral_id, _EVENTS.c.name, _EVENTS.c.body),
+            [
+                {"referral_id": o.ref_id, "name": o.name, "at": self.now, "body": body}
+                for o, body in zip(outgoing, bodies, strict=True)
+            ],
+        )
+        ids_of: dict[tuple[str, str, bytes], list[int]] = {}
+        for event_id, ref_id, name, body in returned:
+            ids_of.setdefault((ref_id, name, body), []).append(event_id)
+        event_ids = [ids_of[(o.ref_id, o.name, body)].pop() for o, body in zip(outgoing, bodies, strict=True)]
         people = {pid for o in outgoing for pid in o.person_ids}
         last = dict(
             (await self.session.execute(select(Person.id, Person.last_seq).where(Person.id.in_(people)))).all()

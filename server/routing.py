@@ -90,6 +90,7 @@ def _new_offer(
     deadline = tx.now + timedelta(seconds=window)
     agent.last_offer_at = tx.now
     _offer_mail(tx, ref, [agent], deadline, why)
+    tx.new_deadlines = True
     offer = Offer(referral_id=ref.id, agent_id=agent.id, phase=phase, state=OfferState.OPEN,
                   offered_at=tx.now, deadline=deadline, why=why)
     tx.session.add(offer)
@@ -103,6 +104,7 @@ async def _new_offers(
     the ORM wrote (and type-converted) each row on its own, 30 ms for 200 agents."""
     deadline = tx.now + timedelta(seconds=window)
     _offer_mail(tx, ref, agents, deadline, why)
+    tx.new_deadlines = True
     ids = [agent.id for agent in agents]
     offers = select(
         literal(ref.id), Person.id, literal(phase), literal(OfferState.OPEN),
