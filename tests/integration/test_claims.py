@@ -77,6 +77,30 @@ async def test_fifty_simultaneous_claims_have_exactly_one_winner(make_hub, wires
         assert removed["data"]["winner"]["id"] == winner.id
 
 
+async def test_a_failed_claim_ahead_does_not_hold_up_the_real_one(hub, wires):
+    """Claims of one appointment are decided in turn: agents without an offer who press claim
+    first are refused, and the agent holding the offer behind them still wins it."""
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    holder, holder_token = await hub.add_person(name="Holder", zips=[ZIP], rank_score=90)
+    outsiders = [await hub.add_person(name=f"Outsider {i}", zips=["97209"]) for i in range(5)]
+    ref_id = await hub.submit(desk.id, appointment())  # ranked: offered to the holder alone
+    others = [await connect(hub, tok, wires, f"out{i}") for i, (_, tok) in enumerate(outsiders)]
+    mine = await connect(hub, holder_token, wires, "holder")
+
+    sent = [asyncio.create_task(w.request("claim", id=ref_id)) for w in others]
+    await asyncio.sleep(0)  # the outsiders' claims go out first
+    sent.append(asyncio.create_task(mine.request("claim", id=ref_id)))
+    *refused, won = await asyncio.wait_for(asyncio.gather(*sent), 5)
+
+    assert won["type"] == "reply" and won["result"]["referral"]["status"] == "awarded"
+    assert won["result"]["referral"]["email"] == "carla@example.com"
+    for reply in refused:  # either refused for having no offer, or lost to the holder
+        assert reply["type"] == "error" and reply["code"] in ("not_found", "not_offered", "claim_lost")
+        assert "carla" not in str(reply).lower()
+    ref = await referral_row(hub, ref_id)
+    assert ref.status == "awarded" and ref.receiver_id == holder.id
+
+
 async def test_timeout_moves_the_offer_to_the_next_agent(make_hub, wires):
     hub = await make_hub(claim_window_seconds=1)
     desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
