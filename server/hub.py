@@ -168,14 +168,16 @@ class Hub:
             if (mail.kind == "offer" and offers) or (mail.kind == "message" and messages):
                 self.mailer.send(email, mail)
 
-    async def expire_overdue(self) -> int:
+    async def next_deadline(self) -> datetime | None:
+        """The earliest deadline among open offers (one indexed read)."""
         async with self.db.read() as session:
-            overdue = await session.scalar(
-                select(func.count())
-                .select_from(Offer)
-                .where(Offer.state == OfferState.OPEN, Offer.deadline <= self.now())
-            )
-        if not overdue:
+            return await routing.next_deadline(session)
+
+    async def expire_overdue(self, deadline: datetime | None = None) -> int:
+        """Move every overdue offer on; `deadline`, the earliest one if the caller just read it."""
+        if deadline is None:
+            deadline = await self.next_deadline()
+        if deadline is None or deadline > self.now():
             return 0
         async with self.transaction() as tx:
             return await routing.expire_overdue(tx, self.settings.claim_window_seconds)
@@ -204,13 +206,9 @@ class Hub:
             self._wake.clear()
             deadline: datetime | None = None
             try:
-                # one read per wake (every transaction wakes it): the earliest deadline, and the
-                # expiry transaction only when it has passed
-                async with self.db.read() as session:
-                    deadline = await routing.next_deadline(session)
-                if deadline is not None and deadline <= self.now():
-                    async with self.transaction() as tx:
-                        await routing.expire_overdue(tx, self.settings.claim_window_seconds)
+                # one read per wake: the earliest deadline, and the expiry only once it has passed
+                deadline = await self.next_deadline()
+                if await self.expire_overdue(deadline):
                     continue  # the next pass reads the new earliest deadline
                 if self.now() - last_resume >= timedelta(seconds=60):
                     last_resume = self.now()

@@ -299,8 +299,9 @@ class Tx:
         # statement per row: 2,000 at a start that moves 1,000 offers on); each row comes back
         # with its content, and rows of the same content are interchangeable
         bodies = [o.body.encode() for o in outgoing]
+        columns = _EVENTS.c
         returned = await self.session.execute(
-            insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.referral_id, _EVENTS.c.name, _EVENTS.c.body),
+            insert(_EVENTS).returning(columns.id, columns.referral_id, columns.name, columns.body),
             [
                 {"referral_id": o.ref_id, "name": o.name, "at": self.now, "body": body}
                 for o, body in zip(outgoing, bodies, strict=True)
@@ -309,7 +310,9 @@ class Tx:
         ids_of: dict[tuple[str, str, bytes], list[int]] = {}
         for event_id, ref_id, name, body in returned:
             ids_of.setdefault((ref_id, name, body), []).append(event_id)
-        event_ids = [ids_of[(o.ref_id, o.name, body)].pop() for o, body in zip(outgoing, bodies, strict=True)]
+        event_ids = [
+            ids_of[(o.ref_id, o.name, body)].pop() for o, body in zip(outgoing, bodies, strict=True)
+        ]
         people = {pid for o in outgoing for pid in o.person_ids}
         last = dict(
             (await self.session.execute(select(Person.id, Person.last_seq).where(Person.id.in_(people)))).all()

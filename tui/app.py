@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 import os
 import signal
 import sys
@@ -33,6 +35,9 @@ from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
+
+
+log = logging.getLogger(__name__)
 
 
 class TriageApp(AlertsMixin, App[None]):
@@ -238,11 +243,11 @@ class TriageApp(AlertsMixin, App[None]):
     def _watch_terminal(self) -> None:
         """Exit when the terminal goes away (ssh drop): SIGHUP, or stdin no longer a tty."""
         try:
-            import asyncio
-
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+        except (NotImplementedError, RuntimeError, ValueError) as exc:
+            # no SIGHUP here (Windows, or a loop off the main thread): the tty check below still
+            # notices the terminal going away, within its 5 s interval
+            log.debug("no SIGHUP handler: %s", exc)
         self.set_interval(5.0, self._check_terminal, name="terminal-watch")
 
     def _check_terminal(self) -> None:

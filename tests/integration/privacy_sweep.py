@@ -19,14 +19,15 @@ CONTACT = {"email", "phone", "street", "contact_email", "contact_phone"}
 OWN_EMAIL_KEYS = {"mail_enabled"}
 
 
-def _objects(value: Any) -> Iterator[dict[str, Any]]:
+def objects_in(value: Any) -> Iterator[dict[str, Any]]:
+    """Every object (dict) anywhere in a decoded frame, outermost first."""
     if isinstance(value, dict):
         yield value
         for item in value.values():
-            yield from _objects(item)
+            yield from objects_in(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _objects(item)
+            yield from objects_in(item)
 
 
 def violations(raw_frames: list[str]) -> list[str]:
@@ -34,7 +35,7 @@ def violations(raw_frames: list[str]) -> list[str]:
     found = []
     for raw in raw_frames:
         frame = json.loads(raw)
-        for obj in _objects(frame):
+        for obj in objects_in(frame):
             present = {k for k in CONTACT if obj.get(k)}
             if not present:
                 continue

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from server.database import Database
 from server.models import Audit, Offer, Referral
 from shared.domain import OfferState
+from tests.integration.privacy_sweep import objects_in
 
 SENDER, RECEIVER, OTHER = "sender", "receiver", "other"
 EITHER = frozenset({SENDER, RECEIVER})
@@ -100,14 +101,7 @@ async def check_store(db: Database, kinds: dict[str, str]) -> None:
 
 def views_in(value: Any) -> Iterator[dict[str, Any]]:
     """Every referral view (an object with a `visibility`) anywhere in a decoded frame."""
-    if isinstance(value, dict):
-        if "visibility" in value:
-            yield value
-        for item in value.values():
-            yield from views_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from views_in(item)
+    return (obj for obj in objects_in(value) if "visibility" in obj)
 
 
 async def referral_row(db: Database, ref_id: str) -> Referral:
