@@ -2,7 +2,8 @@
 
 SQLite: WAL mode, foreign keys on, `synchronous=FULL` on the writer so an acknowledged claim
 survives a power cut, and every write transaction opened with BEGIN IMMEDIATE so two writers never
-interleave a read and a write. PostgreSQL goes through the same models and the same conditional
+interleave a read and a write. The writer's statements run on the event loop and only its waits
+(BEGIN, COMMIT) on the driver's thread (server/inline_writer.py). PostgreSQL goes through the same models and the same conditional
 updates; only the pragmas are skipped.
 """
 
@@ -16,11 +17,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from server.inline_writer import inline_writer
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_SECONDS = 30  # how long a connection waits for another's lock before giving up
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -32,12 +36,17 @@ def _is_sqlite(url: str) -> bool:
 
 
 def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if writer:
+        # the writer's statements run on the event loop, its waits on the driver's thread
+        options["async_creator"] = inline_writer(make_url(url).database or ":memory:", BUSY_SECONDS)
     engine = create_async_engine(
         url,
-        connect_args={"timeout": 30},
+        connect_args={"timeout": BUSY_SECONDS},
         hide_parameters=True,
         pool_size=1 if writer else 5,
         max_overflow=0 if writer else 10,
+        **options,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -47,7 +56,7 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute(f"PRAGMA synchronous={'FULL' if writer else 'NORMAL'}")
         cursor.close()
 

@@ -1,0 +1,52 @@
+"""The SQLite writer's connection: statements run on the event loop, waits on the driver's thread.
+
+aiosqlite runs every driver call (make a cursor, execute, fetch, close it) on its own thread and
+hands the result back to the event loop: three or four hops per statement. A claim storm's write
+transactions run about forty statements each, and the hops, not SQLite, were a third of the
+writer's time (bench/README.md). On the writer's connection, statements work on pages SQLite
+already holds under the transaction's lock, so they run directly on the event loop, while the
+calls that can wait on the disk or on another process stay on the driver's thread: BEGIN (which
+waits for the write lock, up to the busy timeout), COMMIT (which syncs the log to disk),
+closing the connection and the PRAGMAs set on connecting (switching to WAL takes a lock). Readers keep plain aiosqlite connections: a long read never holds up the loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+import aiosqlite
+
+_WAITING_CALLS = {"commit", "close"}  # of the connection; a cursor's close is quick
+
+
+def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    if isinstance(getattr(fn, "__self__", None), sqlite3.Connection):
+        return getattr(fn, "__name__", "") in _WAITING_CALLS
+    sql = args[0] if args and isinstance(args[0], str) else ""
+    return sql.lstrip()[:6].upper().startswith(("BEGIN", "PRAGMA"))
+
+
+class InlineWriterConnection(aiosqlite.Connection):
+    """An aiosqlite connection that runs its non-waiting calls on the calling (event loop) thread.
+
+    Only for a connection used by one task at a time, as the hub's writer is (its write lock)."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if _may_wait(fn, args):
+            return await super()._execute(fn, *args, **kwargs)
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+def inline_writer(path: str, timeout: float) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    """An `async_creator` for SQLAlchemy's aiosqlite dialect that opens `path` this way."""
+
+    async def connect() -> aiosqlite.Connection:
+        connector = partial(sqlite3.connect, path, timeout=timeout, check_same_thread=False)
+        return await InlineWriterConnection(connector, iter_chunk_size=64)
+
+    return connect

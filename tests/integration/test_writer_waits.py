@@ -1,0 +1,64 @@
+"""The writer's statements run on the hub's event loop, but its waits do not: while another
+process holds the SQLite write lock, a write waits for it on the driver's thread and every other
+client is still answered; once the lock is released the write lands."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from server.hub import Hub
+from tests.integration.conftest import connect
+from tests.integration.wire import Wire
+
+
+class OtherProcessLock:
+    """The database's write lock, held by a connection of its own (as `triage` run from a
+    shell, or a backup tool, would hold it) until released."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._held = threading.Event()
+        self._release = threading.Event()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        self._held.set()
+        self._release.wait(30)
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    def __enter__(self) -> OtherProcessLock:
+        self._thread.start()
+        assert self._held.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._release.set()
+        self._thread.join(5)
+
+
+async def test_a_write_waiting_for_the_lock_holds_up_no_other_client(
+    hub: Hub, wires: list[Wire], tmp_path: Path
+) -> None:
+    _, paula_token = await hub.add_person(name="Paula Reyes", zips=["78701"])
+    _, omar_token = await hub.add_person(name="Omar Said", zips=["78701"])
+    paula = await connect(hub, paula_token, wires)
+    omar = await connect(hub, omar_token, wires)
+    with OtherProcessLock(tmp_path / "hub.sqlite3"):
+        pausing = asyncio.create_task(paula.ok("availability.set", paused=True))
+        await asyncio.sleep(0.3)
+        assert not pausing.done()  # waiting for the lock
+        started = time.monotonic()
+        seen = await omar.ok("availability.get")
+        answered_in = time.monotonic() - started
+        assert seen["paused"] is False
+        assert answered_in < 1.0, f"a read waited {answered_in:.2f} s behind a write's lock wait"
+        assert not pausing.done()
+    await asyncio.wait_for(pausing, 10)
+    assert (await paula.ok("availability.get"))["paused"] is True
