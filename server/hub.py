@@ -61,6 +61,7 @@ class Hub:
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._clock_until: datetime | None = None  # when the sleeping clock wakes by itself
         self._stopping = False
         self._pending: dict[ServerConnection, tuple[Person, int]] = {}  # handshakes let in
         self._clients: set[Client] = set()  # every open connection, said hello or not
@@ -149,8 +150,9 @@ class Hub:
                 pushes = await tx.finish()
             tx.committed()
             self.registry.push(pushes)
-        if tx.new_deadlines:
-            self._wake.set()  # the clock sleeps until the earliest deadline: it may be a new one
+        made = tx.earliest_new_deadline
+        if made is not None and (self._clock_until is None or made < self._clock_until):
+            self._wake.set()  # the clock sleeps until the earliest deadline: this one is sooner
         if tx.mails and self.settings.smtp.enabled:
             await self._mail(tx.mails)
 
@@ -200,7 +202,9 @@ class Hub:
             return await routing.resume_waiting(tx, self.settings.claim_window_seconds)
 
     async def _run_clock(self) -> None:
-        """Wake at the earliest deadline (or when a transaction may have made a new one)."""
+        """Wake at the earliest deadline, or sooner when a transaction starts a claim clock that
+        ends before it (an offer made for the usual window ends after the clocks already running,
+        so a storm of offers costs the clock nothing)."""
         last_prune = last_resume = self.now()
         while not self._stopping:
             self._wake.clear()
@@ -224,8 +228,11 @@ class Hub:
             delay = 30.0
             if deadline is not None:
                 delay = min(delay, max(0.0, (deadline - self.now()).total_seconds()))
+            # a transaction that starts a claim clock wakes this one only if it ends sooner
+            self._clock_until = self.now() + timedelta(seconds=delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay + 0.005)
+            self._clock_until = None
 
     async def prune(self) -> None:
         """Forget events older than the retention window (clients that old must resync)."""

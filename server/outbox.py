@@ -144,7 +144,12 @@ class Tx:
     awards: AwardBook | None = None  # the hub's book of committed awards, when it keeps one
     _won: list[Award] = field(default_factory=list)
     _final: dict[str, tuple[dict[str, object], dict[str, Viewer]]] = field(default_factory=dict)
-    new_deadlines: bool = False  # offers with claim clocks were made: the hub's clock must look
+    earliest_new_deadline: datetime | None = None  # of the claim clocks this transaction started
+
+    def new_deadline(self, deadline: datetime) -> None:
+        """An offer with a claim clock running until `deadline` was made."""
+        if self.earliest_new_deadline is None or deadline < self.earliest_new_deadline:
+            self.earliest_new_deadline = deadline
 
     def won(self, award: Award) -> None:
         """Remember `award` in the hub's book once this transaction commits."""

@@ -90,7 +90,7 @@ def _new_offer(
     deadline = tx.now + timedelta(seconds=window)
     agent.last_offer_at = tx.now
     _offer_mail(tx, ref, [agent], deadline, why)
-    tx.new_deadlines = True
+    tx.new_deadline(deadline)
     offer = Offer(referral_id=ref.id, agent_id=agent.id, phase=phase, state=OfferState.OPEN,
                   offered_at=tx.now, deadline=deadline, why=why)
     tx.session.add(offer)
@@ -104,7 +104,7 @@ async def _new_offers(
     the ORM wrote (and type-converted) each row on its own, 30 ms for 200 agents."""
     deadline = tx.now + timedelta(seconds=window)
     _offer_mail(tx, ref, agents, deadline, why)
-    tx.new_deadlines = True
+    tx.new_deadline(deadline)
     ids = [agent.id for agent in agents]
     offers = select(
         literal(ref.id), Person.id, literal(phase), literal(OfferState.OPEN),
@@ -244,7 +244,7 @@ async def claim(tx: Tx, ref_id: str, agent: Person) -> Referral:
         await tx.session.refresh(ref)
         await _my_offer(tx, ref, agent.id)  # raises claim_lost with the winner
         raise HubError(ErrorCode.CLAIM_LOST, f"{ref.id} is no longer on offer")
-    await tx.session.refresh(ref)
+    # the fetch-synchronized UPDATE has set the new status, receiver and times on `ref`
     offer.state = OfferState.CLAIMED
     offer.closed_at = tx.now
     await tx.session.execute(

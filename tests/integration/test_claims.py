@@ -101,6 +101,23 @@ async def test_a_failed_claim_ahead_does_not_hold_up_the_real_one(hub, wires):
     assert ref.status == "awarded" and ref.receiver_id == holder.id
 
 
+async def test_a_shorter_clock_started_while_a_longer_one_runs_still_ends_on_time(make_hub, wires):
+    # the hub's clock sleeps until the earliest deadline; an offer whose window ends sooner
+    # than that must wake it, or the short offer would sit past its deadline
+    hub = await make_hub(claim_window_seconds=60)
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    _, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
+    a = await connect(hub, ann_t, wires, "ann")
+    slow = await hub.submit(desk.id, appointment())
+    await a.event_where(upsert_of(slow))
+    await asyncio.sleep(0.1)  # the clock is asleep until the 60 s deadline
+    quick = await hub.submit(desk.id, appointment(first_name="Dee", claim_window_seconds=1))
+    await a.event_where(upsert_of(quick))
+    removed = await a.event_where(removed_of(quick), timeout=3)
+    assert "expired" in removed["data"]["reason"]
+    assert (await referral_row(hub, slow)).status == "offered"
+
+
 async def test_timeout_moves_the_offer_to_the_next_agent(make_hub, wires):
     hub = await make_hub(claim_window_seconds=1)
     desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
