@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable
 from datetime import date
 
-from bench.harness import Figure, machine_facts, print_table
+from bench.harness import Figure, machine_facts, print_table, settle
 
 # name -> (full-size arguments, quick arguments) of the module's run()
 BENCHMARKS: dict[str, tuple[dict[str, object], dict[str, object]]] = {
@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         print("quick sizes: a smoke run, not a measurement against the targets")
     figures: list[Figure] = []
     for name in names:
-        print(f"running {name}...", file=sys.stderr, flush=True)
+        waited = settle()
+        print(f"running {name}... (after {waited:.1f} s for the machine to settle)",
+              file=sys.stderr, flush=True)
         figures += run_one(name, args.quick)
     print()
     print_table(figures)

@@ -6,6 +6,7 @@ import os
 import platform
 import statistics
 import sys
+import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
 
@@ -77,3 +78,33 @@ def rss_mb(pid: int | None = None) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS in {path}")
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """(idle, total) jiffies of all cores since boot, where /proc/stat tells them."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return fields[3] + (fields[4] if len(fields) > 4 else 0), sum(fields)
+
+
+def settle(idle_share: float = 0.8, longest: float = 30.0) -> float:
+    """Wait until the machine is mostly idle (the previous benchmark's processes gone and their
+    sockets closed), so one benchmark's teardown does not land in the next one's figures.
+    Returns the seconds waited."""
+    started = time.monotonic()
+    before = _cpu_times()
+    if before is None:
+        time.sleep(2.0)
+        return time.monotonic() - started
+    while time.monotonic() - started < longest:
+        time.sleep(0.5)
+        after = _cpu_times()
+        assert after is not None
+        idle, total = after[0] - before[0], after[1] - before[1]
+        before = after
+        if total > 0 and idle / total >= idle_share:
+            break
+    return time.monotonic() - started

@@ -25,6 +25,10 @@ from server.inline_writer import inline_writer
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_SECONDS = 30  # how long a connection waits for another's lock before giving up
+# The writer's page cache (SQLite's default is 2 MB per connection). Its transactions touch
+# index pages all over the offers and deliveries tables (one per agent and recipient); once
+# those outgrow 2 MB every transaction reads them again from the file. Readers keep the default.
+WRITER_CACHE_KB = 32 * 1024
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -58,6 +62,8 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute(f"PRAGMA synchronous={'FULL' if writer else 'NORMAL'}")
+        if writer:
+            cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KB}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
