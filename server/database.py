@@ -102,6 +102,16 @@ class Database:
             async with session.begin():
                 yield session
 
+    @asynccontextmanager
+    async def maintenance_write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction whose statements run on the driver's thread, not the event loop:
+        for long housekeeping (deleting a week's old deliveries) that must not stall the hub's
+        clients. Callers hold `write_lock`. On SQLite it borrows a reader's connection, which
+        takes the database's write lock at its first write."""
+        async with self._readers() as session:
+            async with session.begin():
+                yield session
+
     async def migrate(self) -> None:
         """Create or upgrade the schema to the newest Alembic revision."""
         async with self.write_engine.connect() as conn:

@@ -235,9 +235,12 @@ class Hub:
             self._clock_until = None
 
     async def prune(self) -> None:
-        """Forget events older than the retention window (clients that old must resync)."""
+        """Forget events older than the retention window (clients that old must resync).
+
+        A maintenance write: a busy week's deliveries take seconds to delete, and the event loop
+        keeps serving reads and pushes meanwhile (claims wait for the write lock)."""
         cutoff = self.now() - timedelta(seconds=self.settings.retention_seconds)
-        async with self.db.write_lock, self.db.write_session() as session:
+        async with self.db.write_lock, self.db.maintenance_write() as session:
             await session.execute(delete(Delivery).where(Delivery.at < cutoff))
             await session.execute(delete(Event).where(Event.at < cutoff))
 

@@ -1,6 +1,7 @@
-"""The writer's statements run on the hub's event loop, but its waits do not: while another
-process holds the SQLite write lock, a write waits for it on the driver's thread and every other
-client is still answered; once the lock is released the write lands."""
+"""The writer's statements run on the hub's event loop, but its waits and its long housekeeping do
+not: while another process holds the SQLite write lock, a write waits for it on the driver's
+thread and every other client is still answered (once the lock is released the write lands);
+while the hub deletes a large backlog of old events, clients are answered too."""
 
 from __future__ import annotations
 
@@ -62,3 +63,35 @@ async def test_a_write_waiting_for_the_lock_holds_up_no_other_client(
         assert not pausing.done()
     await asyncio.wait_for(pausing, 10)
     assert (await paula.ok("availability.get"))["paused"] is True
+
+
+async def test_pruning_a_large_backlog_holds_up_no_client(
+    make_hub, wires: list[Wire], tmp_path: Path
+) -> None:
+    hub: Hub = await make_hub(retention_seconds=3600)
+    paula, paula_token = await hub.add_person(name="Paula Reyes", zips=["78701"])
+    wire = await connect(hub, paula_token, wires)
+    # a long-gone backlog: 400,000 deliveries of one old event, written behind the hub's back
+    old = "2020-01-01 00:00:00.000000"
+    with sqlite3.connect(tmp_path / "hub.sqlite3", timeout=30) as db:
+        event_id = db.execute(
+            "INSERT INTO events (referral_id, name, at, body) VALUES ('R-OLD', 'referral.upsert', ?, '{}')",
+            (old,),
+        ).lastrowid
+        db.executemany(
+            "INSERT INTO deliveries (person_id, seq, event_id, at) VALUES (?, ?, ?, ?)",
+            ((paula.id, -n, event_id, old) for n in range(1, 400_001)),
+        )
+    started = time.monotonic()
+    pruning = asyncio.create_task(hub.prune())
+    await asyncio.sleep(0.05)  # the prune is deleting
+    answered = await wire.ok("availability.get")
+    answered_in = time.monotonic() - started
+    assert answered["paused"] is False
+    assert not pruning.done(), "the prune ended before the read: make the backlog larger"
+    await asyncio.wait_for(pruning, 60)
+    pruned_in = time.monotonic() - started
+    assert answered_in < pruned_in / 2, f"a read took {answered_in:.2f} s of a {pruned_in:.2f} s prune"
+    with sqlite3.connect(tmp_path / "hub.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM deliveries WHERE at = ?", (old,)).fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM events WHERE at = ?", (old,)).fetchone() == (0,)
