@@ -3,8 +3,8 @@
 SQLite: WAL mode, foreign keys on, `synchronous=FULL` on the writer so an acknowledged claim
 survives a power cut, and every write transaction opened with BEGIN IMMEDIATE so two writers never
 interleave a read and a write. The writer's statements run on the event loop and only its waits
-(BEGIN, COMMIT) on the driver's thread (server/inline_writer.py). PostgreSQL goes through the same models and the same conditional
-updates; only the pragmas are skipped.
+(BEGIN, COMMIT) on the driver's thread (server/inline_writer.py). PostgreSQL goes through the
+same models and the same conditional updates; only the pragmas are skipped.
 """
 
 from __future__ import annotations
@@ -108,9 +108,8 @@ class Database:
         for long housekeeping (deleting a week's old deliveries) that must not stall the hub's
         clients. Callers hold `write_lock`. On SQLite it borrows a reader's connection, which
         takes the database's write lock at its first write."""
-        async with self._readers() as session:
-            async with session.begin():
-                yield session
+        async with self.read() as session:
+            yield session
 
     async def migrate(self) -> None:
         """Create or upgrade the schema to the newest Alembic revision."""

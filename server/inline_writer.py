@@ -7,7 +7,8 @@ writer's time (bench/README.md). On the writer's connection, statements work on 
 already holds under the transaction's lock, so they run directly on the event loop, while the
 calls that can wait on the disk or on another process stay on the driver's thread: BEGIN (which
 waits for the write lock, up to the busy timeout), COMMIT (which syncs the log to disk),
-closing the connection and the PRAGMAs set on connecting (switching to WAL takes a lock). Readers keep plain aiosqlite connections: a long read never holds up the loop.
+closing the connection and the PRAGMAs set on connecting (switching to WAL takes a lock).
+Readers keep plain aiosqlite connections: a long read never holds up the loop.
 """
 
 from __future__ import annotations

@@ -35,25 +35,15 @@ HUB_ACTOR = "hub"
 _NO_ZIPS = raiseload(Person.zips)
 
 
-async def _area_agents(tx: Tx, ref: Referral) -> list[Person]:
-    rows = await tx.session.execute(
-        select(Person)
-        .join(AgentZip, AgentZip.person_id == Person.id)
-        .where(AgentZip.zip == ref.zip, Person.roles.like("%agent%"), Person.id != ref.sender_id)
-        .options(_NO_ZIPS)
-    )
-    return list(rows.scalars().unique())
-
-
 class _Areas:
-    """The agents of each zip code, loaded once per transaction for many referrals."""
+    """The agents of each zip code, loaded once per transaction however many referrals ask."""
 
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
         self._by_zip: dict[str, list[Person]] = {}
 
     async def agents_for(self, ref: Referral) -> list[Person]:
-        """What `_area_agents` answers for `ref`, from the zip code's agents loaded once."""
+        """The agents serving `ref`'s zip code, other than its sender."""
         agents = self._by_zip.get(ref.zip)
         if agents is None:
             rows = await self._tx.session.execute(
@@ -141,7 +131,7 @@ async def offer_next(
     if any(o.state == OfferState.OPEN for o in offers):
         return
     if not any(o.phase == OfferPhase.OPEN for o in offers):
-        agents = await areas.agents_for(ref) if areas else await _area_agents(tx, ref)
+        agents = await (areas or _Areas(tx)).agents_for(ref)
         ranked = rank_order(agents, tx.now, exclude={o.agent_id for o in offers})
         if ranked:
             first = ranked[0]
@@ -317,12 +307,13 @@ async def resume_waiting(tx: Tx, window: int) -> int:
         )
     )
     resumed = 0
+    areas = _Areas(tx)
     for ref in rows.scalars():
         offers = await _offers(tx, ref)
         passed = {o.agent_id for o in offers if o.state == OfferState.PASSED}
-        if rank_order(await _area_agents(tx, ref), tx.now, exclude=passed):
+        if rank_order(await areas.agents_for(ref), tx.now, exclude=passed):
             await tx.touch(ref)
-            await offer_next(tx, ref, window)
+            await offer_next(tx, ref, window, offers=offers, areas=areas)
             resumed += 1
     return resumed
 
