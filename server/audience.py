@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import AgentZip, Offer, Person, Program, Recipient, Referral, Signature
+from server.models import OFFER_IS_OPEN, AgentZip, Offer, Person, Program, Recipient, Referral, Signature
 from server.visibility import RefFacts, Viewer, audience, viewer_of
 from shared.domain import Kind, Mode, OfferState, Status
 
@@ -82,7 +82,7 @@ async def visible_referrals(
     concierge = "concierge" in person.role_list
     zips = {z.zip: z.sponsor for z in person.zips}
     open_offers = select(Offer.referral_id).where(
-        Offer.agent_id == pid, Offer.state == OfferState.OPEN
+        Offer.agent_id == pid, OFFER_IS_OPEN
     )
     my_recipient = select(Recipient.referral_id).where(Recipient.person_id == pid)
     my_programs = select(Program.id).where(Program.vendor_id == pid)
@@ -129,7 +129,7 @@ async def viewers_of(
         for o in (
             await session.execute(
                 select(*OFFER_COLUMNS).where(
-                    Offer.agent_id == pid, Offer.state == OfferState.OPEN, Offer.referral_id.in_(ids)
+                    Offer.agent_id == pid, OFFER_IS_OPEN, Offer.referral_id.in_(ids)
                 )
             )
         )

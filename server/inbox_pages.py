@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from server.audience import viewers_of
-from server.models import Offer, Person, Program, Recipient, Referral
+from server.models import OFFER_IS_OPEN, Offer, Person, Program, Recipient, Referral
 from server.visibility import Viewer
 from shared.domain import Kind, Mode, OfferState, Status
 from shared.inbox_query import ARCHIVED_STATUSES, InboxFilter, ViewName
@@ -42,7 +42,7 @@ class _Rules:
         self.zips = list(zips)
         self.sponsored = [z for z, sponsor in zips.items() if sponsor]
         self.open_offer = exists().where(
-            Offer.referral_id == Referral.id, Offer.agent_id == pid, Offer.state == OfferState.OPEN
+            Offer.referral_id == Referral.id, Offer.agent_id == pid, OFFER_IS_OPEN
         ).correlate(Referral)
         self.recipient = exists().where(
             Recipient.referral_id == Referral.id, Recipient.person_id == pid
@@ -197,7 +197,7 @@ async def inbox_page(
     in_view = _in_view(view, rules.pid)
     counts = await _counts(session, rules, query)
     my_offers = and_(Offer.referral_id == Referral.id, Offer.agent_id == rules.pid,
-                     Offer.state == OfferState.OPEN)
+                     OFFER_IS_OPEN)
     with_deadline = await session.scalar(  # from the person's own open offers: few
         _base(rules, query, func.count()).join(Offer, my_offers).where(in_view, rules.has_deadline)
     ) or 0

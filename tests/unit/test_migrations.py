@@ -6,16 +6,17 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, Select, create_engine, select
 
 from server import audit_chain
 from server.database import Database, alembic_config
-from server.models import Base
+from server.models import OFFER_IS_OPEN, Base, Offer
 
 
 async def test_migrations_match_the_models(tmp_path: Path) -> None:
@@ -85,3 +86,30 @@ def test_upgrade_chains_existing_audit_entries_and_guards_the_table(tmp_path: Pa
 
     report = asyncio.run(verify())
     assert report.intact and report.entries == 3
+
+
+def _plan(conn: Connection, query: Select[Any]) -> str:
+    compiled = query.compile(conn)
+    rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values()))
+    return " / ".join(row[-1] for row in rows)
+
+
+def test_offer_lookups_use_indexes_that_do_not_walk_an_agents_history(tmp_path: Path) -> None:
+    """An agent's open offers (inbox, audience) come from the partial index of open offers
+    (migration 0007), and a claim finds the agent's offer of one referral through the referral,
+    not by walking every offer the agent was ever made."""
+    path = tmp_path / "hub.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+        sql = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_offers_open_agent'"
+        ).scalar_one()
+        assert "WHERE state = 'open'" in sql
+        open_offers = select(Offer.referral_id).where(Offer.agent_id == "P-1", OFFER_IS_OPEN)
+        assert "USING INDEX ix_offers_open_agent (agent_id=?)" in _plan(conn, open_offers)
+        claim = select(Offer).where(Offer.referral_id == "R-1", Offer.agent_id == "P-1")
+        assert "USING INDEX ix_offers_referral_agent (referral_id=? AND agent_id=?)" in _plan(
+            conn, claim
+        )
+    engine.dispose()
