@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, literal, select
 
 from bench import seeding
-from bench.fleet import close_fleet, open_fleet
+from bench.fleet import close_fleet, open_fleet, pause_garbage_collection
 from bench.harness import Figure, percentile, print_table
 from bench.hubs import bench_hub
 from bench.processes import Worker, chunks, receive, stop_all
@@ -133,6 +133,7 @@ async def client_side(
 ) -> None:
     """Each client claims every offer it is picked for, the moment the offer reaches it."""
     fleet = await open_fleet(url, [token for _, token in indexed], say_hello=True)
+    pause_garbage_collection()
     outcomes: list[tuple[str, int, float, float, str]] = []  # ref, client, sent, replied, outcome
 
     async def race(index: int, ws) -> None:

@@ -8,6 +8,7 @@ only afterwards, so the client's own JSON work does not count against the server
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from typing import Any
@@ -56,6 +57,15 @@ async def open_fleet(url: str, tokens: list[str | None], *, say_hello: bool) -> 
             return await open_one(url, token, say_hello=say_hello)
 
     return list(await asyncio.gather(*(opened(t) for t in tokens)))
+
+
+def pause_garbage_collection() -> None:
+    """For a client process once its fleet is open. The clients are the measuring instrument: a
+    garbage-collection pass in one of them (its heap grows with every frame it keeps) holds up
+    every receipt it times by ~100 ms, which would be counted against the server measured.
+    What piles up while it is off, over a benchmark of a minute or two, is a few megabytes."""
+    gc.collect()
+    gc.disable()
 
 
 class Receipts:

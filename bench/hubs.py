@@ -1,11 +1,12 @@
 """A hub as the benchmarks run it: on a temporary SQLite file, on a free loopback port, with no
 request rate limit (the benchmarks are the load), quiet logs, and the wall-clock time of each of
-its write commits."""
+its write commits and of the frames it pushes."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.database import sqlite_url
 from server.hub import Hub
+from server.outbox import Push
 from server.settings import HubSettings
 
 
@@ -40,3 +42,21 @@ class CommitTimes:
     @property
     def last(self) -> float:
         return self.times[-1]
+
+
+class PushedFrames:
+    """The size in bytes of the frame most recipients got in the hub's last push, measured after
+    the push so that it adds nothing to the latency being measured."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.last_size = 0
+        registry = hub.registry
+        push = registry.push
+
+        def recording(pushes: Iterable[Push]) -> None:
+            pushes = list(pushes)
+            push(pushes)
+            if pushes:
+                self.last_size = sorted(len(p.frame.encode()) for p in pushes)[len(pushes) // 2]
+
+        registry.push = recording  # type: ignore[method-assign]
