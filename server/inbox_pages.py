@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from server.audience import viewers_of
 from server.models import OFFER_IS_OPEN, Offer, Person, Program, Recipient, Referral
 from server.visibility import Viewer
-from shared.domain import Kind, Mode, OfferState, Status
+from shared.domain import Kind, Mode, Status
 from shared.inbox_query import ARCHIVED_STATUSES, InboxFilter, ViewName
 
 Sender = aliased(Person, name="sender")
