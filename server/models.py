@@ -181,6 +181,10 @@ class Recipient(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+_OPEN_VALUE = literal_column(f"'{OfferState.OPEN.value}'")  # in the SQL, not a bound parameter
+_OPEN = literal_column("state") == _OPEN_VALUE  # the open-offer index's condition
+
+
 class Offer(Base):
     """One offer of an appointment to one agent, with its absolute deadline."""
 
@@ -199,7 +203,7 @@ class Offer(Base):
     __table_args__ = (
         Index("ix_offers_state_deadline", "state", "deadline"),
         # A referral's offers, and one agent's offers of it (a claim). No change of state
-        # rewrites it either.
+        # rewrites it.
         Index("ix_offers_referral_agent", "referral_id", "agent_id"),
         # Every offer an agent was made, for reports: a new offer is appended to its agent's
         # entries, and no change of state rewrites it.
@@ -207,19 +211,14 @@ class Offer(Base):
         # The agent's open offers (inbox, audience): only open offers are in it, so opening an
         # appointment to 200 agents and withdrawing it writes a few of its pages instead of one
         # page per agent in an index of every offer ever made (migration 0007).
-        Index(
-            "ix_offers_open_agent",
-            "agent_id",
-            sqlite_where=literal_column("state") == literal_column("'open'"),
-            postgresql_where=literal_column("state") == literal_column("'open'"),
-        ),
+        Index("ix_offers_open_agent", "agent_id", sqlite_where=_OPEN, postgresql_where=_OPEN),
     )
 
 
 # `offers.state = 'open'` with the value written into the SQL, as `ix_offers_open_agent` is
 # defined. With a bound parameter instead, SQLite can only choose the partial index by preparing
 # the statement again for each value bound, and PostgreSQL's generic plans cannot choose it.
-OFFER_IS_OPEN = Offer.state == literal_column(f"'{OfferState.OPEN.value}'")
+OFFER_IS_OPEN = Offer.state == _OPEN_VALUE
 
 
 class Event(Base):
