@@ -11,10 +11,15 @@ from typing import Any
 
 import msgspec
 import pytest
+from textual.widgets import SelectionList
 
 from shared.protocol import AgentCard, AgentsResult, MessageView, PersonRef, ThreadResult
+
+from tests.tui.conftest import wait_for
 from tests.tui.sample import ME, NOW, RITA, sent_referral
 from tests.tui.test_snapshots import SIZES, fixed_app, load
+from tui.screens.outbound_form import OutboundForm
+from tui.screens.thread_screen import ThreadScreen
 
 DANA = PersonRef(id=ME.id, name=ME.name)
 THREAD = [
@@ -80,7 +85,10 @@ def test_thread_pane(snap_compare, size) -> None:
     async def thread(pilot) -> None:
         await load_with_sent(pilot)
         await pilot.press("m")
-        await pilot.pause(0.2)
+        # the thread screen is pushed after the key's handler, and loads in a worker: wait for both
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ThreadScreen) and pilot.app.screen.loaded)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         await pilot.press(*"See you Saturday")
         await pilot.pause()
 
@@ -93,6 +101,7 @@ def test_outbound_form(snap_compare, size) -> None:
         await load(pilot)
         pilot.app.connection.request = fake_request
         await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, OutboundForm))
         await pilot.pause()
         await pilot.press(*"Zoe")
         screen = pilot.app.screen
@@ -101,7 +110,9 @@ def test_outbound_form(snap_compare, size) -> None:
         screen.query_one("#agent-text").value = "rita"
         screen.query_one("#agent-text").focus()
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        # the search runs in a worker; space must land on the results, not in the text box
+        results = screen.query_one("#agent-results", SelectionList)
+        await wait_for(pilot, lambda: results.option_count == len(AGENTS) and results.has_focus)
         await pilot.press("space")
         await pilot.pause()
 
