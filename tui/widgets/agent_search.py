@@ -112,8 +112,10 @@ class AgentSearch(Vertical):
         status.update(f"{len(found)} agent{'s' if len(found) != 1 else ''} found · space toggles")
         if found:
             results = self.query_one(SelectionList)
-            results.focus()
+            # scroll once the list has grown to hold the results, not by the height it had before
+            results.focus(scroll_visible=False)
             results.highlighted = 0
+            self.call_after_refresh(self.screen.scroll_to_center, results, origin_visible=True)
 
     def show(self, cards: list[AgentCard]) -> None:
         results = self.query_one(SelectionList)
