@@ -27,6 +27,8 @@ def test_parse_price() -> None:
 async def test_outbound_form_sends_a_private_referral(live_hub: LiveHub) -> None:
     sam, sam_token = await live_hub.person("Sam Sender", ["agent"], ["78701"])
     rita, rita_token = await live_hub.person("Rita Receiver", ["agent"], ["80202"])
+    for surname in ("Alvarez", "Brooks", "Chen", "Diaz", "Evans", "Ford"):  # a search finds seven
+        await live_hub.person(f"Rita {surname}", ["agent"], ["80203"])
     app = agent_app(live_hub, sam_token)
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot, app)
@@ -51,6 +53,9 @@ async def test_outbound_form_sends_a_private_referral(live_hub: LiveHub) -> None
         await pilot.press(*"rita", "enter")
         await wait_for(pilot, lambda: rita in search.cards)
         results = search.query_one(SelectionList)
+        # the form scrolls the whole results box, grown to seven rows, into view at 80x24
+        body = form.query_one("#form-body")
+        await wait_for(pilot, lambda: results.has_focus and body.region.contains_region(results.region))
         results.select(rita)
         await wait_for(pilot, lambda: rita in search.chosen)
         # the hub's validation error shows next to the form; nothing typed is lost

@@ -14,7 +14,6 @@ import pytest
 from textual.widgets import SelectionList
 
 from shared.protocol import AgentCard, AgentsResult, MessageView, PersonRef, ThreadResult
-
 from tests.tui.conftest import wait_for
 from tests.tui.sample import ME, NOW, RITA, sent_referral
 from tests.tui.test_snapshots import SIZES, fixed_app, load
@@ -87,7 +86,6 @@ def test_thread_pane(snap_compare, size) -> None:
         await pilot.press("m")
         # the thread screen is pushed after the key's handler, and loads in a worker: wait for both
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ThreadScreen) and pilot.app.screen.loaded)
-        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press(*"See you Saturday")
         await pilot.pause()
