@@ -22,8 +22,8 @@ from websockets.asyncio.client import connect
 
 from bench.harness import Figure, percentile, print_table
 from server.hub import Hub
-from server.models import AgentZip, Person
 from server.settings import HubSettings
+from server.storage.models import AgentZip, Person
 
 TARGET_MS = 100.0
 ZIPS = ["78701", "78702", "78704", "80202", "80203", "97201", "97209", "33101", "33130", "37203"]

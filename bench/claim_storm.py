@@ -2,7 +2,7 @@
 
 The hub runs in its own process with 200 agents serving one zip code, all connected from a few
 client processes. The hub's driver creates 500 appointments in turn, each one's rank list already
-walked (every agent's ranked offer expired), so `routing.offer_next` opens it to all 200 agents
+walked (every agent's ranked offer expired), so `offers.offer_next` opens it to all 200 agents
 (open phase, first claim wins) and the hub pushes it to them. The moment a client sees an offer it
 may claim, it claims it if it is one of the 20 clients picked at random for that offer (the pick
 is seeded by the referral id, so every client process agrees): 10,000 claim attempts. The driver
@@ -33,9 +33,9 @@ from bench.fleet import close_fleet, open_fleet, pause_garbage_collection
 from bench.harness import Figure, percentile, print_table
 from bench.hubs import bench_hub
 from bench.processes import Worker, chunks, receive, stop_all
-from server import routing
 from server.hub import Hub
-from server.models import Audit, Offer, Person, Referral, UTCDateTime
+from server.routing import offers
+from server.storage.models import Audit, Offer, Person, Referral, UTCDateTime
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
 ZIP = "78701"
@@ -70,7 +70,7 @@ async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: 
         columns = ["referral_id", "agent_id", "phase", "state", "offered_at", "deadline",
                    "closed_at", "why"]
         await tx.session.execute(insert(Offer).from_select(columns, walked))
-        await routing.offer_next(tx, ref, hub.settings.claim_window_seconds)
+        await offers.offer_next(tx, ref, hub.settings.claim_window_seconds)
 
 
 async def awarded_count(hub: Hub) -> int:

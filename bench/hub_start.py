@@ -31,7 +31,7 @@ from bench.harness import Figure, print_table
 from bench.hubs import bench_hub
 from bench.processes import Worker, free_port, receive, stop_all
 from server import geo
-from server.models import Offer
+from server.storage.models import Offer
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
 ZIP = "78701"

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from server.database import sqlite_url
+from server.events.transaction import Push
 from server.hub import Hub
-from server.outbox import Push
 from server.settings import HubSettings
+from server.storage.database import sqlite_url
 
 
 def bench_hub(db_path: Path | str, **overrides: Any) -> Hub:

@@ -17,9 +17,9 @@ from alembic.util import CommandError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.database import Database
-from server.models import AgentZip, Offer, Person, Referral
-from server.people import issue_token
+from server.storage.database import Database
+from server.storage.models import AgentZip, Offer, Person, Referral
+from server.storage.people import issue_token
 
 CITIES = [("Austin", "78701"), ("Austin", "78702"), ("Round Rock", "78664"), ("Dallas", "75201")]
 FIRST = ["Ann", "Bo", "Carla", "Dora", "Eli", "Fay", "Gus", "Hana", "Ivan", "Jo", "Kofi", "Lena"]

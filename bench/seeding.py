@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from server.hub import Hub
-from server.models import AgentZip, Offer, Person, Referral, Token
-from server.people import TOKEN_PREFIX, hash_token, new_token
+from server.storage.models import AgentZip, Offer, Person, Referral, Token
+from server.storage.people import TOKEN_PREFIX, hash_token, new_token
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
 BATCH = 5000

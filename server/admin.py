@@ -12,10 +12,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from server import audit_chain, people
-from server.database import Database
-from server.models import Person
+from server.events import audit_chain
 from server.settings import utc_now
+from server.storage import people
+from server.storage.database import Database
+from server.storage.models import Person
 
 
 @dataclass

@@ -17,14 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from server import actions, people, routing
-from server.models import Offer, Person, Referral
+from server.referrals import actions
+from server.routing import offers
+from server.storage import people
+from server.storage.models import Offer, Person, Referral
 from shared.domain import Kind, Mode, OfferState, Role, Status
 from shared.protocol import ReferralInput
 
 if TYPE_CHECKING:
+    from server.events.transaction import Tx
     from server.hub import Hub
-    from server.outbox import Tx
 
 log = logging.getLogger("triage.demo")
 
@@ -132,7 +134,7 @@ async def _in_tx(hub: Hub, change: Callable[[Tx, dict[str, Person]], Awaitable[A
 
 async def _claim(hub: Hub, ref_id: str, agent_id: str, *then: Status) -> None:
     async def change(tx: Tx, p: dict[str, Person]) -> None:
-        await routing.claim(tx, ref_id, p[agent_id])
+        await offers.claim(tx, ref_id, p[agent_id])
         # The demo's claims happen at once; a person takes minutes. Date the (closed) offer back
         # so profiles and reports show a believable time to claim.
         offer = await tx.session.scalar(select(Offer).where(

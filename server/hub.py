@@ -20,20 +20,27 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response
 
-from server import geo, people, routing
-from server.awards import AwardBook
-from server.connections import Client, Registry
-from server.dispatch import handle_frame
-from server.database import Database
-from server.directory import Directory
+from server import geo
 from server.errors import HubError
-from server.mailer import Mail, Mailer
-from server.intake import submit
-from server.limits import POLICY_VIOLATION, TOO_MANY_CONNECTIONS, ConnectionCap, RequestRate
-from server.models import Delivery, Event, Offer, Person, Program, Referral
-from server.outbox import Tx
-from server.revocation import RevocationWatch
+from server.events.awards import AwardBook
+from server.events.mail import Mail, Mailer
+from server.events.transaction import Tx
+from server.referrals.intake import submit
+from server.routing import offers
+from server.routing.directory import Directory
 from server.settings import HubSettings
+from server.storage import people
+from server.storage.database import Database
+from server.storage.models import Delivery, Event, Offer, Person, Program, Referral
+from server.transport.connections import Client, Registry
+from server.transport.dispatch import handle_frame
+from server.transport.limits import (
+    POLICY_VIOLATION,
+    TOO_MANY_CONNECTIONS,
+    ConnectionCap,
+    RequestRate,
+)
+from server.transport.revocation import RevocationWatch
 from shared.domain import Kind, OfferState, Status
 from shared.protocol import (
     ErrorCode,
@@ -173,7 +180,7 @@ class Hub:
     async def next_deadline(self) -> datetime | None:
         """The earliest deadline among open offers (one indexed read)."""
         async with self.db.read() as session:
-            return await routing.next_deadline(session)
+            return await offers.next_deadline(session)
 
     async def expire_overdue(self, deadline: datetime | None = None) -> int:
         """Move every overdue offer on; `deadline`, the earliest one if the caller just read it."""
@@ -182,7 +189,7 @@ class Hub:
         if deadline is None or deadline > self.now():
             return 0
         async with self.transaction() as tx:
-            return await routing.expire_overdue(tx, self.settings.claim_window_seconds)
+            return await offers.expire_overdue(tx, self.settings.claim_window_seconds)
 
     async def resume_waiting(self) -> int:
         """Offer the appointments that wait for an available agent, if one is available now."""
@@ -199,7 +206,7 @@ class Hub:
         if not waiting:
             return 0
         async with self.transaction() as tx:
-            return await routing.resume_waiting(tx, self.settings.claim_window_seconds)
+            return await offers.resume_waiting(tx, self.settings.claim_window_seconds)
 
     async def _run_clock(self) -> None:
         """Wake at the earliest deadline, or sooner when a transaction starts a claim clock that

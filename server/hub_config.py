@@ -32,7 +32,7 @@ from typing import Any
 
 import platformdirs
 
-from server.mailer import SmtpSettings
+from server.events.mail import SmtpSettings
 from server.settings import HubSettings
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-from server.mailer import SmtpSettings
+from server.events.mail import SmtpSettings
 from shared.domain import DEFAULT_CLAIM_WINDOW_SECONDS
 from shared.protocol import MAX_FRAME_BYTES
 

@@ -8,8 +8,8 @@ import re
 
 from server import admin
 from shared.domain import Role
-from tui.credentials import default_token_path
 from triage.common import CliError, db_url, describe_db
+from tui.credentials import default_token_path
 
 DB_HELP = "database URL or SQLite file path (default: the hub's file in the user data directory)"
 

@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from server import admin
-from server.audit_chain import Evidence
+from server.events.audit_chain import Evidence
 from triage.common import CliError, db_url
 from triage.export import open_temp, write_atomic
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from server import audit_chain
-from server.audit_chain import entry_hash
+from server.events import audit_chain
+from server.events.audit_chain import entry_hash
 from server.hub import Hub
 from shared.protocol import ReferralInput
 from triage.cli import main

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server import demo
 from server.hub import Hub
-from server.models import Audit, Event, Offer, Person, Referral
+from server.storage.models import Audit, Event, Offer, Person, Referral
 
 
 async def test_seed_makes_a_realistic_world(hub: Hub) -> None:

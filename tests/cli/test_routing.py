@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from server.hub import Hub
-from server.models import Person
+from server.storage.models import Person
 from shared.protocol import ReferralInput
 from tests.cli.test_report_export import run_cli
 
@@ -44,7 +44,7 @@ async def test_open_shows_an_open_referral_by_link_without_contact(hub: Hub) -> 
         phone="512-555-0101", zip="78701", city="Austin", intent="buy", price_min=400_000,
         price_max=500_000, mode="open", send=True))
     async with hub.db.read() as session:
-        from server.models import Referral
+        from server.storage.models import Referral
 
         link = (await session.get(Referral, ref_id)).link
     code, out, err = await run_cli("open", link, "--hub", hub.url, env={"TRIAGE_TOKEN": reader})

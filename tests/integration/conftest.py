@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from server.hub import Hub
-from server.models import Audit, Delivery, Event, Offer, Person, Recipient, Referral
 from server.settings import HubSettings
+from server.storage.models import Audit, Delivery, Event, Offer, Person, Recipient, Referral
 from tests.integration.privacy_sweep import violations
 from tests.integration.wire import Wire
 

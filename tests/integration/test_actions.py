@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from server.models import Person
+from server.storage.models import Person
 from shared.protocol import ReferralInput
 from tests.integration.conftest import connect, offer_rows, referral_row, snapshot
 from tests.integration.wire import removed_of, upsert_of

@@ -6,7 +6,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from server import people
+from server.storage import people
 from tests.integration.conftest import connect as connect_wire
 
 

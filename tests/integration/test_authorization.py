@@ -8,20 +8,18 @@ A completeness test fails when an operation is added to OPERATIONS without rows 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import json
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from server.hub import Hub
-from server.operations import OPERATIONS
+from server.operations.table import OPERATIONS
 from shared.protocol import decode_args
 from tests.integration.conftest import connect, settings_for, snapshot
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from server.hub import Hub
-from server.models import Offer, Referral
+from server.storage.models import Offer, Referral
 from shared.protocol import ReferralInput
 from tests.integration.conftest import connect, referral_row
 from tests.integration.wire import Wire, upsert_of

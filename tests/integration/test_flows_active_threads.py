@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from server.models import Message
+from server.storage.models import Message
 from tests.integration.conftest import connect, snapshot
 from tests.integration.wire import Wire, removed_of, upsert_of
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.models import GroupMember, NetworkGroup, Recipient
+from server.storage.models import GroupMember, NetworkGroup, Recipient
 from tests.integration.conftest import connect, referral_row, snapshot
 from tests.integration.wire import removed_of, upsert_of
 

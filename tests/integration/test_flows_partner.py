@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.models import Audit, Customer, Invoice
+from server.storage.models import Audit, Customer, Invoice
 from tests.integration.conftest import connect, snapshot
 from tests.integration.wire import upsert_of
 

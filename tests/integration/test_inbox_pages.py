@@ -9,9 +9,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from server.audience import visible_referrals
-from server.models import Person
-from server.operations import _views
+from server.operations.table import _views
+from server.storage.models import Person
+from server.views.audience import visible_referrals
 from shared.protocol import ReferralView
 from tests.integration.conftest import connect
 from tests.integration.wire import Wire, upsert_of

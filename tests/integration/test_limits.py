@@ -15,7 +15,7 @@ from websockets.exceptions import InvalidStatus
 
 from server import admin
 from server.hub import Hub
-from server.people import hash_token
+from server.storage.people import hash_token
 from tests.integration.conftest import connect as connect_wire
 from tests.integration.wire import Wire, WireError
 

@@ -13,8 +13,8 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
+from server.events.mail import SmtpSettings
 from server.hub import Hub
-from server.mailer import SmtpSettings
 from shared.protocol import ReferralInput
 from tests.integration.conftest import connect
 from tests.integration.wire import Wire, upsert_of

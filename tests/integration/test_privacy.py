@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.models import Audit
+from server.storage.models import Audit
 from tests.integration.conftest import connect
 from tests.integration.wire import Wire, removed_of, upsert_of
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from server.reports import OfferRow, RefRow, Rows, compute
+from server.views.report_figures import OfferRow, RefRow, Rows, compute
 from tests.integration.conftest import StepClock, connect
 
 

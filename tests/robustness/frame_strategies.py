@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from server.operations import OPERATIONS
+from server.operations.table import OPERATIONS
 
 KNOWN_OPS = sorted(["hello", *OPERATIONS])
 FIELD_NAMES = ["id", "to", "reason", "limit", "since", "client", "mode", "receivers", "receiver",

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.database import Database
-from server.models import Audit, Offer, Referral
+from server.storage.database import Database
+from server.storage.models import Audit, Offer, Referral
 from shared.domain import OfferState
 from tests.integration.privacy_sweep import objects_in
 

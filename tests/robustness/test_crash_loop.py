@@ -27,10 +27,10 @@ import pytest
 import zipcodes
 from sqlalchemy import select
 
-from server.database import Database
 from server.hub import Hub
-from server.models import Audit, Offer, Referral
 from server.settings import HubSettings
+from server.storage.database import Database
+from server.storage.models import Audit, Offer, Referral
 from shared.domain import OfferState
 from tests.log_leaks import SESSION_WATCH
 from tests.robustness.cast import appointment

@@ -144,7 +144,7 @@ async def test_the_concierge_dry_run_shows_who_would_get_it_and_why_not(live_hub
     await _people(live_hub)
     paused, _ = await live_hub.person("Pia Paused", ["agent"], ["78701"])
     async with live_hub.hub.db.write_lock, live_hub.hub.db.write_session() as session:
-        from server.models import Person
+        from server.storage.models import Person
 
         (await session.get(Person, paused)).paused = True
     _, desk_token = await live_hub.person("Routing Desk", ["concierge"])

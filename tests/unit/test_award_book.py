@@ -1,4 +1,4 @@
-"""The line of claims racing for one appointment (server/awards.py): one claim is decided at a
+"""The line of claims racing for one appointment (server/events/awards.py): one claim is decided at a
 time, those behind a winner learn the outcome the moment the award is recorded, a claim that
 fails lets the next one go, and appointments do not wait for each other."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
-from server.awards import Award, AwardBook
+from server.events.awards import Award, AwardBook
 from shared.protocol import PersonRef
 
 AT = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)

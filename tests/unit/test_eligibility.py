@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from server.eligibility import is_available, rank_order, within_working_hours
-from server.models import Person
+from server.routing.eligibility import is_available, rank_order, within_working_hours
+from server.storage.models import Person
 
 UTC = timezone.utc
 NOW = datetime(2025, 3, 12, 15, 0, tzinfo=UTC)  # a Wednesday, 15:00 UTC

@@ -14,9 +14,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Select, create_engine, select
 
-from server import audit_chain
-from server.database import Database, alembic_config
-from server.models import OFFER_IS_OPEN, Base, Offer
+from server.events import audit_chain
+from server.storage.database import Database, alembic_config
+from server.storage.models import OFFER_IS_OPEN, Base, Offer
 
 
 async def test_migrations_match_the_models(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ comes back as the oldest requests age out (the integration tests cannot wait a m
 
 from __future__ import annotations
 
-from server.limits import RequestRate
+from server.transport.limits import RequestRate
 
 
 class Clock:

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from server.models import Referral
-from server.views import full_fields, render
-from server.visibility import Viewer
+from server.storage.models import Referral
+from server.views.masking import full_fields, render
+from server.views.visibility import Viewer
 from shared.domain import CONTACT_FIELDS, Kind, Status, Visibility
 from shared.lifecycle import Party
 from shared.protocol import PersonRef, encoder

@@ -1,0 +1,1 @@
+"""Referrals: intake, actions, sending, agreements, threads, invoices, duplicate checks."""

@@ -1,0 +1,1 @@
+"""Routing: appointment offers and claim clocks, eligibility, availability, the dry run, the agent directory."""

@@ -1,0 +1,1 @@
+"""Storage: the models, the database and its SQLite writer, ids, people and tokens, migrations."""

@@ -1,0 +1,140 @@
+"""Engines and sessions: one writer, many readers, SQLite tuned for safety, migrations at start.
+
+SQLite: WAL mode, foreign keys on, `synchronous=FULL` on the writer so an acknowledged claim
+survives a power cut, and every write transaction opened with BEGIN IMMEDIATE so two writers never
+interleave a read and a write. The writer's statements run on the event loop and only its waits
+(BEGIN, COMMIT) on the driver's thread (server/storage/sqlite_writer.py). PostgreSQL goes through the
+same models and the same conditional updates; only the pragmas are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, make_url
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from server.storage.sqlite_writer import inline_writer
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_SECONDS = 30  # how long a connection waits for another's lock before giving up
+# The writer's page cache (SQLite's default is 2 MB per connection). Its transactions touch
+# index pages all over the offers and deliveries tables (one per agent and recipient); once
+# those outgrow 2 MB every transaction reads them again from the file. Readers keep the default.
+WRITER_CACHE_KB = 32 * 1024
+
+
+def sqlite_url(path: Path | str) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if writer:
+        # the writer's statements run on the event loop, its waits on the driver's thread
+        options["async_creator"] = inline_writer(make_url(url).database or ":memory:", BUSY_SECONDS)
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": BUSY_SECONDS},
+        hide_parameters=True,
+        pool_size=1 if writer else 5,
+        max_overflow=0 if writer else 10,
+        **options,
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA synchronous={'FULL' if writer else 'NORMAL'}")
+        if writer:
+            cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KB}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """The hub's storage: `write()` for the single writer, `read()` for concurrent readers."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite = _is_sqlite(url)
+        if self.sqlite:
+            self.write_engine = _sqlite_engine(url, writer=True)
+            self.read_engine = _sqlite_engine(url, writer=False)
+        else:
+            self.write_engine = create_async_engine(url, pool_size=10, hide_parameters=True)
+            self.read_engine = self.write_engine
+        self._writers = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._readers = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._readers() as session:
+            async with session.begin():
+                yield session
+
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction; callers hold `write_lock` so commits and pushes keep one order."""
+        async with self._writers() as session:
+            async with session.begin():
+                yield session
+
+    @asynccontextmanager
+    async def maintenance_write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction whose statements run on the driver's thread, not the event loop:
+        for long housekeeping (deleting a week's old deliveries) that must not stall the hub's
+        clients. Callers hold `write_lock`. On SQLite it borrows a reader's connection, which
+        takes the database's write lock at its first write."""
+        async with self.read() as session:
+            yield session
+
+    async def migrate(self) -> None:
+        """Create or upgrade the schema to the newest Alembic revision."""
+        async with self.write_engine.connect() as conn:
+            await conn.run_sync(_upgrade)
+            await conn.commit()
+
+    async def close(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")

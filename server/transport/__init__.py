@@ -1,0 +1,1 @@
+"""Transport: connections, frame dispatch, replay on hello, limits, token revocation."""

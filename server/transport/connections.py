@@ -1,0 +1,126 @@
+"""Connected clients. A frame for a client that keeps up is written to its socket at once, the way
+`websockets.broadcast` does (no task switch per client, so a thousand clients are reached in one
+pass); a client whose socket buffer is full gets a bounded queue drained by its own task, so a
+slow client never slows the others. A client that falls too far behind is told to resync."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Iterable
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
+from server.events.transaction import Push
+from shared.protocol import Resync, encoder
+
+log = logging.getLogger("triage.hub")
+
+# Bytes waiting in a socket's buffer beyond which a client counts as slow and its frames queue.
+SLOW_CLIENT_BYTES = 256 * 1024
+
+
+class Client:
+    def __init__(
+        self, ws: ServerConnection, person_id: str, name: str, queue_limit: int,
+        token_id: int | None = None,
+    ) -> None:
+        self.ws = ws
+        self.person_id = person_id
+        self.token_id = token_id  # the token it authenticated with, to close it on revocation
+        self.name = name
+        self.live = False  # receives pushed events once hello has replayed what it missed
+        self.last_seq = 0
+        self._limit = queue_limit
+        self._queue: deque[str] = deque()
+        self._sender: asyncio.Task[None] | None = None  # drains the queue while there is one
+
+    def send(self, frame: str) -> None:
+        if self._sender is None and self._write_now(frame):
+            return
+        if len(self._queue) >= self._limit:
+            self._overflow()
+        else:
+            self._queue.append(frame)
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._drain(), name=f"send-{self.person_id}")
+
+    def push(self, push: Push) -> None:
+        if self.live and push.seq > self.last_seq:
+            self.last_seq = push.seq
+            self.send(push.frame)
+
+    def _write_now(self, frame: str) -> bool:
+        """Write `frame` to the socket without waiting, if the client keeps up; False if it must
+        queue (socket buffer full, a frame being sent, or the connection not open)."""
+        ws = self.ws
+        if ws.protocol.state is not State.OPEN or ws.send_in_progress is not None:
+            return False
+        if ws.transport.get_write_buffer_size() > SLOW_CLIENT_BYTES:
+            return False
+        try:
+            ws.protocol.send_text(frame.encode())
+            ws.send_data()
+        except Exception as exc:  # the connection is failing; its handler will see it close
+            log.debug("write to %s failed: %s", self.person_id, type(exc).__name__)
+        return True
+
+    def _overflow(self) -> None:
+        """Too far behind: drop the backlog and tell the client to fetch a fresh inbox."""
+        self._queue.clear()
+        resync = Resync(seq=self.last_seq, reason="too far behind: fetch the inbox again")
+        self._queue.append(encoder.encode(resync).decode())
+
+    async def _drain(self) -> None:
+        """Send the queued frames with flow control; end when the queue is empty."""
+        try:
+            while self._queue:
+                await self.ws.send(self._queue.popleft(), text=True)
+        except ConnectionClosed:
+            self._queue.clear()
+        finally:
+            self._sender = None
+
+    async def close(self) -> None:
+        sender = self._sender
+        if sender is not None:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+
+    async def flushed(self) -> None:
+        """Wait until every queued frame has been handed to the socket."""
+        while self._queue and self._sender is not None:
+            await asyncio.sleep(0.01)
+
+
+class Registry:
+    """Who is connected, by person."""
+
+    def __init__(self) -> None:
+        self._by_person: dict[str, set[Client]] = {}
+
+    def add(self, client: Client) -> None:
+        self._by_person.setdefault(client.person_id, set()).add(client)
+
+    def remove(self, client: Client) -> None:
+        clients = self._by_person.get(client.person_id)
+        if clients is not None:
+            clients.discard(client)
+            if not clients:
+                del self._by_person[client.person_id]
+
+    def of(self, person_id: str) -> set[Client]:
+        return self._by_person.get(person_id, set())
+
+    def push(self, pushes: Iterable[Push]) -> None:
+        for push in pushes:
+            for client in self._by_person.get(push.person_id, ()):
+                client.push(push)
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self._by_person.values())
