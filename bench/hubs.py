@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from server.events.transaction import Push
+from server.events.frames import Push
 from server.hub import Hub
 from server.settings import HubSettings
 from server.storage.database import sqlite_url

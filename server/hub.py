@@ -1,24 +1,23 @@
 """The hub: authenticates websocket clients, answers their requests, pushes every change, and
-runs the claim clocks. The single source of truth; clients are views plus commands.
+runs the claim clock. The single source of truth; clients are views plus commands.
+
+The hub wires the rooms together and lends operations its services (`operations.context`):
+storage reads, the write transaction, the clock, settings, the award book and the directory.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from http import HTTPStatus
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request as HttpRequest
-from websockets.http11 import Response
 
 from server import geo
 from server.errors import HubError
@@ -27,6 +26,7 @@ from server.events.mail import Mail, Mailer
 from server.events.transaction import Tx
 from server.referrals.intake import submit
 from server.routing import offers
+from server.routing.clock import ClaimClock
 from server.routing.directory import Directory
 from server.settings import HubSettings
 from server.storage import people
@@ -34,26 +34,13 @@ from server.storage.database import Database
 from server.storage.models import Delivery, Event, Offer, Person, Program, Referral
 from server.transport.connections import Client, Registry
 from server.transport.dispatch import handle_frame
-from server.transport.limits import (
-    POLICY_VIOLATION,
-    TOO_MANY_CONNECTIONS,
-    ConnectionCap,
-    RequestRate,
-)
+from server.transport.handshake import Gatekeeper, origins
+from server.transport.limits import POLICY_VIOLATION, ConnectionCap, RequestRate
 from server.transport.revocation import RevocationWatch
 from shared.domain import Kind, OfferState, Status
-from shared.protocol import (
-    ErrorCode,
-    ReferralInput,
-)
+from shared.protocol import ErrorCode, ReferralInput
 
 log = logging.getLogger("triage.hub")
-
-
-def bearer_token(headers: Headers) -> str:
-    value = headers.get("Authorization", "")
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 class Hub:
@@ -66,13 +53,12 @@ class Hub:
         self.mailer = Mailer(self.settings.smtp)
         self.port: int | None = None
         self._server: Server | None = None
-        self._clock_task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self._clock_until: datetime | None = None  # when the sleeping clock wakes by itself
-        self._stopping = False
-        self._pending: dict[ServerConnection, tuple[Person, int]] = {}  # handshakes let in
         self._clients: set[Client] = set()  # every open connection, said hello or not
         self.cap = ConnectionCap(self.settings.max_connections_per_person)
+        self._gate = Gatekeeper(self.db, self.cap)
+        self.clock = ClaimClock(
+            self.now, self.next_deadline, self.expire_overdue, self.resume_waiting, self.prune
+        )
         self.revocations = RevocationWatch(
             self.db, lambda: self._clients, self.settings.revocation_check_seconds
         )
@@ -98,9 +84,9 @@ class Hub:
             self._serve_client,
             self.settings.host,
             self.settings.port,
-            process_request=self._authenticate,
-            process_response=self._forget_refused,
-            origins=self._origins(),
+            process_request=self._gate.authenticate,
+            process_response=self._gate.forget_refused,
+            origins=origins(self.settings.allowed_origins),
             max_size=self.settings.max_frame_bytes,
             compression="deflate" if self.settings.compress_frames else None,
             ping_interval=self.settings.ping_interval,
@@ -110,26 +96,14 @@ class Hub:
             logger=logging.getLogger("triage.websockets"),
         )
         self.port = self._server.sockets[0].getsockname()[1]
-        self._clock_task = asyncio.create_task(self._run_clock(), name="claim-clock")
+        self.clock.start()
         self.revocations.start()
         self.mailer.start()
         log.info("hub listening on %s", self.url)
 
     async def stop(self) -> None:
-        """Stop the claim clock, close every connection, release the database.
-
-        The clock loop checks a stopping flag between rounds, so it ends even when a cancel
-        lands inside a database call and the driver swallows it.
-        """
-        self._stopping = True
-        self._wake.set()
-        if self._clock_task is not None:
-            await asyncio.wait({self._clock_task}, timeout=2.0)
-            while not self._clock_task.done():
-                self._clock_task.cancel()
-                await asyncio.wait({self._clock_task}, timeout=0.5)
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._clock_task
+        """Stop the claim clock, close every connection, release the database."""
+        await self.clock.stop()
         await self.revocations.stop()
         if self._server is not None:
             self._server.close()
@@ -138,14 +112,11 @@ class Hub:
         await self.db.close()
         log.info("hub stopped")
 
-    async def serve_forever(self) -> None:
-        await self.start()
-        try:
-            await asyncio.Future()
-        finally:
-            await self.stop()
+    # ------------------------------------------------------------------ services
 
-    # ------------------------------------------------------------------ writes
+    def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session."""
+        return self.db.read()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -157,9 +128,8 @@ class Hub:
                 pushes = await tx.finish()
             tx.committed()
             self.registry.push(pushes)
-        made = tx.earliest_new_deadline
-        if made is not None and (self._clock_until is None or made < self._clock_until):
-            self._wake.set()  # the clock sleeps until the earliest deadline: this one is sooner
+        if tx.earliest_new_deadline is not None:
+            self.clock.deadline_made(tx.earliest_new_deadline)
         if tx.mails and self.settings.smtp.enabled:
             await self._mail(tx.mails)
 
@@ -173,9 +143,18 @@ class Hub:
             )
             wanted = {pid: (email, offers, messages) for pid, email, offers, messages in rows}
         for mail in mails:
-            email, offers, messages = wanted.get(mail.person_id, ("", False, False))
-            if (mail.kind == "offer" and offers) or (mail.kind == "message" and messages):
+            email, wants_offers, wants_messages = wanted.get(mail.person_id, ("", False, False))
+            if (mail.kind == "offer" and wants_offers) or (mail.kind == "message" and wants_messages):
                 self.mailer.send(email, mail)
+
+    async def person(self, person_id: str) -> Person:
+        async with self.db.read() as session:
+            person = await session.get(Person, person_id, populate_existing=True)
+        if person is None:
+            raise HubError(ErrorCode.NOT_FOUND, "your account no longer exists")
+        return person
+
+    # ------------------------------------------------------------------ claim clocks
 
     async def next_deadline(self) -> datetime | None:
         """The earliest deadline among open offers (one indexed read)."""
@@ -208,39 +187,6 @@ class Hub:
         async with self.transaction() as tx:
             return await offers.resume_waiting(tx, self.settings.claim_window_seconds)
 
-    async def _run_clock(self) -> None:
-        """Wake at the earliest deadline, or sooner when a transaction starts a claim clock that
-        ends before it (an offer made for the usual window ends after the clocks already running,
-        so a storm of offers costs the clock nothing)."""
-        last_prune = last_resume = self.now()
-        while not self._stopping:
-            self._wake.clear()
-            deadline: datetime | None = None
-            try:
-                # one read per wake: the earliest deadline, and the expiry only once it has passed
-                deadline = await self.next_deadline()
-                if await self.expire_overdue(deadline):
-                    continue  # the next pass reads the new earliest deadline
-                if self.now() - last_resume >= timedelta(seconds=60):
-                    last_resume = self.now()
-                    await self.resume_waiting()
-                if self.now() - last_prune > timedelta(hours=1):
-                    last_prune = self.now()
-                    await self.prune()
-            except Exception:
-                log.exception("claim clock error")
-                deadline = None  # try again in a while, not at once
-            if self._stopping:
-                return
-            delay = 30.0
-            if deadline is not None:
-                delay = min(delay, max(0.0, (deadline - self.now()).total_seconds()))
-            # a transaction that starts a claim clock wakes this one only if it ends sooner
-            self._clock_until = self.now() + timedelta(seconds=delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay + 0.005)
-            self._clock_until = None
-
     async def prune(self) -> None:
         """Forget events older than the retention window (clients that old must resync).
 
@@ -271,57 +217,10 @@ class Hub:
             ref = await submit(tx, person, data, self.settings.claim_window_seconds)
         return ref.id
 
-    async def person(self, person_id: str) -> Person:
-        async with self.db.read() as session:
-            person = await session.get(Person, person_id, populate_existing=True)
-        if person is None:
-            raise HubError(ErrorCode.NOT_FOUND, "your account no longer exists")
-        return person
-
     # ------------------------------------------------------------------ connections
 
-    def _origins(self) -> list[str | None] | None:
-        """The Origin values a handshake may carry: the allowlist plus none at all (the app and
-        the CLI send no Origin); no allowlist means no check."""
-        if not self.settings.allowed_origins:
-            return None
-        return [*self.settings.allowed_origins, None]
-
-    async def _authenticate(self, connection: ServerConnection, request: HttpRequest) -> Response | None:
-        token = bearer_token(request.headers)
-        holder = None
-        if token:
-            async with self.db.read() as session:
-                holder = await people.token_holder(session, token)
-        if holder is None:
-            log.warning(
-                "auth failure from %s: %s",
-                connection.remote_address[0] if connection.remote_address else "?",
-                "no bearer token" if not token else "unknown or revoked token",
-            )
-            return connection.respond(
-                HTTPStatus.UNAUTHORIZED,
-                "missing bearer token\n" if not token else "unknown or revoked token\n",
-            )
-        person = holder[0]
-        if not self.cap.admit(person.id, connection):
-            log.warning("refused %s: %d connections open already", person.id, self.cap.limit)
-            return connection.respond(TOO_MANY_CONNECTIONS, self.cap.refusal(person.id))
-        self._pending[connection] = holder
-        return None
-
-    def _forget_refused(
-        self, connection: ServerConnection, request: HttpRequest, response: Response
-    ) -> None:
-        """A handshake refused after authentication (a foreign Origin: 403) holds no place."""
-        if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
-            holder = self._pending.pop(connection, None)
-            if holder is not None:
-                self.cap.release(holder[0].id, connection)
-                log.warning("refused %s: HTTP %d", holder[0].id, response.status_code)
-
     async def _serve_client(self, ws: ServerConnection) -> None:
-        person, token_id = self._pending.pop(ws)
+        person, token_id = self._gate.admitted(ws)
         client = Client(ws, person.id, person.name, self.settings.send_queue_limit, token_id)
         self._clients.add(client)
         rate = RequestRate(self.settings.rate_limit_per_minute)

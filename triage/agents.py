@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import re
 
-from server import admin
 from shared.domain import Role
 from triage.common import CliError, db_url, describe_db
 from tui.credentials import default_token_path
@@ -88,6 +87,8 @@ def _print_token(token: str) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from server import admin  # the hub's storage stack, loaded only when the command runs
+
     _check_zips(args.zips + args.sponsor_zips)
     if not args.name.strip():
         raise CliError("--name must not be empty", code=2)
@@ -103,6 +104,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from server import admin  # the hub's storage stack, loaded only when the command runs
+
     rows = asyncio.run(admin.list_people(db_url(args.db)))
     if not rows:
         print("nobody yet: add someone with `triage agent add --name NAME --zip ZIP`")
@@ -120,6 +123,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from server import admin  # the hub's storage stack, loaded only when the command runs
+
     try:
         count = asyncio.run(admin.revoke_tokens(db_url(args.db), args.person_id))
     except LookupError as exc:
@@ -129,6 +134,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from server import admin  # the hub's storage stack, loaded only when the command runs
+
     try:
         name, token = asyncio.run(admin.issue_token(db_url(args.db), args.person_id))
     except LookupError as exc:

@@ -16,11 +16,13 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from server import admin
-from server.events.audit_chain import Evidence
 from triage.common import CliError, db_url
 from triage.export import open_temp, write_atomic
+
+if TYPE_CHECKING:
+    from server.events.audit_chain import Evidence
 
 DB_HELP = "database URL or SQLite file path (default: the hub's file in the user data directory)"
 CSV_COLUMNS = (
@@ -76,6 +78,8 @@ def existing_db(value: str | None) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from server import admin  # the hub's storage stack, loaded only when the command runs
+
     report = asyncio.run(admin.verify_audit(existing_db(args.db)))
     if report.intact:
         print(f"audit chain intact: {report.entries} entries")
@@ -119,6 +123,8 @@ def as_csv(evidence: Evidence) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from server import admin  # the hub's storage stack, loaded only when the command runs
+
     url = existing_db(args.db)
     out = Path(args.out).expanduser() if args.out else None
     fd, tmp = open_temp(out) if out else (-1, "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from triage import agents, audit, democmd, export, hubcmd, report, routing, submit
+from triage import agents, audit, democmd, dry_run, export, hubcmd, report, submit
 from triage.common import DEFAULT_HUB_URL, CliError, eprint
 
 
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_parser(sub)
     report.add_parser(sub)
     export.add_parser(sub)
-    routing.add_parser(sub)
+    dry_run.add_parser(sub)
     audit.add_parser(sub)
     return parser
 

@@ -6,8 +6,6 @@ import logging
 import sys
 from pathlib import Path
 
-from server.settings import HubSettings
-
 DEFAULT_HUB_URL = "ws://127.0.0.1:8765"
 
 
@@ -23,6 +21,8 @@ class CliError(Exception):
 def db_url(value: str | None) -> str:
     """An SQLAlchemy URL from --db: a URL as given, a plain path as an SQLite file, or the default."""
     if not value:
+        from server.settings import HubSettings  # the hub side, loaded only when asked
+
         return HubSettings().resolved_db_url()
     if "://" in value:
         return value

@@ -7,14 +7,15 @@ import logging
 import random
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
-from server import demo
-from server.hub import Hub
-from server.settings import HubSettings
 from triage.common import CliError, db_url, describe_db, eprint, setup_logging
-from triage.runner import HubThread
+
+if TYPE_CHECKING:
+    from server import demo
+    from server.hub import Hub
 
 log = logging.getLogger("triage.demo")
 
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", metavar="URL",
                    help="database URL or SQLite file path (default: demo.sqlite3 in the user data directory)")
     p.add_argument("--as", dest="as_name", metavar="NAME",
-                   help=f"sign in as this person (name or id; default the demo agent {demo.DEMO_AGENT_NAME})")
+                   help="sign in as this person (name or id; default: the demo agent)")
     p.set_defaults(func=cmd_demo)
 
 
@@ -41,6 +42,8 @@ def default_demo_db() -> str:
 
 
 async def prepare(hub: Hub, as_name: str | None) -> tuple[demo.Cast, str]:
+    from server import demo
+
     """Seed an empty database, else put fresh offers on the clock; return the cast and a token."""
     seeded = False
     if await demo.is_empty(hub):
@@ -57,6 +60,10 @@ async def prepare(hub: Hub, as_name: str | None) -> tuple[demo.Cast, str]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # the hub's storage stack loads only when a demo runs, never for the app or --help
+    from server import demo
+    from server.settings import HubSettings
+    from triage.runner import HubThread
     from tui.app import make_app  # the terminal app is only needed here
 
     url = db_url(args.db) if args.db else default_demo_db()

@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from server import hub_config
-from server.hub import Hub
 from server.hub_config import default_config_path
 from server.settings import HubSettings
 from shared.domain import DEFAULT_CLAIM_WINDOW_SECONDS
@@ -67,6 +66,8 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: HubSettings) -> None:
+    from server.hub import Hub  # the hub's storage stack, loaded only when a hub runs
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -36,7 +36,6 @@ from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
 
-
 log = logging.getLogger(__name__)
 
 

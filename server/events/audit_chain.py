@@ -14,64 +14,18 @@ head hash `triage audit verify` prints to notice that.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.storage.audit_hash import GENESIS, as_text, canonical_at, entry_hash
 from server.storage.models import Audit, Person, Referral
 
-GENESIS = "0" * 64
-
-
-def _text(value: Any) -> str | None:
-    """A status or other text field as plain text (enums by value)."""
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
-
-
-def canonical_at(value: datetime | str) -> str:
-    """A stored time as UTC ISO 8601 with microseconds; a time without a zone is UTC (that is
-    how SQLite stores them)."""
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    return at.isoformat(timespec="microseconds") + "Z"
-
-
-def entry_hash(
-    *,
-    id: int,
-    referral_id: str,
-    actor_id: str,
-    action: str,
-    from_status: Any,
-    to_status: Any,
-    reason: str,
-    at: datetime | str,
-    prev_hash: str,
-) -> str:
-    """The SHA-256 (hex) of one entry's fields and the previous entry's hash."""
-    payload = {
-        "id": id,
-        "referral_id": referral_id,
-        "actor_id": actor_id,
-        "action": action,
-        "from_status": _text(from_status),
-        "to_status": _text(to_status),
-        "reason": reason or "",
-        "at": canonical_at(at),
-        "prev_hash": prev_hash,
-    }
-    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
-
+__all__ = ["GENESIS", "canonical_at", "entry_hash"]  # the chain's stored format, for callers
 
 _HASHED = ("id", "referral_id", "actor_id", "action", "from_status", "to_status", "reason", "at")
 
@@ -225,7 +179,7 @@ async def evidence(session: AsyncSession, referral_id: str, now: datetime) -> Ev
         EvidenceEntry(
             id=a.id, at=canonical_at(a.at), actor_id=a.actor_id,
             actor_name=names.get(a.actor_id, a.actor_id), action=a.action,
-            from_status=_text(a.from_status), to_status=_text(a.to_status), reason=a.reason,
+            from_status=as_text(a.from_status), to_status=as_text(a.to_status), reason=a.reason,
             prev_hash=a.prev_hash, hash=a.hash,
             verified="; ".join(chain.checks_of(a.id)) or "intact",
         )
@@ -234,8 +188,8 @@ async def evidence(session: AsyncSession, referral_id: str, now: datetime) -> Ev
     return Evidence(
         referral_id=referral_id,
         exported_at=canonical_at(now),
-        kind=(_text(ref.kind) or "") if ref else "",
-        status=(_text(ref.status) or "") if ref else "(no longer stored)",
+        kind=(as_text(ref.kind) or "") if ref else "",
+        status=(as_text(ref.status) or "") if ref else "(no longer stored)",
         created_at=canonical_at(ref.created_at) if ref else "",
         updated_at=canonical_at(ref.updated_at) if ref else "",
         chain=chain,

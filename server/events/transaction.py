@@ -10,29 +10,20 @@ The hub pushes the returned frames only after the commit, in commit order.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.events import audit_chain
 from server.events.awards import Award, AwardBook
+from server.events.frames import Outgoing, Push, deliver
 from server.events.mail import Mail
-from server.storage.models import (
-    Audit,
-    Delivery,
-    Event,
-    Person,
-    Program,
-    Recipient,
-    Referral,
-    Signature,
-)
+from server.storage.models import Audit, Referral
 from server.views.audience import audience_of
 from server.views.bulk_audience import audiences_of
-from server.views.masking import full_fields, render
+from server.views.fields import many_referral_fields
+from server.views.masking import render
 from server.views.visibility import RefFacts, Viewer
 from shared.domain import Kind, Visibility
 from shared.lifecycle import Party
@@ -40,33 +31,12 @@ from shared.protocol import (
     EVENT_REMOVED,
     EVENT_UPSERT,
     PersonRef,
-    RecipientView,
     ReferralView,
     RemovedData,
     encoder,
 )
 
-# events and deliveries are written as plain rows (Core), not through the ORM's bulk insert and
-# its per-row bookkeeping (about 3 ms of a claim storm's 200 deliveries per offer)
-_EVENTS = Event.__table__
-_DELIVERIES = Delivery.__table__
-
-
-@dataclass
-class Push:
-    person_id: str
-    seq: int
-    frame: str
-
-
-@dataclass
-class _Outgoing:
-    """One rendered view of one change and the people it goes to."""
-
-    ref_id: str
-    name: str
-    body: str
-    person_ids: list[str]
+__all__ = ["Push", "Tx"]
 
 
 @dataclass
@@ -75,70 +45,6 @@ class _Touched:
     before: dict[str, Viewer]
     reason: str = ""
     winner: PersonRef | None = None
-
-
-def event_frame(seq: int, name: str, at_json: str, body: str) -> str:
-    """An event frame, spliced from pieces encoded once for all its recipients."""
-    return f'{{"type":"event","seq":{seq},"name":"{name}","at":{at_json},"data":{body}}}'
-
-
-async def person_refs(session: AsyncSession, ids: set[str]) -> dict[str, PersonRef]:
-    rows = await session.execute(
-        select(Person.id, Person.name, Person.brokerage).where(Person.id.in_(ids))
-    )
-    return {pid: PersonRef(id=pid, name=name, brokerage=brokerage) for pid, name, brokerage in rows}
-
-
-async def referral_fields(session: AsyncSession, ref: Referral) -> dict[str, object]:
-    return (await many_referral_fields(session, [ref]))[0]
-
-
-async def many_referral_fields(
-    session: AsyncSession, refs: list[Referral]
-) -> list[dict[str, object]]:
-    """The unmasked fields of many referrals, with names, programs, recipients and signatures
-    loaded in a few queries."""
-    agent_ids = [r.id for r in refs if r.kind == Kind.AGENT]
-    recipients: dict[str, list[Recipient]] = {}
-    signed: dict[str, list[str]] = {}
-    if agent_ids:
-        for row in (
-            await session.execute(select(Recipient).where(Recipient.referral_id.in_(agent_ids)))
-        ).scalars():
-            recipients.setdefault(row.referral_id, []).append(row)
-        for ref_id, role in await session.execute(
-            select(Signature.referral_id, Signature.role).where(Signature.referral_id.in_(agent_ids))
-        ):
-            signed.setdefault(ref_id, []).append(role)
-    ids = {r.sender_id for r in refs} | {r.receiver_id for r in refs if r.receiver_id}
-    ids |= {row.person_id for rows in recipients.values() for row in rows}
-    names = await person_refs(session, ids) if ids else {}
-    program_ids = {r.program_id for r in refs if r.program_id}
-    programs: dict[str, str] = {}
-    if program_ids:
-        rows = await session.execute(
-            select(Program.id, Program.name).where(Program.id.in_(program_ids))
-        )
-        programs = {pid: name for pid, name in rows}
-    return [
-        full_fields(
-            r,
-            names,
-            programs.get(r.program_id or "", ""),
-            recipients=[
-                RecipientView(
-                    person=names[row.person_id], answer=row.answer, distance_miles=row.distance_miles
-                )
-                for row in sorted(
-                    recipients.get(r.id, []),
-                    key=lambda row: (row.distance_miles is None, row.distance_miles or 0.0),
-                )
-                if row.person_id in names
-            ],
-            signed_by=sorted(signed.get(r.id, [])),
-        )
-        for r in refs
-    ]
 
 
 @dataclass
@@ -253,7 +159,7 @@ class Tx:
         Audiences and fields of all touched referrals are loaded together, and all events,
         sequence numbers and deliveries are written in a few statements, however many."""
         await self.session.flush()
-        outgoing: list[_Outgoing] = []
+        outgoing: list[Outgoing] = []
         touched = list(self._touched.values())
         after = await audiences_of(self.session, [t.ref for t in touched])
         fields = await many_referral_fields(self.session, [t.ref for t in touched])
@@ -261,21 +167,21 @@ class Tx:
             outgoing += self._publish(item, item_fields, *after[item.ref.id])
             self._final[item.ref.id] = (item_fields, after[item.ref.id][0])
         for ref_id, person_ids, name, data in self._notes:
-            outgoing.append(_Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
-        pushes = await self._deliver(outgoing, encoder.encode(self.now).decode())
+            outgoing.append(Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
+        pushes = await deliver(self.session, outgoing, self.now, encoder.encode(self.now).decode())
         await audit_chain.append(self.session, self._audits)
         self._audits.clear()
         return pushes
 
     def _publish(
         self, touched: _Touched, fields: dict[str, object], after: dict[str, Viewer], facts: RefFacts
-    ) -> list[_Outgoing]:
+    ) -> list[Outgoing]:
         ref = touched.ref
         groups: dict[tuple[object, ...], list[Viewer]] = {}
         for viewer in _nearest_first(ref, facts, list(after.values())):
             groups.setdefault(viewer.key(), []).append(viewer)
         outgoing = [
-            _Outgoing(
+            Outgoing(
                 ref.id, EVENT_UPSERT, encoder.encode(render(fields, ref, viewers[0])).decode(),
                 [v.person_id for v in viewers],
             )
@@ -287,7 +193,7 @@ class Tx:
                 id=ref.id, reason=touched.reason or "no longer yours to see", winner=touched.winner,
                 at=self.now,
             )
-            outgoing.append(_Outgoing(ref.id, EVENT_REMOVED, encoder.encode(removed).decode(), gone))
+            outgoing.append(Outgoing(ref.id, EVENT_REMOVED, encoder.encode(removed).decode(), gone))
         for viewer in after.values():
             self._audit_reveal(ref, viewer, touched.before.get(viewer.person_id))
         return outgoing
@@ -301,56 +207,6 @@ class Tx:
         if viewer.parties & {Party.SENDER, Party.CONCIERGE, Party.VENDOR}:
             return
         self.audit(ref, viewer.person_id, "contact_revealed", reason="contact shared")
-
-    async def _deliver(self, outgoing: list[_Outgoing], at_json: str) -> list[Push]:
-        """One event row per outgoing view, the recipients' next sequence numbers, one delivery
-        per recipient; the frames to push, in the order given."""
-        outgoing = [o for o in outgoing if o.person_ids]
-        if not outgoing:
-            return []
-        # one multi-row INSERT ... RETURNING (asking for the ids in parameter order made it one
-        # statement per row: 2,000 at a start that moves 1,000 offers on); each row comes back
-        # with its content, and rows of the same content are interchangeable
-        bodies = [o.body.encode() for o in outgoing]
-        columns = _EVENTS.c
-        returned = await self.session.execute(
-            insert(_EVENTS).returning(columns.id, columns.referral_id, columns.name, columns.body),
-            [
-                {"referral_id": o.ref_id, "name": o.name, "at": self.now, "body": body}
-                for o, body in zip(outgoing, bodies, strict=True)
-            ],
-        )
-        ids_of: dict[tuple[str, str, bytes], list[int]] = {}
-        for event_id, ref_id, name, body in returned:
-            ids_of.setdefault((ref_id, name, body), []).append(event_id)
-        event_ids = [
-            ids_of[(o.ref_id, o.name, body)].pop() for o, body in zip(outgoing, bodies, strict=True)
-        ]
-        people = {pid for o in outgoing for pid in o.person_ids}
-        last = dict(
-            (await self.session.execute(select(Person.id, Person.last_seq).where(Person.id.in_(people)))).all()
-        )
-        deliveries: list[dict[str, object]] = []
-        pushes: list[Push] = []
-        for item, event_id in zip(outgoing, event_ids, strict=True):
-            for pid in item.person_ids:
-                if pid not in last:
-                    continue
-                seq = last[pid] = last[pid] + 1
-                deliveries.append({"person_id": pid, "seq": seq, "event_id": event_id, "at": self.now})
-                pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body)))
-        # each recipient's sequence number moves on by its count of deliveries: one UPDATE per
-        # distinct count (usually one) rather than a parameter set per person
-        by_count: dict[int, list[str]] = {}
-        for pid, count in Counter(d["person_id"] for d in deliveries).items():
-            by_count.setdefault(count, []).append(pid)
-        for count, pids in by_count.items():
-            await self.session.execute(
-                update(Person).where(Person.id.in_(pids)).values(last_seq=Person.last_seq + count)
-                .execution_options(synchronize_session=False)
-            )
-        await self.session.execute(insert(_DELIVERIES), deliveries)
-        return pushes
 
 
 def _nearest_first(ref: Referral, facts: RefFacts, viewers: list[Viewer]) -> list[Viewer]:

@@ -4,15 +4,15 @@ export through the same visibility and masking as the app (visible_referrals + r
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import HubError
-from server.events.transaction import person_refs
+from server.operations.context import OpContext
 from server.storage.models import Audit, Invoice, Offer, Person, Program, Recipient, Referral
 from server.views import export_pages
+from server.views.fields import person_refs
 from server.views.report_figures import (
     InvoiceRow,
     MoveRow,
@@ -23,6 +23,7 @@ from server.views.report_figures import (
     compute,
     default_period,
 )
+from shared.domain import Role
 from shared.protocol import (
     ErrorCode,
     ExportArgs,
@@ -30,9 +31,6 @@ from shared.protocol import (
     ReportArgs,
     ReportResult,
 )
-
-if TYPE_CHECKING:
-    from server.hub import Hub
 
 SCOPES = ("me", "desk")
 
@@ -80,29 +78,30 @@ async def load_rows(session: AsyncSession, who: str | None) -> Rows:
     return rows
 
 
-async def report(hub: Hub, person: Person, args: ReportArgs) -> ReportResult:
+async def report(ctx: OpContext, args: ReportArgs) -> ReportResult:
     if args.scope not in SCOPES:
         raise HubError(ErrorCode.BAD_REQUEST, f"scope must be one of {', '.join(SCOPES)}", field="scope")
-    if args.scope == "desk" and "concierge" not in person.role_list:
+    person = ctx.person
+    if args.scope == "desk" and Role.CONCIERGE not in person.role_list:
         raise HubError(ErrorCode.FORBIDDEN, "the desk report is for the concierge desk")
-    since, until = default_period(hub.now(), utc(args.since), utc(args.until))
+    since, until = default_period(ctx.now(), utc(args.since), utc(args.until))
     if since >= until:
         raise HubError(ErrorCode.BAD_REQUEST, "since must be before until", field="since")
     who = person.id if args.scope == "me" else None
-    async with hub.db.read() as session:
+    async with ctx.read() as session:
         rows = await load_rows(session, who)
         me = (await person_refs(session, {person.id})).get(person.id) if who else None
     return compute(rows, who, since, until, args.scope, me)
 
 
-async def export(hub: Hub, person: Person, args: ExportArgs) -> ExportResult:
+async def export(ctx: OpContext, args: ExportArgs) -> ExportResult:
     if args.what not in export_pages.WHAT:
         raise HubError(ErrorCode.BAD_REQUEST, f"what must be one of {', '.join(export_pages.WHAT)}",
                        field="what")
     if args.offset < 0 or args.limit < 1:
         raise HubError(ErrorCode.BAD_REQUEST, "offset must be >= 0 and limit >= 1", field="limit")
     limit = min(args.limit, export_pages.MAX_PAGE)
-    async with hub.db.read() as session:
-        fresh = await session.get(Person, person.id, populate_existing=True)
+    async with ctx.read() as session:
+        fresh = await session.get(Person, ctx.person.id, populate_existing=True)
         assert fresh is not None
         return await export_pages.page(session, fresh, args.what, utc(args.since), args.offset, limit)

@@ -1,6 +1,6 @@
 """The end of an agent referral's matching: the sender picks the final receiver among the
 interested, both sign the agreement (fee percent), and only then does the receiver see the
-client's contact (the reveal is audited by the outbox)."""
+client's contact (the reveal is audited by the write transaction)."""
 
 from __future__ import annotations
 

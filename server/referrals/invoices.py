@@ -3,9 +3,6 @@ in the same transaction as the acceptance."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from server.events.transaction import Tx
 from server.storage.ids import new_id
 from server.storage.models import Invoice, Program, Referral
@@ -27,14 +24,3 @@ async def invoice_on_accept(tx: Tx, ref: Referral) -> Invoice | None:
     tx.session.add(invoice)
     tx.audit(ref, "hub", "invoiced", reason=f"{invoice.id}: {program.fee_amount:.2f} introduction fee")
     return invoice
-
-
-async def invoices_for(session: AsyncSession, person_id: str) -> list[Invoice]:
-    """The invoices a person is party to: as the partner, or as the program's vendor."""
-    vendor_programs = select(Program.id).where(Program.vendor_id == person_id)
-    rows = await session.execute(
-        select(Invoice)
-        .where((Invoice.partner_id == person_id) | Invoice.program_id.in_(vendor_programs))
-        .order_by(Invoice.created_at)
-    )
-    return list(rows.scalars())

@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import HubError
-from server.events.transaction import Tx, person_refs
+from server.events.transaction import Tx
 from server.storage.models import Message, Person, Referral, ThreadRead
 from server.views.audience import audience_of
+from server.views.fields import person_refs
 from server.views.visibility import THREAD_PARTIES
 from shared.protocol import EVENT_MESSAGE, MAX_MESSAGE_CHARS, ErrorCode, MessageView, PersonRef
 

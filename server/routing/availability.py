@@ -1,5 +1,4 @@
-"""An agent's availability (pause, working hours in the agent's own time zone, vacation) and the
-concierge's dry run: who would get a referral in a zip code right now, and why not the others."""
+"""An agent's availability: pause, working hours in the agent's own time zone, vacation."""
 
 from __future__ import annotations
 
@@ -8,20 +7,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import HubError
-from server.geo import known_zip
-from server.routing.eligibility import last_offer_text, rank_order, unavailable_because
-from server.storage.models import AgentZip, Person
+from server.routing.eligibility import unavailable_because
+from server.storage.models import Person
 from shared.protocol import (
     AvailabilityArgs,
     AvailabilityView,
-    DryRunResult,
-    DryRunRow,
     ErrorCode,
-    PersonRef,
 )
 
 _HOURS = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([0-5]\d)\s*$")
@@ -92,26 +85,3 @@ def apply(person: Person, args: AvailabilityArgs) -> list[str]:
         person.vacation_start, person.vacation_end = start, end
         changed.append("vacation")
     return changed
-
-
-async def dry_run(session: AsyncSession, zip_code: str, now: datetime) -> DryRunResult:
-    """Every agent serving `zip_code`, in the order an appointment there would be offered now."""
-    if not known_zip(zip_code):
-        raise HubError(ErrorCode.BAD_REQUEST, f"unknown zip code {zip_code!r}", field="zip")
-    rows = await session.execute(
-        select(Person)
-        .join(AgentZip, AgentZip.person_id == Person.id)
-        .where(AgentZip.zip == zip_code, Person.roles.like("%agent%"))
-    )
-    agents = list(rows.scalars().unique())
-    ranked = rank_order(agents, now)
-    order = {a.id: i for i, a in enumerate(ranked, start=1)}
-    result = []
-    for agent in ranked + [a for a in agents if a.id not in order]:
-        ref = PersonRef(id=agent.id, name=agent.name, brokerage=agent.brokerage)
-        if agent.id in order:
-            why = f"rank {agent.rank_score:g}, {last_offer_text(agent, now)}"
-            result.append(DryRunRow(ref, True, order[agent.id], why))
-        else:
-            result.append(DryRunRow(ref, False, None, unavailable_because(agent, now)))
-    return DryRunResult(zip=zip_code, at=now, agents=result)

@@ -21,10 +21,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.errors import HubError
 from server.events.awards import Award, AwardBook
-from server.events.transaction import Tx, person_refs
+from server.events.transaction import Tx
 from server.routing.eligibility import rank_order, why_line
 from server.storage.models import AgentZip, Offer, Person, Referral, UTCDateTime
 from server.views.audience import OFFER_COLUMNS
+from server.views.fields import person_refs
 from server.views.visibility import OpenOffer
 from shared.domain import Kind, OfferPhase, OfferState, Status
 from shared.protocol import ErrorCode, PersonRef

@@ -15,7 +15,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from server.events.transaction import Push
+from server.events.frames import Push
 from shared.protocol import Resync, encoder
 
 log = logging.getLogger("triage.hub")

@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.events.transaction import many_referral_fields, person_refs
-from server.referrals.invoices import invoices_for
 from server.storage.models import Audit, Person
 from server.views.audience import visible_referrals
+from server.views.fields import many_referral_fields, person_refs
+from server.views.invoices import invoice_view, invoices_for
 from server.views.masking import render
 from shared.domain import Visibility
-from shared.protocol import ExportAuditRow, ExportResult, InvoiceView
+from shared.protocol import ExportAuditRow, ExportResult
 
 WHAT = ("referrals", "audit", "invoices")
 MAX_PAGE = 1000
@@ -78,11 +78,5 @@ async def _invoices(
 ) -> ExportResult:
     rows = [i for i in await invoices_for(session, person.id) if since is None or i.created_at >= since]
     rows.sort(key=lambda i: (i.created_at, i.id))
-    out = [
-        InvoiceView(
-            id=i.id, referral_id=i.referral_id, program_id=i.program_id, partner_id=i.partner_id,
-            amount=i.amount, status=i.status, created_at=i.created_at,
-        )
-        for i in rows[offset:offset + limit]
-    ]
+    out = [invoice_view(i) for i in rows[offset:offset + limit]]
     return ExportResult(what="invoices", total=len(rows), offset=offset, invoices=out)

@@ -31,9 +31,8 @@ async def open_referrals(
     session: AsyncSession, person: Person, zip_code: str, radius: float, limit: int
 ) -> list[tuple[Referral, Viewer]]:
     """Open referrals still looking for a receiver, within `radius` miles of `zip_code` (or of
-    the agent's own zip codes), nearest first. Open referrals are for agents only, as by link."""
-    if Role.AGENT not in person.role_list:
-        raise HubError(ErrorCode.FORBIDDEN, "open referrals are for agents")
+    the agent's own zip codes), nearest first. Open referrals are for agents only (the op table
+    requires the role; by link, anyone else is told there is no such referral)."""
     check_area(zip_code, radius)
     centres = [zip_code] if zip_code else [z.zip for z in person.zips]
     rows = await session.execute(

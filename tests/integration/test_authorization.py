@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from server.hub import Hub
+from server.operations.context import OpContext
 from server.operations.table import OPERATIONS
 from shared.protocol import decode_args
 from tests.integration.conftest import connect, settings_for, snapshot
@@ -146,7 +147,7 @@ async def act(hub, person_id: str, op: str, **args: Any) -> Any:
     """Run an operation as a person directly through its handler (setting up state)."""
     person = await hub.person(person_id)
     operation = OPERATIONS[op]
-    return await operation.handler(hub, person, decode_args(args, operation.args))
+    return await operation.handler(OpContext(hub, person), decode_args(args, operation.args))
 
 
 async def make_state(hub, people: dict[str, str], state: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from server.operations.table import _views
+from server.operations.replies import views_of
 from server.storage.models import Person
 from server.views.audience import visible_referrals
 from shared.protocol import ReferralView
@@ -28,7 +28,7 @@ async def whole_inbox(hub, person_id: str) -> list[ReferralView]:
     async with hub.db.read() as session:
         person = await session.get(Person, person_id)
         assert person is not None
-        return await _views(session, await visible_referrals(session, person))
+        return await views_of(session, await visible_referrals(session, person))
 
 
 def expected(views: list[ReferralView], person_id: str, view: str, text: str) -> list[ReferralView]:

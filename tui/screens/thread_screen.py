@@ -13,7 +13,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from shared.protocol import MAX_MESSAGE_CHARS, MessageResult, MessageView, ReferralView, ThreadResult
+from shared.protocol import (
+    MAX_MESSAGE_CHARS,
+    MessageResult,
+    MessageView,
+    ReferralView,
+    ThreadResult,
+)
 from tui import format as fmt
 from tui.connection import HubError
 

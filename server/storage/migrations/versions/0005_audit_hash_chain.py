@@ -12,7 +12,7 @@ Create Date: 2026-11-23 14:30:00
 import sqlalchemy as sa
 from alembic import op
 
-from server.events.audit_chain import GENESIS, entry_hash
+from server.storage.audit_hash import GENESIS, entry_hash
 
 revision = '0005'
 down_revision = '0004'

@@ -1,0 +1,97 @@
+"""The frames a committed change pushes: one event row per distinct view, one delivery per
+recipient with that person's next sequence number, and the event frames spliced from them.
+
+Events and deliveries are written as plain rows (Core), not through the ORM's bulk insert and its
+per-row bookkeeping (about 3 ms of a claim storm's 200 deliveries per offer).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.storage.models import Delivery, Event, Person
+
+_EVENTS = Event.__table__
+_DELIVERIES = Delivery.__table__
+
+
+@dataclass
+class Push:
+    """One frame for one person, pushed to their live connections after the commit."""
+
+    person_id: str
+    seq: int
+    frame: str
+
+
+@dataclass
+class Outgoing:
+    """One rendered view of one change and the people it goes to."""
+
+    ref_id: str
+    name: str
+    body: str
+    person_ids: list[str]
+
+
+def event_frame(seq: int, name: str, at_json: str, body: str) -> str:
+    """An event frame, spliced from pieces encoded once for all its recipients."""
+    return f'{{"type":"event","seq":{seq},"name":"{name}","at":{at_json},"data":{body}}}'
+
+
+async def deliver(
+    session: AsyncSession, outgoing: list[Outgoing], now: datetime, at_json: str
+) -> list[Push]:
+    """One event row per outgoing view, the recipients' next sequence numbers, one delivery
+    per recipient; the frames to push, in the order given."""
+    outgoing = [o for o in outgoing if o.person_ids]
+    if not outgoing:
+        return []
+    # one multi-row INSERT ... RETURNING (asking for the ids in parameter order made it one
+    # statement per row: 2,000 at a start that moves 1,000 offers on); each row comes back
+    # with its content, and rows of the same content are interchangeable
+    bodies = [o.body.encode() for o in outgoing]
+    columns = _EVENTS.c
+    returned = await session.execute(
+        insert(_EVENTS).returning(columns.id, columns.referral_id, columns.name, columns.body),
+        [
+            {"referral_id": o.ref_id, "name": o.name, "at": now, "body": body}
+            for o, body in zip(outgoing, bodies, strict=True)
+        ],
+    )
+    ids_of: dict[tuple[str, str, bytes], list[int]] = {}
+    for event_id, ref_id, name, body in returned:
+        ids_of.setdefault((ref_id, name, body), []).append(event_id)
+    event_ids = [
+        ids_of[(o.ref_id, o.name, body)].pop() for o, body in zip(outgoing, bodies, strict=True)
+    ]
+    people = {pid for o in outgoing for pid in o.person_ids}
+    last = dict(
+        (await session.execute(select(Person.id, Person.last_seq).where(Person.id.in_(people)))).all()
+    )
+    deliveries: list[dict[str, object]] = []
+    pushes: list[Push] = []
+    for item, event_id in zip(outgoing, event_ids, strict=True):
+        for pid in item.person_ids:
+            if pid not in last:
+                continue
+            seq = last[pid] = last[pid] + 1
+            deliveries.append({"person_id": pid, "seq": seq, "event_id": event_id, "at": now})
+            pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body)))
+    # each recipient's sequence number moves on by its count of deliveries: one UPDATE per
+    # distinct count (usually one) rather than a parameter set per person
+    by_count: dict[int, list[str]] = {}
+    for pid, count in Counter(d["person_id"] for d in deliveries).items():
+        by_count.setdefault(count, []).append(pid)
+    for count, pids in by_count.items():
+        await session.execute(
+            update(Person).where(Person.id.in_(pids)).values(last_seq=Person.last_seq + count)
+            .execution_options(synchronize_session=False)
+        )
+    await session.execute(insert(_DELIVERIES), deliveries)
+    return pushes
