@@ -13,15 +13,12 @@ from collections.abc import Iterable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
 
 from server.events.frames import Push
+from server.transport.socket_writes import may_write_now, write_now
 from shared.protocol import Resync, encoder
 
 log = logging.getLogger("triage.hub")
-
-# Bytes waiting in a socket's buffer beyond which a client counts as slow and its frames queue.
-SLOW_CLIENT_BYTES = 256 * 1024
 
 
 class Client:
@@ -57,14 +54,10 @@ class Client:
     def _write_now(self, frame: str) -> bool:
         """Write `frame` to the socket without waiting, if the client keeps up; False if it must
         queue (socket buffer full, a frame being sent, or the connection not open)."""
-        ws = self.ws
-        if ws.protocol.state is not State.OPEN or ws.send_in_progress is not None:
-            return False
-        if ws.transport.get_write_buffer_size() > SLOW_CLIENT_BYTES:
+        if not may_write_now(self.ws):
             return False
         try:
-            ws.protocol.send_text(frame.encode())
-            ws.send_data()
+            write_now(self.ws, frame)
         except Exception as exc:  # the connection is failing; its handler will see it close
             log.debug("write to %s failed: %s", self.person_id, type(exc).__name__)
         return True
@@ -91,11 +84,6 @@ class Client:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
-
-    async def flushed(self) -> None:
-        """Wait until every queued frame has been handed to the socket."""
-        while self._queue and self._sender is not None:
-            await asyncio.sleep(0.01)
 
 
 class Registry:

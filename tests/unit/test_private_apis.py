@@ -1,0 +1,70 @@
+"""The other libraries' private APIs the hub relies on, each fenced in one module
+(server/storage/sqlite_writer.py: aiosqlite's `Connection._execute`;
+server/transport/socket_writes.py: websockets' connection internals). These tests fail when an
+upgrade changes what those modules assume, before the hub misbehaves."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sqlite3
+import threading
+from pathlib import Path
+
+import aiosqlite
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+
+from server.storage.sqlite_writer import InlineWriterConnection, _may_wait, inline_writer
+from server.transport.socket_writes import may_write_now, write_now
+
+
+def test_aiosqlite_still_routes_every_call_through_execute() -> None:
+    params = list(inspect.signature(aiosqlite.Connection._execute).parameters)
+    assert params[:2] == ["self", "fn"], params
+    assert InlineWriterConnection._execute is not aiosqlite.Connection._execute
+
+
+async def test_the_inline_writer_runs_statements_on_the_event_loop_and_waits_on_the_driver_thread(
+    tmp_path: Path,
+) -> None:
+    ran_on: set[int] = set()
+    conn = await inline_writer(str(tmp_path / "w.sqlite3"), timeout=5)()
+    try:
+        await conn.create_function("where_am_i", 0, lambda: ran_on.add(threading.get_ident()) or 1)
+        await conn.execute("CREATE TABLE t (x)")
+        await conn.execute("BEGIN IMMEDIATE")
+        await conn.execute("INSERT INTO t VALUES (where_am_i())")
+        await conn.commit()
+        rows = await (await conn.execute("SELECT x FROM t")).fetchall()
+    finally:
+        await conn.close()
+    assert rows == [(1,)]
+    assert ran_on == {threading.get_ident()}  # the INSERT ran on the event loop's thread
+    # BEGIN, PRAGMA and COMMIT may wait on the disk or another process: the driver's thread
+    assert _may_wait(lambda: None, ("BEGIN IMMEDIATE",)) and _may_wait(lambda: None, ("PRAGMA x",))
+    assert not _may_wait(lambda: None, ("INSERT INTO t VALUES (1)",))
+    raw = sqlite3.connect(":memory:")
+    try:
+        assert _may_wait(raw.commit, ()) and not _may_wait(raw.cursor, ())
+    finally:
+        raw.close()
+
+
+async def test_websockets_connection_internals_write_a_frame_without_waiting() -> None:
+    received: asyncio.Queue[str] = asyncio.Queue()
+    checked: list[bool] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        for name in ("protocol", "send_in_progress", "transport", "send_data"):
+            assert hasattr(ws, name), name
+        checked.append(may_write_now(ws))
+        write_now(ws, '{"type":"event"}')
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with connect(f"ws://127.0.0.1:{port}") as client:
+            await received.put(await asyncio.wait_for(client.recv(), timeout=10))
+    assert checked == [True]
+    assert received.get_nowait() == '{"type":"event"}'
