@@ -32,6 +32,9 @@ class Award:
     ref_id: str
     winner: PersonRef
     at: datetime  # UTC, as stored
+    # who saw it on offer just before (its racers, the desk): told who won; anyone else is told
+    # there is no such appointment, as the database would answer them
+    contenders: frozenset[str] = frozenset()
 
 
 class AwardBook:

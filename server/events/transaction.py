@@ -118,6 +118,11 @@ class Tx:
             viewer = replace(before, offer=None, actions=(), moves=())
         return render(fields, self._touched[ref_id].ref, viewer)
 
+    def audience_before(self, ref_id: str) -> set[str]:
+        """Who saw the touched referral `ref_id` before this transaction changed it."""
+        touched = self._touched.get(ref_id)
+        return set(touched.before) if touched is not None else set()
+
     def viewer_before(self, ref_id: str, person_id: str) -> Viewer | None:
         """How `person_id` saw the touched referral `ref_id` before this transaction changed it."""
         touched = self._touched.get(ref_id)

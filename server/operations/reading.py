@@ -15,7 +15,7 @@ from server.views.fields import person_refs
 from server.views.inbox_pages import inbox_page
 from server.views.invoices import invoice_view, invoices_for
 from server.views.open_search import by_link, check_area, open_referrals
-from shared.inbox_query import MAX_PAGE, InboxFilter
+from shared.inbox_query import InboxFilter
 from shared.protocol import (
     AgentSearchArgs,
     AgentsResult,
@@ -37,14 +37,11 @@ from shared.protocol import (
 
 
 async def inbox(ctx: OpContext, args: InboxArgs) -> InboxResult:
-    if args.offset < 0:
-        raise HubError(ErrorCode.BAD_REQUEST, "offset must not be negative", field="offset")
-    limit = max(1, min(args.limit, MAX_PAGE))
     async with ctx.read() as session:
         fresh = await session.get(Person, ctx.person.id, populate_existing=True)
         assert fresh is not None
         page = await inbox_page(
-            session, fresh, args.view, InboxFilter.parse(args.filter), args.offset, limit
+            session, fresh, args.view, InboxFilter.parse(args.filter), args.offset, args.limit
         )
         views = await views_of(session, page.rows)
         readable = [v.id for v in views if "message" in v.actions]  # threads they are party to

@@ -98,10 +98,7 @@ async def export(ctx: OpContext, args: ExportArgs) -> ExportResult:
     if args.what not in export_pages.WHAT:
         raise HubError(ErrorCode.BAD_REQUEST, f"what must be one of {', '.join(export_pages.WHAT)}",
                        field="what")
-    if args.offset < 0 or args.limit < 1:
-        raise HubError(ErrorCode.BAD_REQUEST, "offset must be >= 0 and limit >= 1", field="limit")
-    limit = min(args.limit, export_pages.MAX_PAGE)
     async with ctx.read() as session:
         fresh = await session.get(Person, ctx.person.id, populate_existing=True)
         assert fresh is not None
-        return await export_pages.page(session, fresh, args.what, utc(args.since), args.offset, limit)
+        return await export_pages.page(session, fresh, args.what, utc(args.since), args.offset, args.limit)

@@ -11,6 +11,7 @@ from server.events.transaction import Tx
 from server.geo import nearest_miles
 from server.storage.ids import new_id
 from server.storage.models import AgentZip, GroupMember, NetworkGroup, Person, Recipient, Referral
+from server.views.audience import viewer_for
 from shared.domain import Kind, Mode, Role, Status
 from shared.protocol import ErrorCode, ReferralInput
 
@@ -18,12 +19,16 @@ EDITABLE = frozenset(ReferralInput.__struct_fields__) - {"kind", "mode", "receiv
 
 
 async def load_own(tx: Tx, ref_id: str, sender: Person) -> Referral:
+    """The sender's own agent referral. Someone who may not see it is told it does not exist,
+    exactly as for an id that was never used; a party who is not its sender, that they may not."""
     ref = await tx.session.get(Referral, ref_id)
-    if ref is None or ref.kind != Kind.AGENT:
-        raise HubError(ErrorCode.NOT_FOUND, f"no agent referral {ref_id}")
-    if ref.sender_id != sender.id:
-        raise HubError(ErrorCode.FORBIDDEN, f"only the sender of {ref_id} may do that")
-    return ref
+    if ref is not None and ref.kind == Kind.AGENT and ref.sender_id == sender.id:
+        return ref
+    if ref is None or await viewer_for(tx.session, ref, sender.id) is None:
+        raise HubError(ErrorCode.NOT_FOUND, f"no referral {ref_id} that you may see")
+    if ref.kind != Kind.AGENT:
+        raise HubError(ErrorCode.BAD_REQUEST, f"{ref_id} is not an agent referral")
+    raise HubError(ErrorCode.FORBIDDEN, f"only the sender of {ref_id} may do that")
 
 
 async def _agents(tx: Tx, ids: list[str], sender: Person) -> list[Person]:

@@ -20,8 +20,14 @@ async def thread_parties(session: AsyncSession, ref: Referral) -> list[str]:
 
 
 async def _party_ref(session: AsyncSession, ref_id: str, person: Person) -> Referral:
+    """The referral whose thread `person` is a party to. Someone who may not see the referral is
+    told it does not exist, exactly as for an id that was never used."""
     ref = await session.get(Referral, ref_id)
-    if ref is None or person.id not in await thread_parties(session, ref):
+    viewers = await audience_of(session, ref) if ref is not None else {}
+    viewer = viewers.get(person.id)
+    if ref is None or viewer is None:
+        raise HubError(ErrorCode.NOT_FOUND, f"no referral {ref_id} that you may see")
+    if not viewer.parties & THREAD_PARTIES:
         raise HubError(
             ErrorCode.FORBIDDEN, f"only the parties of {ref_id} may read or write its thread"
         )

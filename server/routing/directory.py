@@ -113,7 +113,7 @@ class Directory:
             ),
             key=lambda item: (-round(item[0]), item[2] or 0.0, -item[1].card.rank_score, item[1].card.name),
         )
-        limit = max(1, min(args.limit, 500))
+        limit = args.limit
         return [
             _card(entry, score, distance, now) for score, entry, distance in ranked[:limit]
         ]

@@ -24,7 +24,7 @@ from server.events.awards import Award, AwardBook
 from server.events.transaction import Tx
 from server.routing.eligibility import rank_order, why_line
 from server.storage.models import AgentZip, Offer, Person, Referral, UTCDateTime
-from server.views.audience import OFFER_COLUMNS
+from server.views.audience import OFFER_COLUMNS, viewer_for
 from server.views.fields import person_refs
 from server.views.visibility import OpenOffer
 from shared.domain import Kind, OfferPhase, OfferState, Status
@@ -169,6 +169,8 @@ async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
         .order_by(Offer.id.desc())
     )
     mine = list(rows.scalars())
+    if not mine and await viewer_for(tx.session, ref, agent_id) is None:
+        raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref.id}")  # as for an unknown id
     if ref.receiver_id and ref.receiver_id != agent_id:
         winner = (await person_refs(tx.session, {ref.receiver_id}))[ref.receiver_id]
         raise _claim_lost(ref.id, winner, ref.awarded_at)
@@ -178,7 +180,7 @@ async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
             raise HubError(
                 ErrorCode.CLAIM_EXPIRED,
                 f"your offer of {ref.id} expired at {mine[0].deadline.isoformat(timespec='seconds')}",
-                deadline=mine[0].deadline.isoformat(),
+                deadline=mine[0].deadline,
             )
         raise HubError(
             ErrorCode.NOT_OFFERED,
@@ -189,18 +191,19 @@ async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
         raise HubError(
             ErrorCode.CLAIM_EXPIRED,
             f"your offer of {ref.id} expired at {open_offer.deadline.isoformat(timespec='seconds')}",
-            deadline=open_offer.deadline.isoformat(),
+            deadline=open_offer.deadline,
         )
     return open_offer
 
 
 def _claim_lost(ref_id: str, winner: PersonRef, awarded_at: datetime | None) -> HubError:
-    at = awarded_at.isoformat(timespec="seconds") if awarded_at else ""
+    """`details.at` is a wire time like every other (msgspec's ISO 8601 with a Z), or null."""
+    said = f" at {awarded_at.isoformat(timespec='seconds')}" if awarded_at else ""
     return HubError(
         ErrorCode.CLAIM_LOST,
-        f"{winner.name} claimed {ref_id} at {at}",
+        f"{winner.name} claimed {ref_id}{said}",
         winner={"id": winner.id, "name": winner.name},
-        at=at,
+        at=awarded_at,
     )
 
 
@@ -208,6 +211,8 @@ def lost_already(awards: AwardBook | None, ref_id: str, agent_id: str) -> None:
     """Raise claim_lost if the hub's book of committed awards has `ref_id` won by someone else."""
     known = awards.get(ref_id) if awards is not None else None
     if known is not None and known.winner.id != agent_id:
+        if agent_id not in known.contenders:
+            raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref_id}")  # a stranger to it
         raise _claim_lost(ref_id, known.winner, known.at)
 
 
@@ -245,7 +250,8 @@ async def claim(tx: Tx, ref_id: str, agent: Person) -> Referral:
         .execution_options(synchronize_session="fetch")
     )
     tx.audit(ref, agent.id, "claimed", Status.OFFERED, Status.AWARDED)
-    tx.won(Award(ref.id, winner, tx.now.astimezone(timezone.utc)))
+    contenders = frozenset(tx.audience_before(ref.id))  # who saw it on offer: told who won
+    tx.won(Award(ref.id, winner, tx.now.astimezone(timezone.utc), contenders))
     return ref
 
 

@@ -4,6 +4,7 @@ error. `hello` (transport/hello.py) replays what a reconnecting client missed fi
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import nullcontext
 
 import msgspec
@@ -16,6 +17,7 @@ from server.transport.hello import Host, hello
 from shared.protocol import Error, ErrorCode, Reply, Request, decode_args, encoder
 
 log = logging.getLogger("triage.hub")
+_FIELD = re.compile(r"at `\$\.(\w+)")  # msgspec names the argument it refused
 
 
 async def handle_frame(host: Host, client: Client, message: str | bytes) -> None:
@@ -47,7 +49,11 @@ async def handle_frame(host: Host, client: Client, message: str | bytes) -> None
         try:
             args = decode_args(request.args, operation.args)
         except msgspec.ValidationError as exc:
-            raise HubError(ErrorCode.BAD_REQUEST, f"bad arguments for {request.op}: {exc}") from None
+            where = _FIELD.search(str(exc))
+            raise HubError(
+                ErrorCode.BAD_REQUEST, f"bad arguments for {request.op}: {exc}",
+                **({"field": where.group(1)} if where else {}),
+            ) from None
         gate = operation.gate(host, client.person_id, args) if operation.gate else nullcontext()
         async with gate:
             person = await host.person(client.person_id)

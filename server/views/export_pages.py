@@ -23,7 +23,6 @@ from shared.domain import Visibility
 from shared.protocol import ExportAuditRow, ExportResult
 
 WHAT = ("referrals", "audit", "invoices")
-MAX_PAGE = 1000
 
 
 async def page(

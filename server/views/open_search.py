@@ -50,7 +50,7 @@ async def open_referrals(
             found.append((distance or 0.0, ref))
     found.sort(key=lambda pair: pair[0])
     result = []
-    for _, ref in found[: max(1, min(limit, 1000))]:
+    for _, ref in found[:limit]:
         facts = await facts_for(session, ref)
         facts.link_viewer = person.id  # found by search: seen as by its link
         viewer = viewer_of(ref, person.id, facts)

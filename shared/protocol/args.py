@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from shared.domain import Kind, Mode, Status
+from shared.inbox_query import MAX_PAGE
+
+MAX_OPEN_SEARCH = 1000  # the most open referrals one `open.search` answers with
+MAX_AGENT_SEARCH = 500  # the most agents one `agents.search` answers with
+Offset = Annotated[int, msgspec.Meta(ge=0)]
+
+
+def page_limit(maximum: int) -> Any:
+    """A `limit` argument: at least 1, at most `maximum`; a bigger one is refused, not clamped."""
+    return Annotated[int, msgspec.Meta(ge=1, le=maximum)]
 
 
 class EmptyArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -23,8 +33,8 @@ class InboxArgs(msgspec.Struct, forbid_unknown_fields=True):
     """One page of the inbox: rows `offset` to `offset + limit` of a view, filtered by `filter`
     (the app's `/` text: words, `kind:`, `status:`), deadlines first, then newest first."""
 
-    limit: int = 1000
-    offset: int = 0
+    limit: page_limit(MAX_PAGE) = 1000
+    offset: Offset = 0
     view: Literal["all", "inbound", "outbound", "archived"] = "all"
     filter: str = ""
 
@@ -76,7 +86,7 @@ class SignArgs(msgspec.Struct, forbid_unknown_fields=True):
 class OpenSearchArgs(msgspec.Struct, forbid_unknown_fields=True):
     zip: str = ""  # around this zip code; the agent's own zip codes when empty
     radius_miles: float = 0.0
-    limit: int = 200
+    limit: page_limit(MAX_OPEN_SEARCH) = 200
 
 
 class LinkArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -95,7 +105,7 @@ class AgentSearchArgs(msgspec.Struct, forbid_unknown_fields=True):
     specialization: str = ""
     language: str = ""
     min_years: int = 0
-    limit: int = 50
+    limit: page_limit(MAX_AGENT_SEARCH) = 50
 
 
 class AvailabilityArgs(msgspec.Struct, forbid_unknown_fields=True):

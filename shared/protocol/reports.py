@@ -7,7 +7,10 @@ from datetime import datetime
 import msgspec
 
 from shared.domain import Status
+from shared.protocol.args import Offset, page_limit
 from shared.protocol.views import InvoiceView, PersonRef, ReferralView
+
+MAX_EXPORT_PAGE = 1000  # the most rows one `export` page answers with
 
 
 class ReportArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,8 +64,8 @@ class ReportResult(msgspec.Struct):
 class ExportArgs(msgspec.Struct, forbid_unknown_fields=True):
     what: str  # "referrals" | "audit" | "invoices"
     since: datetime | None = None
-    offset: int = 0
-    limit: int = 200  # at most 1000 rows a page
+    offset: Offset = 0
+    limit: page_limit(MAX_EXPORT_PAGE) = 200
 
 
 class ExportAuditRow(msgspec.Struct, omit_defaults=True):

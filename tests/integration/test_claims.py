@@ -149,7 +149,9 @@ async def test_timeout_moves_the_offer_to_the_next_agent(make_hub, wires):
     assert states == {ann.id: "expired", bob.id: "open"}
 
 
-async def test_pass_moves_it_on_at_once_and_claiming_anothers_offer_is_not_offered(hub, wires):
+async def test_pass_moves_it_on_at_once_and_claiming_anothers_offer_is_not_found(hub, wires):
+    """Bob has not been offered it and cannot see it: to him it does not exist (not_found, as
+    for an unknown id); once he has held an offer of it, he is told why he cannot claim."""
     desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
     ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
     bob, bob_t = await hub.add_person(name="Bob Agent", zips=[ZIP], rank_score=80)
@@ -160,9 +162,9 @@ async def test_pass_moves_it_on_at_once_and_claiming_anothers_offer_is_not_offer
 
     before = await snapshot(hub)
     stolen = await b.request("claim", id=ref_id)
-    assert stolen["type"] == "error" and stolen["code"] == "not_offered"
+    assert stolen["type"] == "error" and stolen["code"] == "not_found"
     not_passable = await b.request("pass", id=ref_id)
-    assert not_passable["code"] == "not_offered"
+    assert not_passable["code"] == "not_found"
     assert await snapshot(hub) == before
 
     started = time.monotonic()

@@ -150,11 +150,16 @@ async def test_the_filter_never_matches_what_the_viewer_may_not_see(crowd):
     assert (await ann.ok("inbox", filter="gus hale"))["total"] == 1  # claimed: hers in full
 
 
-async def test_bad_paging_arguments_are_refused_and_huge_limits_capped(crowd):
+async def test_bad_paging_arguments_are_refused_and_huge_limits_too(crowd):
     _, ann = crowd["ann"]
-    for args in ({"offset": -1}, {"view": "everything"}, {"filter": 3}, {"offset": "x"}):
+    for args in ({"offset": -1}, {"view": "everything"}, {"filter": 3}, {"offset": "x"},
+                 {"limit": 0}, {"limit": 5001}, {"limit": 10**29}):
         frame = await ann.request("inbox", **args)
         assert frame["type"] == "error" and frame["code"] == "bad_request", (args, frame)
+        field = next(iter(args))
+        assert frame["details"]["field"] == field and f"$.{field}" in frame["message"], frame
+    too_many = await ann.request("inbox", limit=5001)
+    assert "<= 5000" in too_many["message"], too_many  # the maximum is named
     beyond = await ann.ok("inbox", offset=10_000)
     assert beyond["referrals"] == [] and beyond["total"] > 0
-    assert len((await ann.ok("inbox", limit=10**9))["referrals"]) == beyond["total"]
+    assert len((await ann.ok("inbox", limit=5000))["referrals"]) == beyond["total"]
