@@ -13,11 +13,26 @@ ARCHIVED_STATUSES = frozenset({"archived", "closed", "lost", "rejected", "unclai
 MAX_PAGE = 5000  # the most rows one `inbox` request answers with
 
 
-def view_of(status: str, sender_id: str | None, me: str) -> set[ViewName]:
-    """The views a referral with this status and sender shows in for `me` (always "all")."""
-    if status in ARCHIVED_STATUSES:
-        return {"all", "archived"}
-    return {"all", "outbound" if sender_id == me else "inbound"}
+@dataclass(frozen=True)
+class ViewRule:
+    """Which referrals one inbox view holds: finished ones or open ones (None: either), sent by
+    me or by others (None: either). The hub turns it into SQL, the app applies it to live rows."""
+
+    finished: bool | None = None
+    mine: bool | None = None
+
+    def holds(self, status: str, sender_id: str | None, me: str) -> bool:
+        if self.finished is not None and (status in ARCHIVED_STATUSES) != self.finished:
+            return False
+        return self.mine is None or (sender_id == me) == self.mine
+
+
+VIEW_RULES: dict[ViewName, ViewRule] = {
+    "all": ViewRule(),
+    "inbound": ViewRule(finished=False, mine=False),  # others' referrals to me, still open
+    "outbound": ViewRule(finished=False, mine=True),  # sent by me, still open
+    "archived": ViewRule(finished=True),  # closed, lost, rejected, unclaimed or archived
+}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from server.storage.models import OFFER_IS_OPEN, Offer, Person, Program, Recipie
 from server.views.audience import viewers_of
 from server.views.visibility import Viewer
 from shared.domain import Kind, Mode, Status
-from shared.inbox_query import ARCHIVED_STATUSES, InboxFilter, ViewName
+from shared.inbox_query import ARCHIVED_STATUSES, VIEW_RULES, InboxFilter, ViewName
 
 Sender = aliased(Person, name="sender")
 
@@ -132,15 +132,15 @@ class _Rules:
 
 
 def _in_view(name: ViewName, pid: str) -> ColumnElement[bool]:
+    """`shared.inbox_query.VIEW_RULES[name]` as SQL."""
+    rule = VIEW_RULES[name]
     finished = Referral.status.in_(sorted(ARCHIVED_STATUSES))
-    match name:
-        case "archived":
-            return finished
-        case "outbound":
-            return and_(Referral.sender_id == pid, ~finished)
-        case "inbound":
-            return and_(Referral.sender_id != pid, ~finished)
-    return literal(True)
+    conditions = []
+    if rule.finished is not None:
+        conditions.append(finished if rule.finished else ~finished)
+    if rule.mine is not None:
+        conditions.append(Referral.sender_id == pid if rule.mine else Referral.sender_id != pid)
+    return and_(*conditions) if conditions else literal(True)
 
 
 def _matches(rules: _Rules, query: InboxFilter) -> list[ColumnElement[bool]]:
