@@ -8,12 +8,9 @@ import contextlib
 import logging
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from server import hub_config
-from server.hub_config import default_config_path
-from server.settings import HubSettings
+from server.settings import HubConfigError, HubSettings, default_config_path, load
 from shared.domain import DEFAULT_CLAIM_WINDOW_SECONDS
 from triage.common import CliError, db_url, describe_db, setup_logging
 
@@ -42,18 +39,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_hub(args: argparse.Namespace) -> int:
-    if args.claim_window is not None and args.claim_window < 1:
-        raise CliError("--claim-window must be a positive number of seconds", code=2)
-    if args.port is not None and not 0 <= args.port <= 65535:
-        raise CliError("--port must be between 0 and 65535", code=2)
+    flags = {
+        "hub.host": ("--host", args.host),
+        "hub.port": ("--port", args.port),
+        "hub.db": ("--db", args.db),
+        "hub.claim_window_seconds": ("--claim-window", args.claim_window),
+    }
     try:
-        settings = hub_config.load(args.config)
-    except hub_config.HubConfigError as exc:
+        settings = load(args.config, flags=flags)
+    except HubConfigError as exc:
         raise CliError(str(exc), code=2) from None
-    flags = {"host": args.host, "port": args.port, "claim_window_seconds": args.claim_window}
-    settings = replace(settings, **{k: v for k, v in flags.items() if v is not None})
-    url = db_url(args.db or settings.db_url or None)
-    settings = replace(settings, db_url=url)
+    url = db_url(settings.db_url or None)
+    settings.db_url = url
     setup_logging(logging.StreamHandler(sys.stderr))
     if settings.smtp.enabled:
         log.info("e-mail notifications through %s:%d", settings.smtp.host, settings.smtp.port)

@@ -12,22 +12,9 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
+from server.settings import SmtpSettings
+
 log = logging.getLogger("triage.mail")
-
-
-@dataclass
-class SmtpSettings:
-    host: str = ""  # empty: e-mail notifications are off
-    port: int = 25
-    username: str = ""
-    password: str = ""
-    sender: str = "triage@localhost"
-    starttls: bool = False
-    timeout: float = 10.0
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.host)
 
 
 @dataclass(frozen=True)

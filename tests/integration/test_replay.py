@@ -64,7 +64,7 @@ async def test_since_equal_to_current_replays_nothing(hub, wires):
 
 
 async def test_since_older_than_retention_gets_resync(make_hub, wires):
-    hub = await make_hub(retention_seconds=0)
+    hub = await make_hub(retention_days=0)
     desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
     ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP])
     for n in range(3):

@@ -68,7 +68,7 @@ async def test_a_write_waiting_for_the_lock_holds_up_no_other_client(
 async def test_pruning_a_large_backlog_holds_up_no_client(
     make_hub, wires: list[Wire], tmp_path: Path
 ) -> None:
-    hub: Hub = await make_hub(retention_seconds=3600)
+    hub: Hub = await make_hub(retention_days=1 / 24)  # an hour
     paula, paula_token = await hub.add_person(name="Paula Reyes", zips=["78701"])
     wire = await connect(hub, paula_token, wires)
     # a long-gone backlog: 400,000 deliveries of one old event, written behind the hub's back
