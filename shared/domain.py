@@ -9,7 +9,7 @@ from enum import StrEnum
 
 
 class Kind(StrEnum):
-    """The four kinds of referral (domain.md, "Four kinds of referral")."""
+    """The four kinds of referral (docs/domain.md, "Four kinds of referral")."""
 
     AGENT = "agent"
     PARTNER = "partner"
@@ -66,7 +66,7 @@ class OfferPhase(StrEnum):
 
 
 class Visibility(StrEnum):
-    """How much of a referral one person may see (domain.md, "Who sees the client's contact")."""
+    """How much of a referral one person may see (docs/domain.md, "Who sees the client's contact")."""
 
     FULL = "full"  # contact included
     NAME_ADDRESS = "name_address"  # active lead, eligible agent who does not sponsor the zip

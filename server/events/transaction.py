@@ -216,7 +216,7 @@ class Tx:
 
 def _nearest_first(ref: Referral, facts: RefFacts, viewers: list[Viewer]) -> list[Viewer]:
     """Viewers in the order their events go out: the recipients of an agent referral
-    nearest the client's location first (domain.md, network mode), then everyone else."""
+    nearest the client's location first (docs/domain.md, "Agent referral modes"), then everyone else."""
     if ref.kind != Kind.AGENT:
         return viewers
     miles = {pid: row.distance_miles for pid, row in facts.recipients.items()}

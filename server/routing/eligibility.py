@@ -1,4 +1,4 @@
-"""Who may be offered an appointment, and in what order (domain.md, "Eligible for an offer").
+"""Who may be offered an appointment, and in what order (docs/domain.md, "Eligible for an offer").
 
 Pure functions: the hub's clock and the agents' rows come in, a decision comes out.
 """

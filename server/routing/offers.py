@@ -1,4 +1,4 @@
-"""Appointment routing and claim clocks (domain.md, "appointment" and "Claim clocks").
+"""Appointment routing and claim clocks (docs/domain.md, "Appointments" and "Claim clocks").
 
 An appointment is offered to one eligible agent at a time, in rank order, each offer with an
 absolute deadline stored in the database. A pass or a timeout moves it to the next eligible agent;

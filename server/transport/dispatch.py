@@ -17,7 +17,9 @@ from server.transport.hello import Host, hello
 from shared.protocol import Error, ErrorCode, Reply, Request, decode_args, encoder
 
 log = logging.getLogger("triage.hub")
-_FIELD = re.compile(r"at `\$\.(\w+)")  # msgspec names the argument it refused
+# msgspec names the argument it refused (`... - at `$.limit``) and the bound it broke
+_FIELD = re.compile(r"at `\$\.(\w+)")
+_BOUND = re.compile(r"Expected `\w+` (<=|>=) (-?\d+)")
 
 
 async def handle_frame(host: Host, client: Client, message: str | bytes) -> None:
@@ -49,10 +51,8 @@ async def handle_frame(host: Host, client: Client, message: str | bytes) -> None
         try:
             args = decode_args(request.args, operation.args)
         except msgspec.ValidationError as exc:
-            where = _FIELD.search(str(exc))
             raise HubError(
-                ErrorCode.BAD_REQUEST, f"bad arguments for {request.op}: {exc}",
-                **({"field": where.group(1)} if where else {}),
+                ErrorCode.BAD_REQUEST, f"bad arguments for {request.op}: {exc}", **_refused(exc)
             ) from None
         gate = operation.gate(host, client.person_id, args) if operation.gate else nullcontext()
         async with gate:
@@ -70,6 +70,17 @@ async def handle_frame(host: Host, client: Client, message: str | bytes) -> None
             code=ErrorCode.INTERNAL, message="internal error; nothing was changed", id=request_id
         )
         client.send(encoder.encode(error).decode())
+
+
+def _refused(exc: msgspec.ValidationError) -> dict[str, object]:
+    """The details of a refused argument: its name, and the bound it broke."""
+    text = str(exc)
+    details: dict[str, object] = {}
+    if where := _FIELD.search(text):
+        details["field"] = where.group(1)
+    if bound := _BOUND.search(text):
+        details["max" if bound.group(1) == "<=" else "min"] = int(bound.group(2))
+    return details
 
 
 def _salvage_id(message: str) -> str | None:

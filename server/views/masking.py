@@ -1,4 +1,5 @@
-"""Render a referral as one viewer may see it: the masking rules of domain.md, as allowlists.
+"""Render a referral as one viewer may see it: the masking rules of docs/domain.md
+("Who sees the client's contact"), as allowlists.
 
 Whatever a visibility level does not list never leaves the hub, so a field added to the model
 stays private until someone decides who may see it.

@@ -1,4 +1,5 @@
-"""Who sees a referral, how much of it, and what they may do with it (domain.md).
+"""Who sees a referral, how much of it, and what they may do with it (docs/domain.md,
+"Who sees the client's contact" and "Status lifecycle").
 
 Pure functions over a referral row and the facts around it; `server.views.audience` loads the facts.
 """
@@ -163,7 +164,7 @@ def viewer_of(ref: Referral, person_id: str, facts: RefFacts) -> Viewer | None:
             if status == Status.PENDING:
                 actions = ["accept", "reject", "archive"]
             elif status == Status.ACCEPTED:
-                actions = ["archive"]  # accepted -> archived (domain.md)
+                actions = ["archive"]  # accepted -> archived (docs/domain.md, "Lifecycle of partner referrals")
         visibility = Visibility.FULL
 
     if not parties:

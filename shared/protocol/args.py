@@ -12,7 +12,7 @@ from shared.inbox_query import MAX_PAGE
 
 MAX_OPEN_SEARCH = 1000  # the most open referrals one `open.search` answers with
 MAX_AGENT_SEARCH = 500  # the most agents one `agents.search` answers with
-Offset = Annotated[int, msgspec.Meta(ge=0)]
+Offset = Annotated[int, msgspec.Meta(ge=0, le=2**31)]  # a row number; SQLite's is 64-bit
 
 
 def page_limit(maximum: int) -> Any:

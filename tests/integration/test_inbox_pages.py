@@ -54,7 +54,7 @@ async def pages(wire: Wire, view: str, text: str, size: int) -> tuple[list[dict[
 
 @pytest.fixture
 async def crowd(hub, wires) -> dict[str, tuple[Person, Wire]]:
-    """All four kinds of referral, seen by everyone in every way domain.md allows."""
+    """All four kinds of referral, seen by everyone in every way docs/domain.md allows."""
     people = {
         "desk": await hub.add_person(name="Routing Desk", roles=["concierge"]),
         "ann": await hub.add_person(name="Ann First", zips=["78701"], rank_score=90),

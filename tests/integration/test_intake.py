@@ -1,4 +1,4 @@
-"""Partner submissions are checked for duplicates in the same program (domain.md, "partner")."""
+"""Partner submissions are checked for duplicates in the same program (docs/domain.md, "Partner referrals")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contact details leave the hub only towards the people domain.md entitles, in pushed events and
+"""Contact details leave the hub only towards the people docs/domain.md entitles, in pushed events and
 in replies (inbox, referral.get, every write), across all four kinds of referral."""
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ import pytest
 
 import shared.protocol as protocol
 from server.hub import Hub
-from server.operations import OPERATIONS
+from server.operations.table import OPERATIONS
 from shared.protocol import ErrorCode, ReferralView
 from tests.integration.conftest import StepClock, connect, offer_rows
 from tests.integration.wire import DEFAULT_TIMEOUT, Wire
@@ -484,24 +484,7 @@ def frame_shape_errors(frame: dict[str, Any], op: str | None) -> list[str]:
 
 # ---------------------------------------------------------------- the intended behaviours
 
-PENDING_NOT_FOUND = "server fix pending: a person who may not see a referral gets not_found from every op"
-PENDING_LIMIT = "server fix pending: a limit over its maximum is refused with bad_request"
-PENDING_AT = "server fix pending: claim_lost's details.at is written as every other time (...Z)"
-PENDING: dict[str, str] = {
-    "stranger/s-claim": PENDING_NOT_FOUND,  # today not_offered
-    "stranger/s-pass": PENDING_NOT_FOUND,  # today not_offered
-    "stranger/s-edit": PENDING_NOT_FOUND,  # today forbidden
-    "stranger/s-send": PENDING_NOT_FOUND,  # today forbidden
-    "stranger/s-add": PENDING_NOT_FOUND,  # today forbidden
-    "stranger/s-pick": PENDING_NOT_FOUND,  # today forbidden
-    "stranger/s-thread": PENDING_NOT_FOUND,  # today forbidden
-    "stranger/s-post": PENDING_NOT_FOUND,  # today forbidden
-    "limit-inbox": PENDING_LIMIT,  # today accepted and clamped to 5000
-    "limit-open-search": PENDING_LIMIT,  # today clamped to 1000
-    "limit-agents-search": PENDING_LIMIT,  # today clamped to 500
-    "limit-export": PENDING_LIMIT,  # today clamped to 1000
-    "claim-lost": PENDING_AT,  # today 2026-11-23T10:04:05+00:00
-}
+PENDING: dict[str, str] = {}  # examples of behaviour the hub does not have yet: none
 
 
 class DocMismatch(AssertionError):

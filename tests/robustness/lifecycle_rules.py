@@ -1,4 +1,4 @@
-"""The referral lifecycle as the product description states it (domain.md, "Status lifecycle"),
+"""The referral lifecycle as the product states it (docs/domain.md, "Status lifecycle"),
 written out again here rather than imported from `shared/lifecycle.py`: a test that read the
 hub's own table would accept whatever that table says. `check_store` holds a hub's database to it;
 the other functions are the reads of a hub's database the lifecycle model needs.

@@ -1,4 +1,4 @@
-"""Who is offered an appointment and in which order (domain.md, "Eligible for an offer")."""
+"""Who is offered an appointment and in which order (docs/domain.md, "Eligible for an offer")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The status rules of domain.md: which moves exist, who may make them, and how a refusal reads."""
+"""The status rules of docs/domain.md ("Status lifecycle"): which moves exist, who may make them, and how a refusal reads."""
 
 from __future__ import annotations
 

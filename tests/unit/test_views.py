@@ -1,4 +1,4 @@
-"""Masking: what each visibility level lets out of the hub (domain.md, "Who sees the client's contact")."""
+"""Masking: what each visibility level lets out of the hub (docs/domain.md, "Who sees the client's contact")."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_masked_name_is_first_name_and_last_initial():
     v = view(Visibility.MASKED, Kind.AGENT)
     assert v["obj"].client_name == "Carla D."
     assert "Diaz" not in v["json"]
-    # the masked view keeps what domain.md lists
+    # the masked view keeps what docs/domain.md lists
     obj = v["obj"]
     assert (obj.city, obj.zip, obj.price_min, obj.price_max) == ("Austin", "78701", 300000, 450000)
     assert (obj.timeframe, obj.intent, obj.notes) == ("3 months", "buy", "prefers texts")
