@@ -23,7 +23,7 @@ from websockets.asyncio.client import connect
 from bench.harness import Figure, percentile, print_table
 from server.hub import Hub
 from server.settings import HubSettings
-from server.storage.models import AgentZip, Person
+from server.storage.models import AgentZip, Person, PersonRole
 
 TARGET_MS = 100.0
 ZIPS = ["78701", "78702", "78704", "80202", "80203", "97201", "97209", "33101", "33130", "37203"]
@@ -36,22 +36,24 @@ LANGUAGES = ["English", "Spanish", "Mandarin", "Hindi", "French"]
 
 async def seed(hub: Hub, count: int, rng: random.Random) -> str:
     now = datetime.now(timezone.utc)
-    people, zips = [], []
+    people, held, zips = [], [], []
     for i in range(count):
         pid = f"P-B{i:06d}"
         people.append(
             dict(
-                id=pid, name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}", roles="agent",
+                id=pid, name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}",
                 brokerage=rng.choice(FIRMS), city="", rank_score=rng.uniform(0, 100), paused=False,
                 timezone="UTC", last_seq=0, created_at=now,
                 specializations=",".join(rng.sample(SPECIALIZATIONS, 2)),
                 languages=",".join(rng.sample(LANGUAGES, 2)), years_experience=rng.randint(0, 30),
             )
         )
+        held.append(dict(person_id=pid, role="agent"))
         for zip_code in rng.sample(ZIPS, 2):
             zips.append(dict(person_id=pid, zip=zip_code, sponsor=False))
     async with hub.db.write_lock, hub.db.write_session() as session:
         await session.execute(insert(Person), people)
+        await session.execute(insert(PersonRole), held)
         await session.execute(insert(AgentZip), zips)
     _, token = await hub.add_person(name="Bench Agent", zips=["78701"])
     return token

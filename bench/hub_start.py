@@ -49,7 +49,7 @@ async def seed(db_path: str, referrals: int, overdue: int) -> str:
     await hub.db.migrate()
     agents = await seeding.agents(hub, 50, ZIP)
     others = await seeding.agents(hub, 200, OTHER_ZIPS[0], prefix="O")
-    concierge = (await seeding.agents(hub, 1, ZIP, prefix="C", roles="concierge"))[0][0]
+    concierge = (await seeding.agents(hub, 1, ZIP, prefix="C", roles=["concierge"]))[0][0]
     agent_ids = [pid for pid, _ in agents + others]
     rng = random.Random(5)
     now = seeding.utc_now()

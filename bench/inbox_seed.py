@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.storage.database import Database
-from server.storage.models import AgentZip, Offer, Person, Referral
+from server.storage.models import AgentZip, Offer, Person, PersonRole, Referral
 from server.storage.people import issue_token
 
 CITIES = [("Austin", "78701"), ("Austin", "78702"), ("Round Rock", "78664"), ("Dallas", "75201")]
@@ -46,13 +46,15 @@ async def seed_huge_inbox(db_url: str, count: int, live: int, seed: int = 5) -> 
     agent, desk = AGENT, "P-DESK01"
     async with db.write_session() as session:
         await session.execute(insert(Person), [
-            {"id": agent, "name": "Hugo Inbox", "roles": "agent", "brokerage": "Lone Star Realty",
+            {"id": agent, "name": "Hugo Inbox", "brokerage": "Lone Star Realty",
              "city": "Austin", "rank_score": 99.0, "paused": False, "timezone": "UTC",
              "last_seq": 0, "created_at": now},
-            {"id": desk, "name": "Routing Desk", "roles": "concierge", "brokerage": "",
+            {"id": desk, "name": "Routing Desk", "brokerage": "",
              "city": "", "rank_score": 0.0, "paused": False, "timezone": "UTC", "last_seq": 0,
              "created_at": now},
         ])
+        await session.execute(insert(PersonRole), [{"person_id": agent, "role": "agent"},
+                                                    {"person_id": desk, "role": "concierge"}])
         await session.execute(insert(AgentZip), [{"person_id": agent, "zip": "78701",
                                                   "sponsor": False}])
         token = await issue_token(session, agent, now)

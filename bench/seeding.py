@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from server.hub import Hub
-from server.storage.models import AgentZip, Offer, Person, Referral, Token
+from server.storage.models import AgentZip, Offer, Person, PersonRole, Referral, Token
 from server.storage.people import TOKEN_PREFIX, hash_token, new_token
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
@@ -30,21 +30,22 @@ async def bulk(hub: Hub, model: type, rows: Sequence[dict[str, Any]]) -> None:
 
 
 async def agents(
-    hub: Hub, count: int, zip_code: str, *, prefix: str = "A", roles: str = "agent"
+    hub: Hub, count: int, zip_code: str, *, prefix: str = "A", roles: Sequence[str] = ("agent",)
 ) -> list[tuple[str, str]]:
     """`count` agents serving `zip_code`, each with a token; their (person id, token)."""
     now = utc_now()
-    people, zips, tokens, out = [], [], [], []
+    people, held, zips, tokens, out = [], [], [], [], []
     for i in range(count):
         pid = f"P-{prefix}{i:06d}"
         token = new_token()
         people.append(
             dict(
-                id=pid, name=f"Bench {prefix} {i}", roles=roles, brokerage="Bench Realty", city="",
+                id=pid, name=f"Bench {prefix} {i}", brokerage="Bench Realty", city="",
                 rank_score=float(count - i), paused=False, timezone="UTC", last_seq=0, created_at=now,
                 specializations="", languages="", years_experience=3,
             )
         )
+        held.extend(dict(person_id=pid, role=role) for role in roles)
         zips.append(dict(person_id=pid, zip=zip_code, sponsor=False))
         tokens.append(
             dict(person_id=pid, token_hash=hash_token(token), prefix=token[: len(TOKEN_PREFIX) + 4],
@@ -52,6 +53,7 @@ async def agents(
         )
         out.append((pid, token))
     await bulk(hub, Person, people)
+    await bulk(hub, PersonRole, held)
     await bulk(hub, AgentZip, zips)
     await bulk(hub, Token, tokens)
     return out

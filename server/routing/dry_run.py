@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import HubError
 from server.geo import known_zip
 from server.routing.eligibility import last_offer_text, rank_order, unavailable_because
-from server.storage.models import AgentZip, Person
+from server.storage.models import AgentZip, Person, has_role
+from shared.domain import Role
 from shared.protocol import DryRunResult, DryRunRow, ErrorCode, PersonRef
 
 
@@ -22,7 +23,7 @@ async def dry_run(session: AsyncSession, zip_code: str, now: datetime) -> DryRun
     rows = await session.execute(
         select(Person)
         .join(AgentZip, AgentZip.person_id == Person.id)
-        .where(AgentZip.zip == zip_code, Person.roles.like("%agent%"))
+        .where(AgentZip.zip == zip_code, has_role(Role.AGENT))
     )
     agents = list(rows.scalars().unique())
     ranked = rank_order(agents, now)

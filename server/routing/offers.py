@@ -23,17 +23,18 @@ from server.errors import HubError
 from server.events.awards import Award, AwardBook
 from server.events.transaction import Tx
 from server.routing.eligibility import rank_order, why_line
-from server.storage.models import AgentZip, Offer, Person, Referral, UTCDateTime
+from server.storage.models import AgentZip, Offer, Person, Referral, UTCDateTime, has_role
 from server.views.audience import OFFER_COLUMNS, viewer_for
 from server.views.fields import person_refs
 from server.views.visibility import OpenOffer
-from shared.domain import Kind, OfferPhase, OfferState, Status
+from shared.domain import Kind, OfferPhase, OfferState, Role, Status
 from shared.protocol import ErrorCode, PersonRef
 
 HUB_ACTOR = "hub"
-# ranking reads no zip codes: the area's agents are loaded without their list of zip codes
-# (200 more rows per offer); reading it by mistake raises instead of querying
-_NO_ZIPS = raiseload(Person.zips)
+# ranking reads no zip codes or roles: the area's agents are loaded without their lists of zip
+# codes and roles (200 more rows each per offer; the query itself keeps only agents); reading
+# either by mistake raises instead of querying
+_LEAN = (raiseload(Person.zips), raiseload(Person.roles))
 
 
 class _Areas:
@@ -50,8 +51,8 @@ class _Areas:
             rows = await self._tx.session.execute(
                 select(Person)
                 .join(AgentZip, AgentZip.person_id == Person.id)
-                .where(AgentZip.zip == ref.zip, Person.roles.like("%agent%"))
-                .options(_NO_ZIPS)
+                .where(AgentZip.zip == ref.zip, has_role(Role.AGENT))
+                .options(*_LEAN)
             )
             agents = self._by_zip[ref.zip] = list(rows.scalars().unique())
         return [a for a in agents if a.id != ref.sender_id]

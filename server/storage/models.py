@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -18,11 +19,13 @@ from sqlalchemy import (
     String,
     Text,
     literal_column,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
-from shared.domain import OfferState
+from shared.domain import OfferState, Role
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -51,7 +54,6 @@ class Person(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    roles: Mapped[str] = mapped_column(String(200), default="agent")  # comma separated
     brokerage: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     rank_score: Mapped[float] = mapped_column(Float, default=0.0)
@@ -74,10 +76,50 @@ class Person(Base):
     zips: Mapped[list[AgentZip]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
+    roles: Mapped[list[PersonRole]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def role_list(self) -> list[str]:
-        return [r for r in self.roles.split(",") if r]
+        """The person's roles as plain strings, always in `Role`'s order."""
+        held = {r.role for r in self.roles}
+        return [role.value for role in Role if role.value in held]
+
+
+# the CHECK of `person_roles.role`; migration 0008 writes the same list
+ROLE_VALUES = tuple(role.value for role in Role)
+
+
+class PersonRole(Base):
+    """One role a person holds; the database refuses any value not in `shared.domain.Role`."""
+
+    __tablename__ = "person_roles"
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{value}'" for value in ROLE_VALUES) + ")",
+            name="ck_person_roles_role",
+        ),
+        # every concierge; the agents among a zip code's servers come through the primary key
+        Index("ix_person_roles_role", "role", "person_id"),
+    )
+
+
+def has_role(role: Role) -> ColumnElement[bool]:
+    """`Person` holds `role`: an EXISTS on `person_roles`, for a WHERE clause."""
+    return (
+        select(PersonRole.person_id)
+        .where(PersonRole.person_id == Person.id, PersonRole.role == role.value)
+        .exists()
+    )
 
 
 class AgentZip(Base):

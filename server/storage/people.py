@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.ids import new_id
-from server.storage.models import AgentZip, Person, Token
+from server.storage.models import AgentZip, Person, PersonRole, Token
 from shared.domain import Role
 
 TOKEN_PREFIX = "trg_"
@@ -47,13 +47,13 @@ async def add_person(
     years_experience: int = 0,
 ) -> tuple[Person, str]:
     """Create a person and a first token; return both (the token is never stored in clear)."""
-    role_list = [Role(r).value for r in roles]
+    role_list = list(dict.fromkeys(Role(r).value for r in roles))
     sponsored = set(sponsor_zips)
     served = list(dict.fromkeys([*zips, *sponsored]))
     person = Person(
         id=person_id or new_id("P-"),
         name=name,
-        roles=",".join(role_list),
+        roles=[PersonRole(role=r) for r in role_list],
         brokerage=brokerage,
         city=city,
         rank_score=rank_score,

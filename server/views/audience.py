@@ -13,13 +13,14 @@ from server.storage.models import (
     AgentZip,
     Offer,
     Person,
+    PersonRole,
     Program,
     Recipient,
     Referral,
     Signature,
 )
 from server.views.visibility import RefFacts, Viewer, audience, viewer_of
-from shared.domain import Kind, Mode, OfferState, Status
+from shared.domain import Kind, Mode, OfferState, Role, Status
 
 # the columns of an open offer the rules and views read, loaded without building `Offer` objects
 OFFER_COLUMNS = (
@@ -33,7 +34,9 @@ async def concierge_ids(session: AsyncSession) -> set[str]:
     session of its own), so a transaction that asks before and after a change reads them once."""
     known = session.info.get("concierge_ids")
     if known is None:
-        rows = await session.execute(select(Person.id).where(Person.roles.like("%concierge%")))
+        rows = await session.execute(
+            select(PersonRole.person_id).where(PersonRole.role == Role.CONCIERGE.value)
+        )
         known = session.info["concierge_ids"] = frozenset(pid for (pid,) in rows)
     return set(known)
 

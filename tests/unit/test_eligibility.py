@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from server.routing.eligibility import is_available, rank_order, within_working_hours
-from server.storage.models import Person
+from server.storage.models import Person, PersonRole
 
 UTC = timezone.utc
 NOW = datetime(2025, 3, 12, 15, 0, tzinfo=UTC)  # a Wednesday, 15:00 UTC
@@ -13,9 +13,9 @@ NOW = datetime(2025, 3, 12, 15, 0, tzinfo=UTC)  # a Wednesday, 15:00 UTC
 
 def agent(pid: str, *, rank: float = 50.0, last: datetime | None = None, paused: bool = False,
           tz: str = "UTC", start: int | None = None, end: int | None = None) -> Person:
-    return Person(id=pid, name=pid, roles="agent", rank_score=rank, last_offer_at=last, paused=paused,
-                  timezone=tz, work_start_minute=start, work_end_minute=end, last_seq=0,
-                  created_at=NOW)
+    return Person(id=pid, name=pid, roles=[PersonRole(role="agent")], rank_score=rank,
+                  last_offer_at=last, paused=paused, timezone=tz, work_start_minute=start,
+                  work_end_minute=end, last_seq=0, created_at=NOW)
 
 
 def ids(people: list[Person]) -> list[str]:

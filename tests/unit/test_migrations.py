@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,14 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Select, create_engine, select
+from sqlalchemy import Connection, Select, create_engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from server.events import audit_chain
+from server.storage import people
 from server.storage.database import Database, alembic_config
-from server.storage.models import OFFER_IS_OPEN, Base, Offer
+from server.storage.models import OFFER_IS_OPEN, Base, Offer, Person, PersonRole, has_role
+from shared.domain import Role
 
 
 async def test_migrations_match_the_models(tmp_path: Path) -> None:
@@ -113,3 +117,132 @@ def test_offer_lookups_use_indexes_that_do_not_walk_an_agents_history(tmp_path: 
             conn, claim
         )
     engine.dispose()
+
+
+OLD_PEOPLE = {  # id: the comma-separated roles a database at 0007 holds
+    "P-A": "agent",
+    "P-AP": "agent,partner",
+    "P-V": "vendor",
+    "P-C": "concierge",
+    "P-ALL": "concierge,vendor,partner,agent",
+    "P-SPACED": "partner, Agent,partner",  # LIKE ignored ASCII case; the split ignores spaces
+    "P-NONE": "",
+}
+
+
+def _seed_0007(path: Path) -> None:
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0007")
+        for pid, roles in OLD_PEOPLE.items():
+            conn.exec_driver_sql(
+                "INSERT INTO persons (id, name, roles, brokerage, city, rank_score, paused,"
+                " timezone, last_seq, created_at) VALUES (?, ?, ?, '', '', 50, 0, 'UTC', 0,"
+                " '2026-01-01 00:00:00')", (pid, f"Person {pid}", roles),
+            )
+        conn.exec_driver_sql("INSERT INTO agent_zips (person_id, zip, sponsor) VALUES ('P-A', '78701', 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO tokens (person_id, token_hash, prefix, created_at)"
+            " VALUES ('P-AP', 'hash', 'trg_abcd', '2026-01-01 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO referrals (id, kind, status, sender_id, first_name, last_name, email, phone,"
+            " street, city, state, zip, timeframe, intent, notes, lead_type, company, contact_person,"
+            " contact_email, contact_phone, title, website, duplicate_of, created_at, updated_at)"
+            " VALUES ('R-1', 'agent', 'draft', 'P-A', 'Ann', 'Lee', '', '', '', '', '', '78701',"
+            " '', '', '', '', '', '', '', '', '', '', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    engine.dispose()
+
+
+async def test_upgrade_moves_roles_into_their_table(tmp_path: Path) -> None:
+    """A database at 0007 with people of several roles, upgraded the way the hub does at start
+    (foreign keys on): every role is a row, the old column is gone, and nothing that hangs off a
+    person (zip codes, tokens, referrals) is lost with it."""
+    path = tmp_path / "old.sqlite3"
+    _seed_0007(path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await db.migrate()
+    async with db.read() as session:
+        found = {p.id: p.role_list for p, _ in await people.list_people(session)}
+        concierges = set(
+            (await session.execute(select(Person.id).where(has_role(Role.CONCIERGE)))).scalars()
+        )
+    await db.close()
+    assert found == {
+        "P-A": ["agent"],
+        "P-AP": ["agent", "partner"],
+        "P-V": ["vendor"],
+        "P-C": ["concierge"],
+        "P-ALL": ["agent", "partner", "vendor", "concierge"],
+        "P-SPACED": ["agent", "partner"],
+        "P-NONE": [],
+    }
+    assert concierges == {"P-C", "P-ALL"}
+    con = sqlite3.connect(path)
+    assert "roles" not in [row[1] for row in con.execute("PRAGMA table_info(persons)")]
+    assert con.execute("SELECT person_id, zip FROM agent_zips").fetchall() == [("P-A", "78701")]
+    assert con.execute("SELECT person_id FROM tokens").fetchall() == [("P-AP",)]
+    assert con.execute("SELECT id, sender_id FROM referrals").fetchall() == [("R-1", "P-A")]
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
+
+
+def test_upgrade_refuses_an_unknown_old_role(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0007")
+        conn.exec_driver_sql(
+            "INSERT INTO persons (id, name, roles, brokerage, city, rank_score, paused, timezone,"
+            " last_seq, created_at) VALUES ('P-X', 'X', 'agent,admin', '', '', 50, 0, 'UTC', 0,"
+            " '2026-01-01 00:00:00')"
+        )
+    with pytest.raises(RuntimeError, match="P-X has the unknown role 'admin'"), engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    engine.dispose()
+
+
+def test_downgrade_puts_the_roles_back_in_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    _seed_0007(path)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0007")
+    engine.dispose()
+    con = sqlite3.connect(path)
+    roles = dict(con.execute("SELECT id, roles FROM persons").fetchall())
+    assert con.execute("SELECT name FROM sqlite_master WHERE name = 'person_roles'").fetchall() == []
+    con.close()
+    assert roles == {
+        "P-A": "agent", "P-AP": "agent,partner", "P-V": "vendor", "P-C": "concierge",
+        "P-ALL": "agent,partner,vendor,concierge", "P-SPACED": "agent,partner", "P-NONE": "",
+    }
+
+
+async def test_the_database_refuses_an_unknown_role(tmp_path: Path) -> None:
+    """The CHECK on person_roles.role, through the ORM and through a plain INSERT; a person's
+    roles are deleted with the person by the database itself."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
+    await db.migrate()
+    async with db.write_session() as session:
+        person, _ = await people.add_person(session, datetime.now(UTC), name="Dana",
+                                            roles=["agent", "agent", "concierge"])
+    assert person.role_list == ["agent", "concierge"]
+    with pytest.raises(IntegrityError, match="ck_person_roles_role"):
+        async with db.write_session() as session:
+            session.add(PersonRole(person_id=person.id, role="admin"))
+    with pytest.raises(IntegrityError, match="ck_person_roles_role"):
+        async with db.write_session() as session:
+            await session.execute(insert(PersonRole), [{"person_id": person.id, "role": "Agent"}])
+    with pytest.raises(ValueError):  # the Python side refuses before the database would
+        async with db.write_session() as session:
+            await people.add_person(session, datetime.now(UTC), name="X", roles=["admin"])
+    async with db.write_session() as session:
+        assert (await session.get(Person, person.id)).role_list == ["agent", "concierge"]
+        await session.execute(delete(Person).where(Person.id == person.id))  # ON DELETE CASCADE
+    async with db.read() as session:
+        assert (await session.execute(select(PersonRole))).all() == []
+    await db.close()
