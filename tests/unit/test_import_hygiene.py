@@ -23,7 +23,6 @@ def test_the_import_contracts_hold() -> None:
         cwd=ROOT, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "broken" not in result.stdout.lower().split("contracts:")[-1], result.stdout[-3000:]
 
 
 def _circles(graph: grimp.ImportGraph) -> list[list[str]]:
