@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from server.storage.models import OFFER_IS_OPEN, Offer, Person, Program, Recipient, Referral
+from server.storage.sql_text import position_of
 from server.views.audience import viewers_of
 from server.views.visibility import Viewer
 from shared.domain import Kind, Mode, Status
@@ -158,9 +159,9 @@ def _matches(rules: _Rules, query: InboxFilter) -> list[ColumnElement[bool]]:
         haystack = rules.haystack()
         for word in query.words:
             if word.endswith(".") or word == "—":  # "Eli M." and "—" are made up by the view
-                conditions.append(func.instr(haystack, word) > 0)
+                conditions.append(position_of(haystack, word) > 0)
             else:
-                conditions.append(and_(func.instr(raw, word) > 0, func.instr(haystack, word) > 0))
+                conditions.append(and_(position_of(raw, word) > 0, position_of(haystack, word) > 0))
     return conditions
 
 
