@@ -70,28 +70,45 @@ async def deliver(
     event_ids = [
         ids_of[(o.ref_id, o.name, body)].pop() for o, body in zip(outgoing, bodies, strict=True)
     ]
-    people = {pid for o in outgoing for pid in o.person_ids}
-    last = dict(
-        (await session.execute(select(Person.id, Person.last_seq).where(Person.id.in_(people)))).all()
-    )
+    counts = Counter(pid for o in outgoing for pid in o.person_ids)
+    last = await _advance_sequences(session, counts)
+    first = {pid: last[pid] - counts[pid] for pid in last}  # the seq before this transaction's
     deliveries: list[dict[str, object]] = []
     pushes: list[Push] = []
     for item, event_id in zip(outgoing, event_ids, strict=True):
         for pid in item.person_ids:
-            if pid not in last:
+            if pid not in first:
                 continue
-            seq = last[pid] = last[pid] + 1
+            seq = first[pid] = first[pid] + 1
             deliveries.append({"person_id": pid, "seq": seq, "event_id": event_id, "at": now})
             pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body)))
-    # each recipient's sequence number moves on by its count of deliveries: one UPDATE per
-    # distinct count (usually one) rather than a parameter set per person
-    by_count: dict[int, list[str]] = {}
-    for pid, count in Counter(d["person_id"] for d in deliveries).items():
-        by_count.setdefault(count, []).append(pid)
-    for count, pids in by_count.items():
+    if deliveries:
+        await session.execute(insert(_DELIVERIES), deliveries)
+    return pushes
+
+
+async def _advance_sequences(session: AsyncSession, counts: Counter[str]) -> dict[str, int]:
+    """Move each person's sequence number on by their count of deliveries; their new last
+    sequence numbers (people who no longer exist are left out).
+
+    The UPDATE reads and writes `last_seq` in one step: on PostgreSQL a second hub delivering to
+    the same person waits for this transaction's row lock and then continues from its result,
+    so sequence numbers stay unique and gapless across hubs. The rows are locked in id order
+    first, so two transactions never wait on each other in a circle. One UPDATE per distinct
+    count (usually one), not a parameter set per person."""
+    if session.bind.dialect.name == "postgresql":
         await session.execute(
+            select(Person.id).where(Person.id.in_(sorted(counts))).order_by(Person.id).with_for_update()
+        )
+    by_count: dict[int, list[str]] = {}
+    for pid, count in counts.items():
+        by_count.setdefault(count, []).append(pid)
+    last: dict[str, int] = {}
+    for count, pids in by_count.items():
+        rows = await session.execute(
             update(Person).where(Person.id.in_(pids)).values(last_seq=Person.last_seq + count)
+            .returning(Person.id, Person.last_seq)
             .execution_options(synchronize_session=False)
         )
-    await session.execute(insert(_DELIVERIES), deliveries)
-    return pushes
+        last.update(rows.tuples().all())
+    return last

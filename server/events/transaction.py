@@ -10,9 +10,11 @@ The hub pushes the returned frames only after the commit, in commit order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.events import audit_chain
@@ -59,6 +61,23 @@ class Tx:
     _won: list[Award] = field(default_factory=list)
     _final: dict[str, tuple[dict[str, object], dict[str, Viewer]]] = field(default_factory=dict)
     earliest_new_deadline: datetime | None = None  # of the claim clocks this transaction started
+
+    async def referral(self, ref_id: str) -> Referral | None:
+        """The referral, locked for this transaction (PostgreSQL: `SELECT ... FOR UPDATE`, so
+        hubs changing one referral at once take turns and each sees the other's commit; SQLite's
+        single writer needs no lock) and read afresh."""
+        return await self.session.get(
+            Referral, ref_id, with_for_update=True, populate_existing=True
+        )
+
+    async def lock_referrals(self, ref_ids: Iterable[str]) -> dict[str, Referral]:
+        """Several referrals locked in id order (two transactions never wait on each other in a
+        circle over them), read afresh."""
+        rows = await self.session.execute(
+            select(Referral).where(Referral.id.in_(sorted(set(ref_ids)))).order_by(Referral.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+        return {ref.id: ref for ref in rows.scalars()}
 
     def new_deadline(self, deadline: datetime) -> None:
         """An offer with a claim clock running until `deadline` was made."""

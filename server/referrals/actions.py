@@ -23,7 +23,7 @@ async def load_for(
 
     `by_link`: an agent answering an open referral found by search or by its shareable link,
     outside the area it was sent to (any agent may open an open referral's link)."""
-    ref = await tx.session.get(Referral, ref_id)
+    ref = await tx.referral(ref_id)
     by_link = by_link and Role.AGENT in person.role_list
     viewer = await viewer_for(tx.session, ref, person.id, by_link=by_link) if ref is not None else None
     if ref is None or viewer is None:

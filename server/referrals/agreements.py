@@ -52,7 +52,7 @@ async def pick(
 
 
 async def sign(tx: Tx, ref_id: str, person: Person, fee_percent: float) -> Referral:
-    ref = await tx.session.get(Referral, ref_id)
+    ref = await tx.referral(ref_id)
     if ref is None or ref.kind != Kind.AGENT or person.id not in (ref.sender_id, ref.receiver_id):
         raise HubError(ErrorCode.NOT_FOUND, f"no agreement of yours for {ref_id}")
     if ref.status != Status.PENDING:

@@ -21,7 +21,7 @@ EDITABLE = frozenset(ReferralInput.__struct_fields__) - {"kind", "mode", "receiv
 async def load_own(tx: Tx, ref_id: str, sender: Person) -> Referral:
     """The sender's own agent referral. Someone who may not see it is told it does not exist,
     exactly as for an id that was never used; a party who is not its sender, that they may not."""
-    ref = await tx.session.get(Referral, ref_id)
+    ref = await tx.referral(ref_id)
     if ref is not None and ref.kind == Kind.AGENT and ref.sender_id == sender.id:
         return ref
     if ref is None or await viewer_for(tx.session, ref, sender.id) is None:

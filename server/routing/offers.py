@@ -156,7 +156,7 @@ async def offer_next(
 
 
 async def _load_offer_ref(tx: Tx, ref_id: str) -> Referral:
-    ref = await tx.session.get(Referral, ref_id)
+    ref = await tx.referral(ref_id)
     if ref is None or ref.kind != Kind.APPOINTMENT:
         raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref_id}")
     return ref
@@ -273,20 +273,27 @@ async def expire_overdue(tx: Tx, window: int) -> int:
 
     The referrals, their offers, their audiences and their areas' agents are loaded once for
     all of them, so a start after a long stop moves a thousand overdue offers on in seconds."""
+    due = (Offer.state == OfferState.OPEN, Offer.deadline <= tx.now)
+    ref_ids = list((await tx.session.execute(select(Offer.referral_id).where(*due).distinct())).scalars())
+    if not ref_ids:
+        return 0
+    # lock them first, then read their overdue offers again: a claim or pass that another hub
+    # committed meanwhile is seen, never overwritten
+    refs = await tx.lock_referrals(ref_ids)
     rows = await tx.session.execute(
-        select(Offer).where(Offer.state == OfferState.OPEN, Offer.deadline <= tx.now)
+        select(Offer).where(*due, Offer.referral_id.in_(list(refs)))
+        .execution_options(populate_existing=True)
     )
     overdue = list(rows.scalars())
     by_ref: dict[str, list[Offer]] = {}
     for offer in overdue:
         by_ref.setdefault(offer.referral_id, []).append(offer)
-    if not by_ref:
-        return 0
-    loaded = await tx.session.execute(select(Referral).where(Referral.id.in_(list(by_ref))))
-    refs = {ref.id: ref for ref in loaded.scalars()}
     all_offers: dict[str, list[Offer]] = {}
     for offer in (
-        await tx.session.execute(select(Offer).where(Offer.referral_id.in_(list(refs))))
+        await tx.session.execute(
+            select(Offer).where(Offer.referral_id.in_(list(by_ref)))
+            .execution_options(populate_existing=True)
+        )
     ).scalars():
         all_offers.setdefault(offer.referral_id, []).append(offer)
     moving = [refs[ref_id] for ref_id in by_ref if ref_id in refs]
@@ -307,8 +314,8 @@ async def resume_waiting(tx: Tx, window: int) -> int:
     """Offer every waiting appointment (on offer, no open offer) whose area has someone
     available again; return how many were offered."""
     open_offers = select(Offer.referral_id).where(Offer.state == OfferState.OPEN)
-    rows = await tx.session.execute(
-        select(Referral).where(
+    waiting = await tx.session.execute(
+        select(Referral.id).where(
             Referral.kind == Kind.APPOINTMENT,
             Referral.status == Status.OFFERED,
             Referral.id.not_in(open_offers),
@@ -316,8 +323,10 @@ async def resume_waiting(tx: Tx, window: int) -> int:
     )
     resumed = 0
     areas = _Areas(tx)
-    for ref in rows.scalars():
-        offers = await _offers(tx, ref)
+    for ref in (await tx.lock_referrals(waiting.scalars())).values():
+        offers = await _offers(tx, ref)  # read after the lock: another hub may have offered it
+        if ref.status != Status.OFFERED or any(o.state == OfferState.OPEN for o in offers):
+            continue
         passed = {o.agent_id for o in offers if o.state == OfferState.PASSED}
         if rank_order(await areas.agents_for(ref), tx.now, exclude=passed):
             await tx.touch(ref)
