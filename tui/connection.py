@@ -28,8 +28,10 @@ from shared.protocol import (
     EVENT_REMOVED,
     EVENT_UPSERT,
     Error,
+    ErrorCode,
     Event,
     HelloResult,
+    HubError,
     InboxResult,
     MessageView,
     ReferralView,
@@ -58,16 +60,6 @@ CLIENT_NAME = "triage-tui"
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class HubError(Exception):
-    """An error answered by the hub (or a local one: offline, timeout), with a stable code."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details or {}
 
 
 class TokenRefused(Exception):
@@ -179,7 +171,7 @@ class HubConnection:
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
-                future.set_exception(HubError("offline", "the connection to the hub was lost"))
+                future.set_exception(HubError(ErrorCode.OFFLINE, "the connection to the hub was lost"))
 
     # ------------------------------------------------------------ requests
 
@@ -194,7 +186,7 @@ class HubConnection:
     async def request(self, op: str, args: dict[str, Any] | None = None) -> Any:
         """Send one op and return its result; raise HubError on an error reply or when offline."""
         if not self.connected:
-            raise HubError("offline", "not connected to the hub")
+            raise HubError(ErrorCode.OFFLINE, "not connected to the hub")
         request_id = self._next_id()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -202,9 +194,9 @@ class HubConnection:
             await self._send(request_id, op, args or {})
             return await asyncio.wait_for(future, self.request_timeout)
         except asyncio.TimeoutError:
-            raise HubError("timeout", f"the hub did not answer {op} in time") from None
+            raise HubError(ErrorCode.TIMEOUT, f"the hub did not answer {op} in time") from None
         except ConnectionClosed:
-            raise HubError("offline", "the connection to the hub was lost") from None
+            raise HubError(ErrorCode.OFFLINE, "the connection to the hub was lost") from None
         finally:
             self._pending.pop(request_id, None)
 
@@ -233,9 +225,9 @@ class HubConnection:
                 self._resolve(frame.id, result=frame.result)
         elif isinstance(frame, Error):
             if frame.id is not None and frame.id in (self._hello_id, self._snapshot_id):
-                raise HubError(str(frame.code), frame.message, frame.details)
+                raise HubError.from_frame(frame)
             if frame.id is not None:
-                self._resolve(frame.id, error=HubError(str(frame.code), frame.message, frame.details))
+                self._resolve(frame.id, error=HubError.from_frame(frame))
             else:
                 log.warning("hub error: %s %s", frame.code, frame.message)
 

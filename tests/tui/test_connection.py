@@ -7,9 +7,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from shared.protocol import Event, HelloResult, InboxResult, Reply, Resync
+from shared.protocol import ErrorCode, Event, HelloResult, HubError, InboxResult, Reply, Resync
 from tests.tui.sample import ME, NOW, referrals
-from tui.connection import HubConnection, HubError, backoff_delay
+from tui.connection import HubConnection, backoff_delay
 from tui.messages import HelloReceived, InboxLoaded, LinkChanged, ReferralRemoved, ReferralUpserted
 
 
@@ -87,7 +87,7 @@ async def test_request_offline_raises_a_coded_error() -> None:
     conn = HubConnection("ws://hub.test", "t", lambda m: None)
     with pytest.raises(HubError) as info:
         await conn.request("claim", {"id": "R1"})
-    assert info.value.code == "offline"
+    assert info.value.code == ErrorCode.OFFLINE
 
 
 def test_backoff_doubles_up_to_the_cap_with_jitter() -> None:

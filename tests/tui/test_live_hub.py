@@ -184,11 +184,11 @@ async def test_a_referral_claimed_by_someone_else_leaves_with_the_winner(live_hu
 
 
 async def test_claim_lost_error_names_the_winner() -> None:
-    from tui.connection import HubError
+    from shared.protocol import ErrorCode, HubError
 
     app = make_app("ws://hub.test", "t", tz=timezone.utc, connect=False, watch_terminal=False)
     async with app.run_test(size=(80, 24)):
-        exc = HubError("claim_lost", "Dana Cole claimed R-1 at 2025-03-14T10:04:05+00:00",
+        exc = HubError(ErrorCode.CLAIM_LOST, "Dana Cole claimed R-1 at 2025-03-14T10:04:05+00:00",
                        {"winner": {"id": "P1", "name": "Dana Cole"}, "at": "2025-03-14T10:04:05+00:00"})
         assert app.inbox.error_text(exc) == "Dana Cole claimed it at 10:04:05"
-        assert app.inbox.error_text(HubError("reason_required", "a reason is required")) == "a reason is required"
+        assert app.inbox.error_text(HubError(ErrorCode.REASON_REQUIRED, "a reason is required")) == "a reason is required"

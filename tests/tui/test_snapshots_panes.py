@@ -13,7 +13,7 @@ import msgspec
 import pytest
 from textual.widgets import SelectionList
 
-from shared.protocol import AgentCard, AgentsResult, MessageView, PersonRef, ThreadResult
+from shared.protocol import AgentCard, AgentsResult, ErrorCode, HubError, MessageView, PersonRef, ThreadResult
 from tests.tui.conftest import wait_for
 from tests.tui.sample import ME, NOW, RITA, sent_referral
 from tests.tui.test_snapshots import SIZES, fixed_app, load
@@ -43,7 +43,7 @@ async def fake_request(op: str, args: dict[str, Any] | None = None) -> Any:
     if op == "agents.search":
         return msgspec.to_builtins(AgentsResult(agents=AGENTS))
     if op == "referral.get":
-        raise __import__("tui.connection", fromlist=["HubError"]).HubError("offline", "offline")
+        raise HubError(ErrorCode.OFFLINE, "offline")
     raise AssertionError(op)
 
 

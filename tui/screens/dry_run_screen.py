@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from shared.protocol import DryRunResult, DryRunRow
-from tui.connection import HubError
+from shared.protocol import HubError
 
 if TYPE_CHECKING:
     from tui.app import TriageApp

@@ -16,7 +16,7 @@ import msgspec
 from textual import work
 
 from shared.protocol import InboxResult, ReferralView
-from tui.connection import HubError
+from shared.protocol import ErrorCode, HubError
 from tui.inbox_rows import WINDOW
 from tui.widgets.filter_input import FilterInput
 from tui.widgets.inbox_table import InboxTable
@@ -128,7 +128,7 @@ class InboxPaging:
         try:
             result = msgspec.convert(await self.app.connection.request("inbox", args), InboxResult)
         except HubError as exc:
-            if exc.code != "offline":
+            if exc.code != ErrorCode.OFFLINE:
                 self.notify(exc.message, title="Could not load the inbox", severity="error")
             return
         finally:

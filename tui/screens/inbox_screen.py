@@ -16,7 +16,7 @@ from textual.widgets import Footer, Input
 
 from shared.protocol import DetailResult, InboxResult, ReferralResult, ReferralView
 from tui import format as fmt
-from tui.connection import HubError
+from shared.protocol import ErrorCode, HubError
 from tui.screens.inbox_commands import InboxCommands
 from tui.screens.inbox_paging import InboxPaging
 from tui.screens.reason_modal import ReasonModal
@@ -183,7 +183,7 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
                 await self.app.connection.request("referral.get", {"id": referral_id}), DetailResult
             )
         except HubError as exc:
-            if exc.code != "offline":
+            if exc.code != ErrorCode.OFFLINE:
                 self.notify(exc.message, title=f"Could not load {referral_id}", severity="error")
             return
         if self.detail.referral_id == referral_id:
@@ -227,7 +227,7 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
             raw = await self.app.connection.request(op, {"id": referral_id, **args})
             view = msgspec.convert(raw, ReferralResult).referral
         except HubError as exc:
-            if not (exc.code == "not_found" and referral_id not in self.table.referrals):
+            if not (exc.code == ErrorCode.NOT_FOUND and referral_id not in self.table.referrals):
                 self.notify(self.error_text(exc), title=f"{op} {referral_id} refused", severity="error")
                 return
             # The change went through and took the referral out of our sight (a pass, a
@@ -248,7 +248,7 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
 
     def error_text(self, exc: HubError) -> str:
         winner, at = exc.details.get("winner"), exc.details.get("at")
-        if exc.code == "claim_lost" and winner:
+        if exc.code == ErrorCode.CLAIM_LOST and winner:
             name = winner.get("name", "") if isinstance(winner, dict) else str(winner)
             when = ""
             if at:

@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, TextArea
 
 from shared.domain import DEFAULT_FEE_PERCENT
 from shared.protocol import AgentCard, ReferralResult
-from tui.connection import HubError
+from shared.protocol import HubError
 from tui.screens.fee_modal import parse_fee
 from tui.widgets.agent_search import AgentSearch
 

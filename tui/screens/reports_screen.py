@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
 from shared.protocol import ReportFees, ReportResult
-from tui.connection import HubError
+from shared.protocol import HubError
 
 if TYPE_CHECKING:
     from tui.app import TriageApp

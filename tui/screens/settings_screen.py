@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from shared.protocol import AvailabilityView, NotificationView
-from tui.connection import HubError
+from shared.protocol import HubError
 
 if TYPE_CHECKING:
     from tui.app import TriageApp

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from shared.protocol import MAX_MESSAGE_CHARS, MessageResult, MessageView, ReferralView, ThreadResult
 from tui import format as fmt
-from tui.connection import HubError
+from shared.protocol import HubError
 
 if TYPE_CHECKING:
     from tui.app import TriageApp

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
-from shared.protocol import AgentCard, AgentsResult
+from shared.protocol import AgentCard, AgentsResult, HubError
 
 MAX_RADIUS_MILES = 500.0
 
@@ -90,8 +90,6 @@ class AgentSearch(Vertical):
 
     @work(group="agent-search", exclusive=True, exit_on_error=False)
     async def search(self) -> None:
-        from tui.connection import HubError
-
         status = self.query_one("#agent-status", Label)
         try:
             args = search_args(self.field("text"), self.field("zip"), self.field("radius"),
