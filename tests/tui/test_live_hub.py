@@ -6,7 +6,7 @@ from datetime import timezone
 
 from textual.widgets import Input, Label
 
-from tests.tui.conftest import LiveHub, StepClock, raw_request, wait_for
+from tests.tui.conftest import Link, LiveHub, StepClock, raw_request, wait_for
 from tui.app import TriageApp, make_app
 from tui.screens.reason_modal import ReasonModal
 
@@ -140,22 +140,22 @@ async def test_countdown_ticks_down(live_hub: LiveHub) -> None:
         await wait_for(pilot, lambda: app.inbox.table.get_cell(ref, "left").plain.strip() == "expired")
 
 
-async def test_reconnects_and_replays_missed_events(live_hub: LiveHub) -> None:
+async def test_reconnects_and_replays_missed_events(live_hub: LiveHub, hub_link: Link) -> None:
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
-    app = agent_app(live_hub, token)
+    app = make_app(hub_link.url, token, tz=timezone.utc, watch_terminal=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot, app)
         first = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: first in app.inbox.table.referrals)
-        seq = app.connection.last_seq
-        await app.connection._ws.close()  # the network drops
+        seq = app.session.last_seq
+        hub_link.drop()  # the network drops
         await wait_for(pilot, lambda: app.inbox.line.state == "reconnecting")
         assert "reconnecting in" in app.inbox.line.describe()
         second = await live_hub.submit(desk, **{**APPOINTMENT, "first_name": "Bo", "zip": "78701"})
         await wait_for(pilot, lambda: second in app.inbox.table.referrals, timeout=10)
         assert app.inbox.line.state == "connected"
-        assert app.connection.last_seq > seq
+        assert app.session.last_seq > seq
         assert set(app.inbox.table.referrals) == {first, second}
 
 

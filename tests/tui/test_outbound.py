@@ -12,7 +12,7 @@ from tests.tui.sample import NOW
 from tests.tui.test_live_hub import agent_app, connected
 from tests.tui.test_snapshots import load
 from tui.app import make_app
-from tui.messages import ReferralUpserted
+from tui.hub.messages import ReferralUpserted
 from tui.screens.outbound_form import OutboundForm, parse_price
 from tui.widgets.agent_search import AgentSearch
 
@@ -110,7 +110,7 @@ async def test_slash_filters_rows_and_live_updates_keep_the_filter() -> None:
         assert app.focused is table
         # a live change to a filtered-out row: updated by key, still not shown
         view = table.referrals["RAGENT4"]
-        app.post_message(ReferralUpserted(ReferralView(**{**{f: getattr(view, f) for f in view.__struct_fields__},
+        app.session.receive(ReferralUpserted(ReferralView(**{**{f: getattr(view, f) for f in view.__struct_fields__},
                                                           "city": "Austin"}), 11))
         await pilot.pause()
         assert table.row_count == 1 and "RAGENT4" in table.referrals
@@ -118,7 +118,7 @@ async def test_slash_filters_rows_and_live_updates_keep_the_filter() -> None:
         new = ReferralView(id="RNEW007", kind="agent", status="new", visibility="masked",
                            created_at=NOW, updated_at=NOW, city="Round Rock", zip="78664",
                            sender=PersonRef(id="P-SAM", name="Sam Ortiz"))
-        app.post_message(ReferralUpserted(new, 12))
+        app.session.receive(ReferralUpserted(new, 12))
         await wait_for(pilot, lambda: table.shown == {"RAPPT03", "RNEW007"})
         await pilot.press("slash", "escape")  # clears the filter
         await wait_for(pilot, lambda: table.row_count == 7)

@@ -20,7 +20,6 @@ from tui.widgets.filter_input import FilterInput
 
 if TYPE_CHECKING:
     from shared.protocol import ReferralView
-    from tui.app import TriageApp
     from tui.widgets.connection_line import ConnectionLine
     from tui.widgets.inbox_table import InboxTable
     from tui.widgets.view_bar import ViewBar
@@ -33,7 +32,6 @@ def status_label(status: str) -> str:
 class InboxCommands:
     """Needs from the screen: app, current(), run_op(), table, notify(), query_one()."""
 
-    app: TriageApp
     table: InboxTable
     bar: ViewBar
     line: ConnectionLine

@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from textual import work
 
-from shared.protocol import InboxResult, ReferralView
-from shared.protocol import ErrorCode, HubError
+from shared.protocol import ErrorCode, HubError, InboxResult, ReferralView
 from tui.inbox_rows import WINDOW
+from tui.services import services
 from tui.widgets.filter_input import FilterInput
 from tui.widgets.inbox_table import InboxTable
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tui.app import TriageApp
 
 SNAPSHOT_LIMIT = 200  # an inbox this small arrives whole; a bigger one is paged
 REFETCH_DELAY = 0.2
@@ -43,7 +42,6 @@ class _Seen:
 class InboxPaging:
     """Needs from the screen: app, table, line, refresh_bar(), notify(), query_one(), set_timer()."""
 
-    app: TriageApp
     table: InboxTable
     _fetching: int = 0
     _seen: list[_Seen]
@@ -126,7 +124,7 @@ class InboxPaging:
         args = {"view": view_name, "filter": text, "offset": offset, "limit": limit}
         self._fetching += 1
         try:
-            result = msgspec.convert(await self.app.connection.request("inbox", args), InboxResult)
+            result = msgspec.convert(await services(self).session.request("inbox", **args), InboxResult)
         except HubError as exc:
             if exc.code != ErrorCode.OFFLINE:
                 self.notify(exc.message, title="Could not load the inbox", severity="error")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from textual import on, work
@@ -14,27 +14,29 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from shared.protocol import DetailResult, InboxResult, ReferralResult, ReferralView
+from shared.protocol import (
+    DetailResult,
+    ErrorCode,
+    HubError,
+    InboxResult,
+    ReferralResult,
+    ReferralView,
+)
 from tui import format as fmt
-from shared.protocol import ErrorCode, HubError
 from tui.screens.inbox_commands import InboxCommands
 from tui.screens.inbox_paging import InboxPaging
 from tui.screens.reason_modal import ReasonModal
+from tui.services import services
 from tui.widgets.connection_line import ConnectionLine
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.filter_input import FilterInput
 from tui.widgets.inbox_table import InboxTable
 from tui.widgets.view_bar import ViewBar
 
-if TYPE_CHECKING:
-    from tui.app import TriageApp
-
 CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 
 
 class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
-    app: TriageApp
-
     AUTO_FOCUS = "InboxTable"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
@@ -62,12 +64,13 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
         self._seen = []  # events applied while a window of the inbox is on its way
 
     def compose(self) -> ComposeResult:
-        yield ConnectionLine(self.app.hub_url, id="connection-line")
+        triage = services(self)
+        yield ConnectionLine(triage.session.url, id="connection-line")
         yield ViewBar(id="view-bar")
         yield FilterInput(id="filter")
         with Horizontal(id="main"):
-            yield InboxTable(self.app.hub_now, self.app.tz, id="inbox")
-            yield DetailPane(self.app.hub_now, self.app.tz, id="detail")
+            yield InboxTable(triage.session.hub_now, triage.tz, id="inbox")
+            yield DetailPane(triage.session.hub_now, triage.tz, id="detail")
         yield Footer()
 
     @property
@@ -180,7 +183,7 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
             await asyncio.sleep(settle)  # a newer call (the cursor moved on) cancels this one
         try:
             result = msgspec.convert(
-                await self.app.connection.request("referral.get", {"id": referral_id}), DetailResult
+                await services(self).session.request("referral.get", id=referral_id), DetailResult
             )
         except HubError as exc:
             if exc.code != ErrorCode.OFFLINE:
@@ -224,7 +227,7 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
     async def run_op(self, referral_id: str, op: str, args: dict[str, Any], done: str = "") -> None:
         self.acting.add(referral_id)
         try:
-            raw = await self.app.connection.request(op, {"id": referral_id, **args})
+            raw = await services(self).session.request(op, id=referral_id, **args)
             view = msgspec.convert(raw, ReferralResult).referral
         except HubError as exc:
             if not (exc.code == ErrorCode.NOT_FOUND and referral_id not in self.table.referrals):
@@ -253,7 +256,7 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
             when = ""
             if at:
                 try:
-                    when = " at " + fmt.clock_time(msgspec.convert(at, datetime), self.app.tz)
+                    when = " at " + fmt.clock_time(msgspec.convert(at, datetime), services(self).tz)
                 except msgspec.ValidationError:
                     when = f" at {at}"
             return f"{name} claimed it{when}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from textual import on, work
@@ -13,13 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, TextArea
 
 from shared.domain import DEFAULT_FEE_PERCENT
-from shared.protocol import AgentCard, ReferralResult
-from shared.protocol import HubError
+from shared.protocol import AgentCard, HubError, ReferralResult
 from tui.screens.fee_modal import parse_fee
+from tui.services import services
 from tui.widgets.agent_search import AgentSearch
-
-if TYPE_CHECKING:
-    from tui.app import TriageApp
 
 # (field, label, placeholder)
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -50,8 +47,6 @@ def parse_price(text: str) -> int | None:
 
 
 class OutboundForm(Screen[str | None]):
-    app: TriageApp
-
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True, id="form.send"),
         Binding("f2", "draft", "Save draft", priority=True, id="form.draft"),
@@ -148,7 +143,7 @@ class OutboundForm(Screen[str | None]):
             return
         self.show_error("sending…" if send else "saving…")
         try:
-            raw = await self.app.connection.request("submit", {"referral": data})
+            raw = await services(self).session.request("submit", referral=data)
             view = msgspec.convert(raw, ReferralResult).referral
         except HubError as exc:
             self.show_error(exc.message)  # the form keeps everything typed

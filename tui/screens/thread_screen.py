@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import msgspec
 from rich.text import Text
 from textual import on, work
@@ -13,17 +11,19 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from shared.protocol import MAX_MESSAGE_CHARS, MessageResult, MessageView, ReferralView, ThreadResult
+from shared.protocol import (
+    MAX_MESSAGE_CHARS,
+    HubError,
+    MessageResult,
+    MessageView,
+    ReferralView,
+    ThreadResult,
+)
 from tui import format as fmt
-from shared.protocol import HubError
-
-if TYPE_CHECKING:
-    from tui.app import TriageApp
+from tui.services import services
 
 
 class ThreadScreen(Screen[None]):
-    app: TriageApp
-
     BINDINGS = [Binding("escape", "close", "Back", id="thread.close")]
 
     def __init__(self, referral: ReferralView) -> None:
@@ -51,7 +51,7 @@ class ThreadScreen(Screen[None]):
     @work(group="thread", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         try:
-            raw = await self.app.connection.request("thread.get", {"id": self.referral_id})
+            raw = await services(self).session.request("thread.get", id=self.referral_id)
             result = msgspec.convert(raw, ThreadResult)
         except HubError as exc:
             self.query_one("#thread-empty", Static).update(f"could not load the thread: {exc.message}")
@@ -71,9 +71,9 @@ class ThreadScreen(Screen[None]):
         self.messages[message.id] = message
         for empty in self.query("#thread-empty"):
             empty.remove()
-        mine = message.author.id == self.app.person_id
+        mine = message.author.id == services(self).session.person_id
         head = Text.assemble((message.author.name, "bold"), "  ",
-                             (fmt.stamp(message.at, self.app.tz), "dim"))
+                             (fmt.stamp(message.at, services(self).tz), "dim"))
         item = Static(Text.assemble(head, "\n", message.body), classes="thread-message")
         item.set_class(mine, "-mine")
         log = self.query_one("#thread-log", VerticalScroll)
@@ -84,7 +84,7 @@ class ThreadScreen(Screen[None]):
     async def mark_read(self) -> None:
         """A message arrived while the thread is open: tell the hub we read it."""
         try:
-            await self.app.connection.request("thread.get", {"id": self.referral_id})
+            await services(self).session.request("thread.get", id=self.referral_id)
         except HubError:
             pass
 
@@ -98,7 +98,7 @@ class ThreadScreen(Screen[None]):
     async def send(self, body: str) -> None:
         box = self.query_one("#thread-input", Input)
         try:
-            raw = await self.app.connection.request("thread.send", {"id": self.referral_id, "body": body})
+            raw = await services(self).session.request("thread.send", id=self.referral_id, body=body)
         except HubError as exc:
             self.notify(exc.message, title="Message not sent", severity="error")
             return  # the text stays in the input

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from shared.protocol import AgentCard, AgentsResult, HubError
+from tui.services import services
 
 MAX_RADIUS_MILES = 500.0
 
@@ -99,12 +100,12 @@ class AgentSearch(Vertical):
             return
         status.update("searching…")
         try:
-            raw = await self.app.connection.request("agents.search", args)  # type: ignore[attr-defined]
+            raw = await services(self).session.request("agents.search", **args)
             found = msgspec.convert(raw, AgentsResult).agents
         except HubError as exc:
             status.update(f"search refused: {exc.message}")
             return
-        me = getattr(self.app, "person_id", "")
+        me = services(self).session.person_id
         found = [card for card in found if card.id != me]  # one does not refer to oneself
         self.show(found)
         status.update(f"{len(found)} agent{'s' if len(found) != 1 else ''} found · space toggles")

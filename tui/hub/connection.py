@@ -1,10 +1,13 @@
 """The hub connection: one websocket, kept alive, turned into Textual messages.
 
-`HubConnection.run()` is meant to be the body of one long-lived worker. It connects with the
-bearer token, sends ``hello`` with the last event sequence it saw, keeps the inbox in sync
-(snapshot plus buffered events, or a replay of missed events), reconnects with exponential
-backoff, and posts a message for everything that happens. ``request()`` sends one op and returns
-its result, or raises `HubError` with the hub's stable code and message.
+`HubConnection.run()` is the body of the app's one long-lived hub worker (through
+`HubSession.run`). It connects with the bearer token, sends ``hello`` with the last event
+sequence it saw, keeps the inbox in sync (snapshot plus buffered events, or a replay of missed
+events), reconnects with exponential backoff, and posts a message for everything that happens.
+``request()`` sends one op and returns its result, or raises `HubError` with the hub's stable
+code and message (or `ErrorCode.OFFLINE` / `ErrorCode.TIMEOUT` when no answer can come).
+
+Only `HubSession` uses this module; the rest of the app goes through the session.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Callable
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -43,7 +45,8 @@ from shared.protocol import (
     server_frame_decoder,
 )
 from shared.protocol.pacing import RequestPacer
-from tui.messages import (
+from tui.clock import Clock, utc_now
+from tui.hub.messages import (
     HelloReceived,
     InboxLoaded,
     LinkChanged,
@@ -54,12 +57,9 @@ from tui.messages import (
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 CLIENT_NAME = "triage-tui"
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+Dial = Callable[..., Awaitable[ClientConnection]]  # websockets' `connect`, or a test's fake
 
 
 class TokenRefused(Exception):
@@ -85,6 +85,7 @@ class HubConnection:
         backoff_cap: float = 30.0,
         refused_delay: float = 60.0,
         request_timeout: float = 20.0,
+        dial: Dial = connect,
     ) -> None:
         self.url = url
         self.token = token
@@ -93,6 +94,7 @@ class HubConnection:
         self.backoff_cap = backoff_cap
         self.refused_delay = refused_delay
         self.request_timeout = request_timeout
+        self.dial = dial
         self.last_seq: int | None = None  # the last event applied (or the snapshot's seq)
         self.person_name = ""
         self._ws: ClientConnection | None = None
@@ -142,9 +144,7 @@ class HubConnection:
     async def _session(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
-            ws = await connect(
-                self.url, additional_headers=headers, open_timeout=10, max_size=2**24
-            )
+            ws = await self.dial(self.url, additional_headers=headers, open_timeout=10, max_size=2**24)
         except InvalidStatus as exc:
             if exc.response.status_code == 401:
                 raise TokenRefused() from exc
