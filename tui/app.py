@@ -32,8 +32,8 @@ from tui.hub.messages import (
     ReferralUpserted,
 )
 from tui.hub.session import HubSession
+from tui.inbox.screen import InboxScreen
 from tui.screens.dry_run_screen import DryRunScreen
-from tui.screens.inbox_screen import InboxScreen
 from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen

@@ -23,7 +23,7 @@ async def test_keys_can_be_remapped_by_binding_id() -> None:
 
 
 def test_every_key_has_an_id_and_a_description() -> None:
-    from tui.screens.inbox_screen import InboxScreen
+    from tui.inbox.screen import InboxScreen
     from tui.screens.outbound_form import OutboundForm
     from tui.screens.thread_screen import ThreadScreen
 

@@ -13,9 +13,9 @@ import pytest
 
 from bench.inbox_seed import Seeded, seed_huge_inbox
 from tests.tui.conftest import Link, wait_for
-from tui import inbox_rows
 from tui.app import TriageApp, make_app
-from tui.screens import inbox_paging
+from tui.inbox import paging as inbox_paging
+from tui.inbox import rows as inbox_rows
 
 APPOINTMENT = dict(kind="appointment", first_name="Nora", last_name="Vance", zip="78701",
                    city="Austin", lead_type="home valuation")

@@ -23,15 +23,15 @@ from shared.protocol import (
     ReferralView,
 )
 from tui import format as fmt
-from tui.screens.inbox_commands import InboxCommands
-from tui.screens.inbox_paging import InboxPaging
+from tui.inbox.commands import InboxCommands
+from tui.inbox.connection_line import ConnectionLine
+from tui.inbox.detail_pane import DetailPane
+from tui.inbox.filter_input import FilterInput
+from tui.inbox.paging import InboxPaging
+from tui.inbox.table import InboxTable
+from tui.inbox.view_bar import ViewBar
 from tui.screens.reason_modal import ReasonModal
 from tui.services import services
-from tui.widgets.connection_line import ConnectionLine
-from tui.widgets.detail_pane import DetailPane
-from tui.widgets.filter_input import FilterInput
-from tui.widgets.inbox_table import InboxTable
-from tui.widgets.view_bar import ViewBar
 
 CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 

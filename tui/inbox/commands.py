@@ -10,19 +10,19 @@ from textual import work
 from shared.domain import DEFAULT_FEE_PERCENT
 from tui import format as fmt
 from tui.filters import VIEWS, InboxFilter, ViewName
+from tui.inbox.filter_input import FilterInput
 from tui.screens.agent_search_screen import AgentSearchScreen
 from tui.screens.choice_modal import ChoiceModal
 from tui.screens.fee_modal import FeeModal
 from tui.screens.outbound_form import OutboundForm
 from tui.screens.reason_modal import ReasonModal
 from tui.screens.thread_screen import ThreadScreen
-from tui.widgets.filter_input import FilterInput
 
 if TYPE_CHECKING:
     from shared.protocol import ReferralView
-    from tui.widgets.connection_line import ConnectionLine
-    from tui.widgets.inbox_table import InboxTable
-    from tui.widgets.view_bar import ViewBar
+    from tui.inbox.connection_line import ConnectionLine
+    from tui.inbox.table import InboxTable
+    from tui.inbox.view_bar import ViewBar
 
 
 def status_label(status: str) -> str:

@@ -24,8 +24,8 @@ from textual.strip import Strip
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
-from tui.inbox_rows import InboxRows
-from tui.widgets.inbox_cells import HEADER, PENDING, TABLE_WIDTH, cut_columns, row_cells, row_text
+from tui.inbox.cells import HEADER, PENDING, TABLE_WIDTH, cut_columns, row_cells, row_text
+from tui.inbox.rows import InboxRows
 
 LINE_CACHE = 1000  # drawn rows kept (a screenful is ~40, each in a few looks)
 

@@ -16,10 +16,10 @@ import msgspec
 from textual import work
 
 from shared.protocol import ErrorCode, HubError, InboxResult, ReferralView
-from tui.inbox_rows import WINDOW
+from tui.inbox.filter_input import FilterInput
+from tui.inbox.rows import WINDOW
+from tui.inbox.table import InboxTable
 from tui.services import services
-from tui.widgets.filter_input import FilterInput
-from tui.widgets.inbox_table import InboxTable
 
 if TYPE_CHECKING:
     from textual.timer import Timer
