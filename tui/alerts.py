@@ -54,7 +54,7 @@ class AlertsMixin:
             return
         now = self.hub_now()  # type: ignore[attr-defined]
         seen, self.seen_left = self.seen_left, {}
-        for view in list(self.inbox.table.referrals.values()):  # type: ignore[attr-defined]
+        for view in list(self.inbox.referrals.values()):  # type: ignore[attr-defined]
             offer = view.offer
             if offer is None or offer.state != "open":
                 continue

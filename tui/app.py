@@ -99,7 +99,7 @@ class TriageApp(AlertsMixin, App[None]):
             yield SystemCommand("Reject or pass", "Pass, decline or reject the selected referral",
                                 screen.action_reject)
             yield SystemCommand("Open referral", "Show the selected referral's detail",
-                                screen.table.action_open)
+                                screen.action_open)
             commands = [
                 ("Status", "Move the selected referral to an allowed status (s)", screen.action_status),
                 ("Messages", "Open the selected referral's message thread (m)", screen.action_thread),
@@ -180,7 +180,7 @@ class TriageApp(AlertsMixin, App[None]):
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
-        self.inbox.line.set_link(message.state, message.detail, message.retry_at)
+        self.inbox.show_link(message.state, message.detail, message.retry_at)
         if message.state == "refused":
             self.notify("The hub refused the token.", title="Token refused", severity="error")
 
@@ -208,8 +208,7 @@ class TriageApp(AlertsMixin, App[None]):
     def removed(self, message: ReferralRemoved) -> None:
         data = message.removed
         why = fmt.removal_text(data.reason, data.winner.name if data.winner else None, data.at, self.tz)
-        ours = data.id in self.inbox.acting  # our own pass or reject: its toast says it all
-        if self.inbox.apply_removed(data.id, why, message.seq) is not None and not ours:
+        if self.inbox.apply_removed(data.id, why, message.seq):
             self.notify(f"{data.id}: {why}", title="Left your inbox", severity="warning")
 
     @on(MessageReceived)
@@ -225,8 +224,7 @@ class TriageApp(AlertsMixin, App[None]):
             return
         if data.author.id == self.session.person_id:
             return
-        table = self.inbox.table
-        table.set_unread(data.referral_id, table.unread.get(data.referral_id, 0) + 1)
+        self.inbox.add_unread(data.referral_id)
         self.notify(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
 
     # ------------------------------------------------------------ terminal gone

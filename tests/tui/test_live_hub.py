@@ -183,12 +183,12 @@ async def test_a_referral_claimed_by_someone_else_leaves_with_the_winner(live_hu
         await wait_for(pilot, lambda: any("claimed by Dana Cole at" in n.message for n in app._notifications))
 
 
-async def test_claim_lost_error_names_the_winner() -> None:
+def test_claim_lost_error_names_the_winner() -> None:
     from shared.protocol import ErrorCode, HubError
+    from tui.inbox.commands import refusal_text
 
-    app = make_app("ws://hub.test", "t", tz=timezone.utc, connect=False, watch_terminal=False)
-    async with app.run_test(size=(80, 24)):
-        exc = HubError(ErrorCode.CLAIM_LOST, "Dana Cole claimed R-1 at 2025-03-14T10:04:05+00:00",
-                       {"winner": {"id": "P1", "name": "Dana Cole"}, "at": "2025-03-14T10:04:05+00:00"})
-        assert app.inbox.error_text(exc) == "Dana Cole claimed it at 10:04:05"
-        assert app.inbox.error_text(HubError(ErrorCode.REASON_REQUIRED, "a reason is required")) == "a reason is required"
+    exc = HubError(ErrorCode.CLAIM_LOST, "Dana Cole claimed R-1 at 2025-03-14T10:04:05+00:00",
+                   {"winner": {"id": "P1", "name": "Dana Cole"}, "at": "2025-03-14T10:04:05+00:00"})
+    assert refusal_text(exc, timezone.utc) == "Dana Cole claimed it at 10:04:05"
+    assert refusal_text(HubError(ErrorCode.REASON_REQUIRED, "a reason is required"), timezone.utc) == (
+        "a reason is required")

@@ -24,7 +24,6 @@ APPOINTMENT = dict(kind="appointment", first_name="Nora", last_name="Vance", zip
 @pytest.fixture
 async def huge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple]:
     monkeypatch.setattr(inbox_paging, "SNAPSHOT_LIMIT", 10)
-    monkeypatch.setattr(inbox_paging, "WINDOW", 40)
     monkeypatch.setattr(inbox_rows, "WINDOW", 40)
     monkeypatch.setattr(inbox_rows, "MARGIN", 5)
     from server.hub import Hub

@@ -1,10 +1,15 @@
-"""The main place: connection line, inbox table, detail pane, footer; and the triage keys."""
+"""The main place, composed of its widgets: the connection line, the view bar, the filter line,
+the inbox table, the detail pane, the footer. The widgets post what the person did (open, move,
+scroll, close, filter); the screen handles those messages, feeds the table from the hub (with an
+`InboxPager` for a huge inbox) and carries out the triage keys (`commands`).
+
+The app calls the methods under "called by the app" with what the hub said.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 import msgspec
 from textual import on, work
@@ -12,31 +17,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from shared.protocol import (
-    DetailResult,
-    ErrorCode,
-    HubError,
-    InboxResult,
-    ReferralResult,
-    ReferralView,
-)
-from tui import format as fmt
-from tui.inbox.commands import InboxCommands
+from shared.protocol import ErrorCode, HubError, InboxResult, ReferralResult, ReferralView
+from tui.filters import VIEWS, InboxFilter, ViewName
+from tui.hub.messages import LinkState
+from tui.inbox import commands
+from tui.inbox.commands import Ask, Op, Open, Outcome, Warn
 from tui.inbox.connection_line import ConnectionLine
 from tui.inbox.detail_pane import DetailPane
 from tui.inbox.filter_input import FilterInput
-from tui.inbox.paging import InboxPaging
+from tui.inbox.paging import REFETCH_DELAY, InboxPager, Seen, looks_new
 from tui.inbox.table import InboxTable
 from tui.inbox.view_bar import ViewBar
-from tui.screens.reason_modal import ReasonModal
 from tui.services import services
 
 CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 
 
-class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
+class InboxScreen(Screen[None]):
     AUTO_FOCUS = "InboxTable"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
@@ -61,7 +61,8 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.acting: set[str] = set()  # referrals with one of our own ops in flight
-        self._seen = []  # events applied while a window of the inbox is on its way
+        self.pager = InboxPager()
+        self._refetch_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         triage = services(self)
@@ -90,8 +91,17 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
         return self.query_one(ConnectionLine)
 
     @property
+    def filter_text(self) -> str:
+        return self.query_one(FilterInput).value
+
+    @property
     def detail_open(self) -> bool:
         return self.has_class("-detail-open")
+
+    @property
+    def referrals(self) -> dict[str, ReferralView]:
+        """Every referral held: all of them for a small inbox, the window's for a huge one."""
+        return self.table.referrals
 
     def current(self) -> ReferralView | None:
         """The referral the keys act on: the open detail when it has focus, else the row."""
@@ -107,41 +117,117 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
         if self.detail_open:
             self.detail.tick()
 
+    def show_link(self, state: LinkState, detail: str = "", retry_at: float | None = None) -> None:
+        self.line.set_link(state, detail, retry_at)
+
+    def snapshot_args(self) -> dict[str, Any]:
+        """What a (re)connection asks the hub for: the whole inbox if small, else the window."""
+        return self.pager.snapshot_args(self.table.data, self.filter_text)
+
     def apply_snapshot(self, inbox: InboxResult) -> None:
-        self.load_snapshot(inbox)
+        view_name, text = self.pager.snapshot_loaded()
+        self.table.load_unread(inbox.unread, replace=True)
+        self.table.load(inbox, view_name, text)
         self.refresh_bar()
         if self.detail_open and self.detail.referral_id in self.table.referrals:
             self.detail.show(self.table.referrals[self.detail.referral_id])
 
     def apply_upsert(self, view: ReferralView, seq: int = 0) -> bool:
-        is_new = self.upsert_placed(view, seq)
-        self.after_upsert(view)
+        """Apply a changed or new referral; True when it is new to this person (as far as the
+        table can tell: a paged inbox asks the hub for its window again)."""
+        held = view.id in self.table.referrals
+        is_new, placed = self.table.upsert(view)
+        self.pager.note(Seen(seq, upserted=view))
+        if not placed:
+            self.refetch_soon()
+            is_new = not held and looks_new(view)
+        self._after_upsert(view)
         return is_new
 
-    def after_upsert(self, view: ReferralView) -> None:
-        self.refresh_bar()
-        if self.detail_open and self.detail.referral_id == view.id:
-            self.detail.show(view)
-            self.refresh_audit(view.id)
-
-    def apply_removed(self, referral_id: str, why: str, seq: int = 0) -> ReferralView | None:
-        view = self.remove_placed(referral_id, seq, why)
-        self.after_remove(referral_id, why)
-        return view
-
-    def after_remove(self, referral_id: str, why: str) -> None:
-        self.refresh_bar()
-        if self.detail_open and self.detail.referral_id == referral_id:
-            self.detail.mark_gone(why)
+    def apply_removed(self, referral_id: str, why: str, seq: int = 0) -> bool:
+        """Take a referral out; True when the person should be told: it was held here and did
+        not leave through one of our own ops in flight (whose own toast says it all)."""
+        view, placed = self.table.remove(referral_id)
+        self.pager.note(Seen(seq, removed=referral_id, why=why))
+        if not placed:
+            self.refetch_soon()
+        self._after_remove(referral_id, why)
+        return view is not None and referral_id not in self.acting
 
     def set_me(self, person_id: str) -> None:
         if self.table.me != person_id:
             self.table.set_me(person_id)
             self.refresh_bar()
 
+    def add_unread(self, referral_id: str) -> None:
+        self.table.add_unread(referral_id)
+
+    def mark_read(self, referral_id: str) -> None:
+        self.table.set_unread(referral_id, 0)
+
+    def _after_upsert(self, view: ReferralView) -> None:
+        self.refresh_bar()
+        if self.detail_open and self.detail.referral_id == view.id:
+            self.detail.show(view)
+            self.detail.fetch(view.id)
+
+    def _after_remove(self, referral_id: str, why: str) -> None:
+        self.refresh_bar()
+        if self.detail_open and self.detail.referral_id == referral_id:
+            self.detail.mark_gone(why)
+
+    # ------------------------------------------------------------ windows of a huge inbox
+
+    @on(InboxTable.WindowWanted)
+    def window_wanted(self, message: InboxTable.WindowWanted) -> None:
+        self.fetch_window(message.offset, message.limit)
+
+    def refetch_soon(self) -> None:
+        if self._refetch_timer is None:
+            self._refetch_timer = self.set_timer(REFETCH_DELAY, self._refetch)
+
+    def _refetch(self) -> None:
+        self._refetch_timer = None
+        if not self.table.data.whole:
+            self.fetch_window(*self.pager.same_window(self.table.data))
+
+    @work(group="inbox-window", exclusive=True, exit_on_error=False)
+    async def fetch_window(self, offset: int, limit: int) -> None:
+        view_name, text = self.table.view_name, self.filter_text
+        with self.pager.window_in_flight():
+            try:
+                raw = await services(self).session.request(
+                    "inbox", view=view_name, filter=text, offset=offset, limit=limit)
+            except HubError as exc:
+                if exc.code != ErrorCode.OFFLINE:
+                    self.notify(exc.message, title="Could not load the inbox", severity="error")
+                return
+        result = msgspec.convert(raw, InboxResult)
+        if (view_name, text) != (self.table.view_name, self.filter_text):
+            return  # the view or filter changed meanwhile: its own window is on its way
+        self.table.load_unread(result.unread, replace=False)
+        self.table.load(result, view_name, text)
+        for event in self.pager.newer_than(result.seq):  # arrived while the window was on its way
+            if event.upserted is not None:
+                self.table.upsert(event.upserted)
+                self._after_upsert(event.upserted)
+            else:
+                self.table.remove(event.removed)
+                self._after_remove(event.removed, event.why)
+        self.refresh_bar()
+
+    # ------------------------------------------------------------ /, 1-4: filter and views
+
+    def action_filter(self) -> None:
+        box = self.query_one(FilterInput)
+        box.display = True
+        box.focus()
+
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        self.apply_filter_text(event.value)
+        if not self.table.set_filter(query=InboxFilter.parse(event.value)):
+            self.fetch_window(*self.pager.first_window())
+        self.refresh_bar()
 
     @on(FilterInput.Done)
     def filter_done(self) -> None:
@@ -149,26 +235,41 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
         box.display = bool(box.value)
         self.table.focus()
 
-    # ------------------------------------------------------------ detail pane
+    def action_view(self, name: str) -> None:
+        if name in VIEWS:
+            if not self.table.set_filter(view_name=cast(ViewName, name)):
+                self.fetch_window(*self.pager.first_window())
+            self.refresh_bar()
+
+    def refresh_bar(self) -> None:
+        data = self.table.data
+        self.bar.set_state(data.view_name, self.filter_text, data.total, data.counts)
+        self.line.count = len(data.known) if data.whole else data.counts.get("all", 0)
+
+    # ------------------------------------------------------------ enter, escape: the detail pane
+
+    def action_open(self) -> None:
+        self.table.action_open()
 
     @on(InboxTable.OpenRequested)
-    def open_detail(self, event: InboxTable.OpenRequested, settle: float = 0.0) -> None:
-        view = self.table.referrals.get(event.referral_id)
+    def open_detail(self, event: InboxTable.OpenRequested) -> None:
+        self._show_detail(event.referral_id)
+
+    @on(InboxTable.Highlighted)
+    def follow_cursor(self, event: InboxTable.Highlighted) -> None:
+        """With the detail open, it follows the cursor; the hub is asked once the cursor rests."""
+        if self.detail_open and event.referral_id and event.referral_id != self.detail.referral_id:
+            self._show_detail(event.referral_id, settle=CURSOR_SETTLE_SECONDS)
+
+    def _show_detail(self, referral_id: str, settle: float = 0.0) -> None:
+        view = self.table.referrals.get(referral_id)
         if view is None:
             return
         self.detail.show(view)
         self.add_class("-detail-open")
         if self.has_class("-narrow"):
             self.detail.focus()
-        self.refresh_audit(view.id, settle)
-
-    @on(InboxTable.Highlighted)
-    def follow_cursor(self, event: InboxTable.Highlighted) -> None:
-        """With the detail open, it follows the cursor; the hub is asked only once the cursor
-        rests, so holding j does not send a request per row (the hub limits requests a minute)."""
-        referral_id = event.referral_id
-        if self.detail_open and referral_id and referral_id != self.detail.referral_id:
-            self.open_detail(InboxTable.OpenRequested(referral_id), settle=CURSOR_SETTLE_SECONDS)
+        self.detail.fetch(view.id, settle)
 
     @on(DetailPane.Closed)
     def action_close_detail(self) -> None:
@@ -177,87 +278,73 @@ class InboxScreen(InboxCommands, InboxPaging, Screen[None]):
         self.remove_class("-detail-open")
         self.table.focus()
 
-    @work(group="detail", exclusive=True, exit_on_error=False)
-    async def refresh_audit(self, referral_id: str, settle: float = 0.0) -> None:
-        if settle:
-            await asyncio.sleep(settle)  # a newer call (the cursor moved on) cancels this one
-        try:
-            result = msgspec.convert(
-                await services(self).session.request("referral.get", id=referral_id), DetailResult
-            )
-        except HubError as exc:
-            if exc.code != ErrorCode.OFFLINE:
-                self.notify(exc.message, title=f"Could not load {referral_id}", severity="error")
-            return
-        if self.detail.referral_id == referral_id:
-            self.detail.show(result.referral, result.audit)
-
-    # ------------------------------------------------------------ triage keys
+    # ------------------------------------------------------------ the triage keys
 
     def action_accept(self) -> None:
-        view = self.current()
-        if view is None:
-            return
-        op = fmt.accept_op(view)
-        if op is None:
-            self.notify(f"Nothing to accept on {view.id} ({view.status}).", severity="warning")
-            return
-        self.run_op(view.id, op, {})
+        if (view := self.current()) is not None:
+            self.carry_out(commands.accept(view))
 
     @work(group="triage", exit_on_error=False)
     async def action_reject(self) -> None:
-        view = self.current()
-        if view is None:
-            return
-        op = fmt.reject_op(view)
-        if op is None:
-            self.notify(f"Nothing to reject or pass on {view.id} ({view.status}).", severity="warning")
-            return
-        args: dict[str, Any] = {}
-        if op in ("reject", "decline"):
-            required = op in fmt.REASON_REQUIRED_OPS
-            title = f"{op.capitalize()} {view.id}: {fmt.client_label(view)}"
-            reason = await self.app.push_screen_wait(ReasonModal(title, required=required))
-            if reason is None:
-                return
-            args["reason"] = reason
-        self.run_op(view.id, op, args)
+        await self._ask_then_carry_out(commands.reject)
 
     @work(group="triage", exit_on_error=False)
-    async def run_op(self, referral_id: str, op: str, args: dict[str, Any], done: str = "") -> None:
-        self.acting.add(referral_id)
+    async def action_status(self) -> None:
+        await self._ask_then_carry_out(commands.status)
+
+    def action_thread(self) -> None:
+        if (view := self.current()) is not None:
+            self.carry_out(commands.thread(view))
+
+    def action_new_referral(self) -> None:
+        self.carry_out(commands.new_referral())
+
+    @work(group="triage", exit_on_error=False)
+    async def action_agents(self) -> None:
+        self.carry_out(await commands.agents(self.current(), self.app.push_screen_wait))
+
+    @work(group="triage", exit_on_error=False)
+    async def action_pick(self) -> None:
+        await self._ask_then_carry_out(commands.pick)
+
+    @work(group="triage", exit_on_error=False)
+    async def action_sign(self) -> None:
+        await self._ask_then_carry_out(commands.sign)
+
+    def action_archive(self) -> None:
+        if (view := self.current()) is not None:
+            self.carry_out(commands.archive(view))
+
+    async def _ask_then_carry_out(self, command: Callable[[ReferralView, Ask], Awaitable[Outcome]]) -> None:
+        """A key whose command asks its questions first, about the referral the keys act on."""
+        if (view := self.current()) is not None:
+            self.carry_out(await command(view, self.app.push_screen_wait))
+
+    def carry_out(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Op):
+            self.run_op(outcome)
+        elif isinstance(outcome, Warn):
+            self.notify(outcome.text, severity="warning")
+        elif isinstance(outcome, Open):
+            self.app.push_screen(outcome.screen)
+
+    @work(group="triage", exit_on_error=False)
+    async def run_op(self, op: Op) -> None:
+        triage = services(self)
+        self.acting.add(op.referral_id)
         try:
-            raw = await services(self).session.request(op, id=referral_id, **args)
-            view = msgspec.convert(raw, ReferralResult).referral
+            raw = await triage.session.request(op.name, id=op.referral_id, **op.args)
+            view: ReferralView | None = msgspec.convert(raw, ReferralResult).referral
         except HubError as exc:
-            if not (exc.code == ErrorCode.NOT_FOUND and referral_id not in self.table.referrals):
-                self.notify(self.error_text(exc), title=f"{op} {referral_id} refused", severity="error")
+            if not (exc.code == ErrorCode.NOT_FOUND and op.referral_id not in self.table.referrals):
+                self.notify(commands.refusal_text(exc, triage.tz), title=f"{op.name} {op.referral_id} refused",
+                            severity="error")
                 return
             # The change went through and took the referral out of our sight (a pass, a
             # rejection): the hub then cannot show it to us, and its removal already arrived.
             view = None
         finally:
-            self.acting.discard(referral_id)
-        if view is not None and view.id in self.table.referrals:  # a removal may already have arrived: do not re-add
-            self.apply_upsert(view)
-        revealed = ""
-        if op == "claim" and view is not None and view.visibility == "full":
-            revealed = " — contact revealed"
-        elif op in ("sign", "pick") and view is not None and view.status == "awarded":
-            revealed = " — both signed: awarded"
-        if not done:
-            done = f"{fmt.ACCEPT_DONE.get(op) or fmt.REJECT_DONE.get(op) or op} {referral_id}"
-        self.notify(f"{done}{revealed}")
-
-    def error_text(self, exc: HubError) -> str:
-        winner, at = exc.details.get("winner"), exc.details.get("at")
-        if exc.code == ErrorCode.CLAIM_LOST and winner:
-            name = winner.get("name", "") if isinstance(winner, dict) else str(winner)
-            when = ""
-            if at:
-                try:
-                    when = " at " + fmt.clock_time(msgspec.convert(at, datetime), services(self).tz)
-                except msgspec.ValidationError:
-                    when = f" at {at}"
-            return f"{name} claimed it{when}"
-        return exc.message
+            self.acting.discard(op.referral_id)
+        if view is not None and view.id in self.table.referrals:  # a removal may already have
+            self.apply_upsert(view)  # arrived: do not add it back
+        self.notify(commands.done_text(op, view))

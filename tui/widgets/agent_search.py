@@ -3,6 +3,7 @@ language and minimum years; toggleable results, with the highlighted agent's pro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -57,12 +58,11 @@ def search_args(text: str, zip_code: str, radius: str, specialization: str, lang
 class AgentSearch(Vertical):
     """Enter in any field searches; space toggles a result (the chosen receivers)."""
 
+    @dataclass
     class Highlighted(Message):
         """The cursor moved onto a result (None: the results were cleared)."""
 
-        def __init__(self, card: AgentCard | None) -> None:
-            super().__init__()
-            self.card = card
+        card: AgentCard | None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
