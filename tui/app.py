@@ -211,6 +211,16 @@ class TriageApp(AlertsMixin, App[None]):
         if self.inbox.apply_removed(data.id, why, message.seq):
             self.notify(f"{data.id}: {why}", title="Left your inbox", severity="warning")
 
+    # ------------------------------------------------------------ from the other screens
+
+    @on(ThreadScreen.Read)
+    def thread_read(self, message: ThreadScreen.Read) -> None:
+        self.inbox.mark_read(message.referral_id)
+
+    @on(OutboundForm.Saved)
+    def referral_saved(self, message: OutboundForm.Saved) -> None:
+        self.inbox.apply_upsert(message.referral)  # ours: shown at once, never announced
+
     @on(MessageReceived)
     def message_received(self, message: MessageReceived) -> None:
         """Into the open thread; otherwise an unread marker (and a toast) for others' messages."""

@@ -111,7 +111,8 @@ async def test_agents_chosen_from_g_become_the_receivers_of_a_new_referral(live_
         form.query_one("#f-zip", Input).value = "78701"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, OutboundForm))
-        sent = next(v for v in app.inbox.table.referrals.values() if v.client_name.startswith("Zoe"))
+        sent = await wait_for(pilot, lambda: next(
+            (v for v in app.inbox.table.referrals.values() if v.client_name.startswith("Zoe")), None))
         assert [r.person.id for r in sent.recipients] == [ids["ana"]]
 
 

@@ -1,7 +1,9 @@
-"""The outbound form: create an agent referral, keep it as a draft or send it."""
+"""The outbound form: create an agent referral, keep it as a draft or send it. The referral the
+hub created goes to the app as `OutboundForm.Saved` (the inbox shows it at once)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -9,11 +11,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, TextArea
 
 from shared.domain import DEFAULT_FEE_PERCENT
-from shared.protocol import AgentCard, HubError, ReferralResult
+from shared.protocol import AgentCard, HubError, ReferralResult, ReferralView
+from tui.screens.agent_search_screen import AgentSearchScreen
 from tui.screens.fee_modal import parse_fee
 from tui.services import services
 from tui.widgets.agent_search import AgentSearch
@@ -53,6 +57,12 @@ class OutboundForm(Screen[str | None]):
         Binding("ctrl+g", "agents", "Agent search", priority=True, id="form.agents"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
+
+    @dataclass
+    class Saved(Message):
+        """The hub created the referral (sent, or kept as a draft)."""
+
+        referral: ReferralView
 
     def __init__(self, receivers: list[AgentCard] | None = None) -> None:
         super().__init__()
@@ -149,13 +159,12 @@ class OutboundForm(Screen[str | None]):
             self.show_error(exc.message)  # the form keeps everything typed
             return
         self.show_error("")
-        self.app.inbox.apply_upsert(view)
+        self.app.post_message(self.Saved(view))  # to the app: this screen is leaving
         self.notify(f"{'Sent' if send else 'Saved draft'} {view.id}", title="Outbound referral")
         self.dismiss(view.id)
 
     def action_agents(self) -> None:
         """The full agent search; the agents toggled there become receivers here."""
-        from tui.screens.agent_search_screen import AgentSearchScreen
 
         def chosen(cards: list | None) -> None:
             if cards:

@@ -1,6 +1,10 @@
-"""One referral's message thread: the conversation, live, and a line to write on."""
+"""One referral's message thread: the conversation, live, and a line to write on. Once it has
+loaded, and when the person leaves it, it posts `ThreadScreen.Read` to the app (the inbox then
+clears the referral's unread marker)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import msgspec
 from rich.text import Text
@@ -8,6 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
@@ -25,6 +30,12 @@ from tui.services import services
 
 class ThreadScreen(Screen[None]):
     BINDINGS = [Binding("escape", "close", "Back", id="thread.close")]
+
+    @dataclass
+    class Read(Message):
+        """The person has read the referral's thread (it loaded, or they left it)."""
+
+        referral_id: str
 
     def __init__(self, referral: ReferralView) -> None:
         super().__init__()
@@ -62,7 +73,7 @@ class ThreadScreen(Screen[None]):
             self.add_message(message)
         if not self.messages:
             self.query_one("#thread-empty", Static).update("no messages yet")
-        self.app.inbox.table.set_unread(self.referral_id, 0)
+        self.app.post_message(self.Read(self.referral_id))
 
     def add_message(self, message: MessageView) -> None:
         """Append one message (from the thread, our send, or a live event); once per id."""
@@ -107,5 +118,5 @@ class ThreadScreen(Screen[None]):
         self.add_message(msgspec.convert(raw, MessageResult).message)
 
     def action_close(self) -> None:
-        self.app.inbox.table.set_unread(self.referral_id, 0)
+        self.app.post_message(self.Read(self.referral_id))  # to the app: this screen is leaving
         self.dismiss(None)
