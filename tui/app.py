@@ -21,7 +21,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from tui import format as fmt
-from tui.alerts import AlertsMixin
+from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
 from tui.hub.messages import (
     HelloReceived,
@@ -42,7 +42,7 @@ from tui.screens.thread_screen import ThreadScreen
 log = logging.getLogger(__name__)
 
 
-class TriageApp(AlertsMixin, App[None]):
+class TriageApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "triage"
 
@@ -69,7 +69,7 @@ class TriageApp(AlertsMixin, App[None]):
         super().__init__()
         if theme:
             self.theme = theme
-        self._init_alerts(desktop=desktop_notifications, bell=bell)
+        self.alerts = Alerts(self, desktop=desktop_notifications, bell=bell)
         self.session = session  # the one door to the hub: screens ask it through `services()`
         self.tz = tz  # None: the local time zone
         self.auto_connect = connect
@@ -145,7 +145,8 @@ class TriageApp(AlertsMixin, App[None]):
     def tick(self) -> None:
         try:
             self.inbox.tick()
-            self.check_deadlines()
+            if self.loaded:
+                self.alerts.check_deadlines(list(self.inbox.referrals.values()), self.hub_now())
         except NoMatches:
             return  # shutting down: the timer outlived the inbox's widgets
 
@@ -202,7 +203,7 @@ class TriageApp(AlertsMixin, App[None]):
         if self.inbox.apply_upsert(view, message.seq) and self.loaded:
             left = fmt.time_left(fmt.deadline_of(view), self.hub_now())
             what = " · ".join(p for p in (fmt.intent(view), fmt.area(view), left and f"{left} to claim") if p)
-            self.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
+            self.alerts.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
 
     @on(ReferralRemoved)
     def removed(self, message: ReferralRemoved) -> None:

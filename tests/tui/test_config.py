@@ -94,7 +94,7 @@ async def test_an_app_built_from_the_config_connects_and_uses_it(live_hub: LiveH
     path = write(tmp_path, f'hub = "{live_hub.url}"\ntheme = "nord"\n[keys]\n"app.settings" = "f9"\n')
     config = load_config(environ={"TRIAGE_CONFIG": str(path)})
     app = make_app(config.hub, token, watch_terminal=False, **config.app_options())
-    assert app.desktop_notifications is True
+    assert app.alerts.desktop is True
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot, app)
         assert app.theme == "nord"
