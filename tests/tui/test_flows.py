@@ -77,7 +77,8 @@ async def test_s_moves_an_awarded_appointment_to_working(live_hub: LiveHub) -> N
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
@@ -88,20 +89,21 @@ async def test_s_moves_an_awarded_appointment_to_working(live_hub: LiveHub) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal))
         await pilot.press(*"called her", "enter")
         await wait_for(pilot, lambda: app.inbox.table.get_cell(ref, "status").plain == "working")
-        assert any(f"Moved {ref} to working" == n.message for n in app._notifications)
+        assert any(f"Moved {ref} to working" == n.message for n in posted.notifications)
 
 
 async def test_s_without_moves_says_why(live_hub: LiveHub) -> None:
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
         await pilot.press("s")
         await wait_for(pilot, lambda: any("No status moves" in n.message and "offered" in n.message
-                                          for n in app._notifications))
+                                          for n in posted.notifications))
         assert not isinstance(app.screen, ChoiceModal)
 
 
@@ -187,7 +189,8 @@ async def test_vendor_sees_duplicates_rejects_and_archives(live_hub: LiveHub) ->
     first = await live_hub.submit(partner, **prospect)
     second = await live_hub.submit(partner, **{**prospect, "company": "Globex Intl"})
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(160, 48)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(160, 48), message_hook=posted) as pilot:
         await connected(pilot, app)
         await wait_for(pilot, lambda: {first, second} <= set(app.inbox.table.referrals))
         dup = app.inbox.table.referrals[second]
@@ -207,7 +210,7 @@ async def test_vendor_sees_duplicates_rejects_and_archives(live_hub: LiveHub) ->
         table.move_cursor(row=table.get_row_index(first))
         await pilot.press("A")
         await wait_for(pilot, lambda: table.referrals[first].status == "archived")
-        assert any(f"Archived {first}" == n.message for n in app._notifications)
+        assert any(f"Archived {first}" == n.message for n in posted.notifications)
 
 
 async def test_g_finds_an_agent_by_fuzzy_name(live_hub: LiveHub) -> None:
