@@ -35,7 +35,7 @@ async def test_unread_counts_from_the_snapshot_show_next_to_the_client() -> None
                    watch_terminal=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        app.session.receive(HelloReceived(ME, NOW, timedelta(0)))
+        app.session.receive(HelloReceived(ME, timedelta(0)))
         data = inbox()
         data.unread = {"RAWARD6": 2}
         app.session.receive(InboxLoaded(data))

@@ -196,7 +196,7 @@ async def test_the_session_keeps_the_link_state_who_we_are_and_the_hubs_time() -
     session = HubSession("ws://hub.test", "t", clock=lambda: NOW)
     session.attach(posted.append)
     assert (session.state, session.person_id, session.roles, session.hub_now()) == ("connecting", "", [], NOW)
-    hello = HelloReceived(ME, NOW + timedelta(seconds=90), timedelta(seconds=90))
+    hello = HelloReceived(ME, timedelta(seconds=90))
     for message in (hello, LinkChanged("connected", ME.name)):
         session.receive(message)
     assert posted == [hello, LinkChanged("connected", ME.name)]  # everything goes on to the app

@@ -30,7 +30,7 @@ async def load(pilot) -> None:
     """What a connection would bring: hello, connected, the inbox (through the session)."""
     session = pilot.app.session
     await pilot.pause()  # let the screen mount, as a real connection would
-    session.receive(HelloReceived(ME, NOW, timedelta(0)))
+    session.receive(HelloReceived(ME, timedelta(0)))
     session.receive(LinkChanged("connected", ME.name))
     session.receive(InboxLoaded(inbox()))
     await pilot.pause()

@@ -70,7 +70,7 @@ def test_dry_run(snap_compare, size) -> None:
     async def dry_run(pilot) -> None:
         await load(pilot)
         desk = PersonView(id="P-DESK", name="Routing Desk", roles=["concierge"])
-        pilot.app.session.receive(HelloReceived(desk, NOW, timedelta(0)))
+        pilot.app.session.receive(HelloReceived(desk, timedelta(0)))
         await pilot.pause()
         await pilot.press("D")
         await pilot.pause()

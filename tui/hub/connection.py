@@ -96,7 +96,6 @@ class HubConnection:
         self.request_timeout = request_timeout
         self.dial = dial
         self.last_seq: int | None = None  # the last event applied (or the snapshot's seq)
-        self.person_name = ""
         self._ws: ClientConnection | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, asyncio.Future[Any]] = {}
@@ -244,9 +243,8 @@ class HubConnection:
         hello = msgspec.convert(result, HelloResult)
         self._hello_id = None
         self.pacer.per_minute = hello.rate_limit_per_minute
-        self.person_name = hello.person.name
         offset = hello.server_time - self.clock()
-        self.post(HelloReceived(hello.person, hello.server_time, offset))
+        self.post(HelloReceived(hello.person, offset))
         self.post(LinkChanged("connected", hello.person.name))
         if self._buffer is not None or hello.replay == "resync":
             await self._start_snapshot()
@@ -277,10 +275,10 @@ class HubConnection:
         self.last_seq = event.seq
         try:
             if event.name == EVENT_UPSERT:
-                self.post(ReferralUpserted(msgspec.convert(event.data, ReferralView), event.seq, event.at))
+                self.post(ReferralUpserted(msgspec.convert(event.data, ReferralView), event.seq))
             elif event.name == EVENT_REMOVED:
-                self.post(ReferralRemoved(msgspec.convert(event.data, RemovedData), event.seq, event.at))
+                self.post(ReferralRemoved(msgspec.convert(event.data, RemovedData), event.seq))
             elif event.name == EVENT_MESSAGE:
-                self.post(MessageReceived(msgspec.convert(event.data, MessageView), event.seq, event.at))
+                self.post(MessageReceived(msgspec.convert(event.data, MessageView), event.seq))
         except msgspec.ValidationError:
             log.warning("bad %s event from hub: %.200r", event.name, event.data)

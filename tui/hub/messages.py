@@ -7,14 +7,14 @@ can feed the same messages through `HubSession.receive` to drive the app without
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from textual.message import Message
 
 from shared.protocol import InboxResult, MessageView, PersonView, ReferralView, RemovedData
 
-LinkState = Literal["connecting", "connected", "reconnecting", "offline", "refused"]
+LinkState = Literal["connecting", "connected", "reconnecting", "refused"]
 
 
 class HubMessage(Message):
@@ -23,7 +23,7 @@ class HubMessage(Message):
 
 @dataclass
 class LinkChanged(HubMessage):
-    """The connection's state changed (connecting, connected, reconnecting, offline, refused)."""
+    """The connection's state changed (connecting, connected, reconnecting, refused)."""
 
     state: LinkState
     detail: str = ""
@@ -35,7 +35,6 @@ class HelloReceived(HubMessage):
     """The hub accepted the hello: who we are, and how far the local clock is from the hub's."""
 
     person: PersonView
-    server_time: datetime
     offset: timedelta  # add to the local clock to get the hub's time
 
 
@@ -52,7 +51,6 @@ class ReferralUpserted(HubMessage):
 
     referral: ReferralView
     seq: int
-    at: datetime | None = None
 
 
 @dataclass
@@ -61,7 +59,6 @@ class ReferralRemoved(HubMessage):
 
     removed: RemovedData
     seq: int
-    at: datetime | None = None
 
 
 @dataclass
@@ -70,4 +67,3 @@ class MessageReceived(HubMessage):
 
     message: MessageView
     seq: int
-    at: datetime | None = None

@@ -127,10 +127,6 @@ class InboxTable(ScrollView, can_focus=True):
         return self.data.view_name
 
     @property
-    def query_filter(self) -> InboxFilter:
-        return self.data.query
-
-    @property
     def selected(self) -> ReferralView | None:
         return self.data.at(self.cursor_row) if self.data.total else None
 
