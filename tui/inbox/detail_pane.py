@@ -119,9 +119,9 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def as_text(self, width: int = 100) -> str:
         """The pane's content as plain text (for tests and copying)."""
-        console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
-        console.print(self._body)
-        return console.file.getvalue()  # type: ignore[attr-defined]
+        out = io.StringIO()
+        Console(file=out, width=width, color_system=None, legacy_windows=False).print(self._body)
+        return out.getvalue()
 
     def _section(self, title: str, rows: list[tuple[str, str | Text]]) -> Table:
         grid = Table.grid(padding=(0, 1), expand=True)

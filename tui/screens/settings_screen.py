@@ -7,7 +7,7 @@ errors are shown next to the field they name; what was typed stays in place.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from textual import on, work
@@ -84,12 +84,14 @@ class SettingsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
+    def field(self, name: str) -> Input | Switch:
+        return cast("Input | Switch", self.query_one(f"#set-{name}"))  # compose made it one of them
+
     def value(self, name: str) -> Any:
-        widget = self.query_one(f"#set-{name}")
-        return widget.value  # type: ignore[attr-defined]
+        return self.field(name).value
 
     def set_value(self, name: str, value: Any) -> None:
-        self.query_one(f"#set-{name}").value = value  # type: ignore[attr-defined]
+        self.field(name).value = value
 
     def show_error(self, field: str | None, text: str) -> None:
         """Next to the field the hub named; otherwise on the line at the top."""
