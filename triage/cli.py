@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from triage import agents, audit, democmd, dry_run, export, hubcmd, report, submit
-from triage.common import DEFAULT_HUB_URL, CliError, eprint
+from triage.common import CliError, eprint
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,16 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _tui_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--hub", metavar="URL",
-                   help="the hub's websocket URL (default $TRIAGE_HUB, then `hub` in the config file, "
-                   f"then {DEFAULT_HUB_URL})")
-    p.add_argument("--token-file", metavar="PATH",
-                   help="read the token from PATH (default: $TRIAGE_TOKEN_FILE, `token_file` in the "
-                   "config file, else `token` in the user config directory); TRIAGE_TOKEN, when set, "
-                   "wins. The file must be readable by its owner only")
-    p.add_argument("--keys", metavar="ID=KEYS,...",
-                   help="remap keys by binding id, e.g. 'triage.accept=c,triage.reject=x' "
-                   "(added to $TRIAGE_KEYS and the config file's [keys])")
+    from tui.launch import add_options  # the app's own options, shared with `python -m tui`
+
+    add_options(p)
 
 
 def add_tui_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,26 +51,12 @@ def add_tui_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from tui.app import make_app
-    from tui.config import ConfigError, load_config, parse_keys
-    from tui.credentials import CredentialsError, load_token
+    from tui.launch import LaunchError, launch  # the one launch path, shared with `python -m tui`
 
     try:
-        config = load_config()
-    except ConfigError as exc:
-        raise CliError(str(exc), code=2) from None
-    hub = args.hub or config.hub or DEFAULT_HUB_URL
-    if not hub.startswith(("ws://", "wss://")):
-        raise CliError(f"the hub must be a websocket URL like {DEFAULT_HUB_URL}, got {hub!r}", code=2)
-    try:
-        token = load_token(args.token_file or config.token_file)
-    except CredentialsError as exc:
-        raise CliError(str(exc)) from None
-    options = config.app_options()
-    options["keymap"].update(parse_keys(args.keys or ""))
-    app = make_app(hub, token, **options)
-    app.run()
-    return app.return_code or 0
+        return launch(args.hub, args.token_file, args.keys)
+    except LaunchError as exc:
+        raise CliError(exc.message, code=exc.code) from None
 
 
 def main(argv: list[str] | None = None) -> int:

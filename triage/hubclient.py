@@ -18,7 +18,7 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
-from shared.protocol import Error, Reply, Request, encoder, server_frame_decoder
+from shared.protocol import Error, HubError, Reply, Request, encoder, server_frame_decoder
 from shared.protocol.pacing import RequestPacer
 from triage.common import DEFAULT_HUB_URL, CliError
 from tui.credentials import CredentialsError, load_token
@@ -55,7 +55,8 @@ class HubClient:
             if isinstance(frame, Reply) and frame.id == request_id:
                 return frame.result
             if isinstance(frame, Error) and frame.id in (request_id, None):
-                raise CliError(f"the hub refused {op}: {frame.code}: {frame.message}")
+                error = HubError.from_frame(frame)
+                raise CliError(f"the hub refused {op}: {error.code}: {error.message}") from error
 
 
 @asynccontextmanager

@@ -1,60 +1,49 @@
 """How the app gets a person's attention: a toast, the terminal bell and, when switched on, a
 desktop notification through the terminal (OSC 9 / OSC 777, which travel over ssh).
 
-Arrivals alert (see `TriageApp.upserted`); so does each open offer once, when it crosses under
-five minutes left to claim.
+Arrivals alert (the app's `upserted`); so does each open offer once, when it crosses under five
+minutes left to claim (`check_deadlines`, each second).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
+from textual.app import App
 from textual.notifications import SeverityLevel
 
+from shared.protocol import ReferralView
 from tui import format as fmt
+from tui import terminal_output
 from tui.notify import desktop_sequence
-
-if TYPE_CHECKING:
-    from shared.protocol import ReferralView
 
 WARN_SECONDS = 5 * 60
 
 
-class AlertsMixin:
-    """Mixed into TriageApp. Needs `hub_now()`, `loaded`, `inbox`, and the App's notify/bell."""
+class Alerts:
+    """One app's alerts, with the person's choices: the bell, desktop notifications."""
 
-    desktop_notifications: bool = False  # the config switches it on for real use
-    ring_bell: bool = True
-
-    def _init_alerts(self, *, desktop: bool, bell: bool) -> None:
-        self.desktop_notifications = desktop
-        self.ring_bell = bell
+    def __init__(self, app: App[Any], *, desktop: bool = False, bell: bool = True) -> None:
+        self.app = app
+        self.desktop = desktop  # the config switches it on for real use
+        self.bell = bell
         self.warned: set[tuple[str, datetime]] = set()  # (referral id, offered at): once per offer
         self.seen_left: dict[tuple[str, datetime], float] = {}  # seconds left at the last tick
 
     def alert(self, message: str, title: str, severity: SeverityLevel = "information") -> None:
-        self.notify(message, title=title, severity=severity)  # type: ignore[attr-defined]
-        if self.ring_bell:
-            self.bell()  # type: ignore[attr-defined]
-        if self.desktop_notifications:
-            self.desktop_notify(title, message)
+        self.app.notify(message, title=title, severity=severity)
+        if self.bell:
+            self.app.bell()
+        if self.desktop:
+            terminal_output.write(self.app, desktop_sequence(title, message))
 
-    def desktop_notify(self, title: str, body: str) -> None:
-        """Write the escape sequences through the driver, as `App.bell` and
-        `App.copy_to_clipboard` do: Textual 8 has no public API for raw terminal output."""
-        driver = getattr(self, "_driver", None)
-        if driver is not None and not self.is_headless:  # type: ignore[attr-defined]
-            driver.write(desktop_sequence(title, body))
-
-    def check_deadlines(self) -> None:
-        """Each second: alert once for every open offer seen crossing under five minutes left
-        (one already under it when it first shows up is red in the table, not announced again)."""
-        if not self.loaded:  # type: ignore[attr-defined]
-            return
-        now = self.hub_now()  # type: ignore[attr-defined]
+    def check_deadlines(self, referrals: Iterable[ReferralView], now: datetime) -> None:
+        """Alert once for every open offer seen crossing under five minutes left (one already
+        under it when it first shows up is red in the table, not announced again)."""
         seen, self.seen_left = self.seen_left, {}
-        for view in list(self.inbox.table.referrals.values()):  # type: ignore[attr-defined]
+        for view in referrals:
             offer = view.offer
             if offer is None or offer.state != "open":
                 continue

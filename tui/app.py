@@ -1,4 +1,5 @@
-"""TriageApp: the live referral inbox. `make_app()` builds it for the CLI and for tests."""
+"""TriageApp: the live referral inbox. `make_app()` builds it (with its `HubSession`, the app's
+one door to the hub) for `tui.launch`, the demo, the benchmark and the tests."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import os
 import signal
 import sys
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -19,9 +21,9 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from tui import format as fmt
-from tui.alerts import AlertsMixin
-from tui.connection import Clock, HubConnection, utc_now
-from tui.messages import (
+from tui.alerts import Alerts
+from tui.clock import Clock, utc_now
+from tui.hub.messages import (
     HelloReceived,
     InboxLoaded,
     LinkChanged,
@@ -29,8 +31,9 @@ from tui.messages import (
     ReferralRemoved,
     ReferralUpserted,
 )
+from tui.hub.session import HubSession
+from tui.inbox.screen import InboxScreen
 from tui.screens.dry_run_screen import DryRunScreen
-from tui.screens.inbox_screen import InboxScreen
 from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
@@ -39,7 +42,7 @@ from tui.screens.thread_screen import ThreadScreen
 log = logging.getLogger(__name__)
 
 
-class TriageApp(AlertsMixin, App[None]):
+class TriageApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "triage"
 
@@ -53,9 +56,7 @@ class TriageApp(AlertsMixin, App[None]):
 
     def __init__(
         self,
-        hub_url: str,
-        token: str,
-        clock: Clock = utc_now,
+        session: HubSession,
         *,
         tz: tzinfo | None = None,
         connect: bool = True,
@@ -68,18 +69,13 @@ class TriageApp(AlertsMixin, App[None]):
         super().__init__()
         if theme:
             self.theme = theme
-        self._init_alerts(desktop=desktop_notifications, bell=bell)
-        self.hub_url = hub_url
-        self.clock = clock  # the local clock; tests inject a fixed or steppable one
+        self.alerts = Alerts(self, desktop=desktop_notifications, bell=bell)
+        self.session = session  # the one door to the hub: screens ask it through `services()`
         self.tz = tz  # None: the local time zone
-        self.offset = timedelta(0)  # hub time minus local time, measured at hello
         self.auto_connect = connect
         self.watch_terminal = watch_terminal
-        self.person_name = ""
-        self.person_id = ""
-        self.person_roles: list[str] = []
         self.loaded = False  # arrivals are announced only after the first snapshot
-        self.connection = HubConnection(hub_url, token, self.post_message, clock)
+        session.attach(self.post_message)
         if keymap:
             self.set_keymap(keymap)  # binding id -> keys, e.g. {"triage.accept": "c"}
 
@@ -94,7 +90,7 @@ class TriageApp(AlertsMixin, App[None]):
         elif screen.concierge:
             yield SystemCommand("Desk or me", "Switch the report between the whole desk and me (d)",
                                 screen.action_toggle_desk)
-        if "concierge" in self.person_roles and not isinstance(screen, DryRunScreen):
+        if "concierge" in self.session.roles and not isinstance(screen, DryRunScreen):
             yield SystemCommand("Routing dry run", "Who would get an appointment in a zip code now (D)",
                                 self.action_dry_run)
         if isinstance(screen, InboxScreen):
@@ -103,7 +99,7 @@ class TriageApp(AlertsMixin, App[None]):
             yield SystemCommand("Reject or pass", "Pass, decline or reject the selected referral",
                                 screen.action_reject)
             yield SystemCommand("Open referral", "Show the selected referral's detail",
-                                screen.table.action_open)
+                                screen.action_open)
             commands = [
                 ("Status", "Move the selected referral to an allowed status (s)", screen.action_status),
                 ("Messages", "Open the selected referral's message thread (m)", screen.action_thread),
@@ -127,7 +123,7 @@ class TriageApp(AlertsMixin, App[None]):
 
     def hub_now(self) -> datetime:
         """The hub's time: the local clock corrected by the offset measured at connect."""
-        return self.clock() + self.offset
+        return self.session.hub_now()
 
     def get_default_screen(self) -> InboxScreen:
         return InboxScreen()
@@ -139,7 +135,7 @@ class TriageApp(AlertsMixin, App[None]):
         return screen
 
     def on_mount(self) -> None:
-        self.connection.snapshot_args = self.inbox.snapshot_args
+        self.session.attach(self.post_message, self.inbox.snapshot_args)
         self.set_interval(1.0, self.tick, name="countdown")
         if self.auto_connect:
             self.run_hub()
@@ -149,13 +145,14 @@ class TriageApp(AlertsMixin, App[None]):
     def tick(self) -> None:
         try:
             self.inbox.tick()
-            self.check_deadlines()
+            if self.loaded:
+                self.alerts.check_deadlines(list(self.inbox.referrals.values()), self.hub_now())
         except NoMatches:
             return  # shutting down: the timer outlived the inbox's widgets
 
     @work(exclusive=True, group="hub", exit_on_error=False)
     async def run_hub(self) -> None:
-        await self.connection.run()
+        await self.session.run()
 
     def action_settings(self) -> None:
         if not isinstance(self.screen, SettingsScreen):
@@ -167,7 +164,7 @@ class TriageApp(AlertsMixin, App[None]):
 
     def action_dry_run(self) -> None:
         """The concierge's routing dry run, for the highlighted referral's zip when there is one."""
-        if "concierge" not in self.person_roles:
+        if "concierge" not in self.session.roles:
             self.notify("The routing dry run is for the concierge desk.", severity="warning")
             return
         if not isinstance(self.screen, DryRunScreen):
@@ -184,16 +181,12 @@ class TriageApp(AlertsMixin, App[None]):
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
-        self.inbox.line.set_link(message.state, message.detail, message.retry_at)
+        self.inbox.show_link(message.state, message.detail, message.retry_at)
         if message.state == "refused":
             self.notify("The hub refused the token.", title="Token refused", severity="error")
 
     @on(HelloReceived)
     def hello(self, message: HelloReceived) -> None:
-        self.offset = message.offset
-        self.person_name = message.person.name
-        self.person_id = message.person.id
-        self.person_roles = [str(role) for role in message.person.roles]
         self.sub_title = message.person.name
         self.inbox.set_me(message.person.id)
 
@@ -210,15 +203,24 @@ class TriageApp(AlertsMixin, App[None]):
         if self.inbox.apply_upsert(view, message.seq) and self.loaded:
             left = fmt.time_left(fmt.deadline_of(view), self.hub_now())
             what = " · ".join(p for p in (fmt.intent(view), fmt.area(view), left and f"{left} to claim") if p)
-            self.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
+            self.alerts.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
 
     @on(ReferralRemoved)
     def removed(self, message: ReferralRemoved) -> None:
         data = message.removed
         why = fmt.removal_text(data.reason, data.winner.name if data.winner else None, data.at, self.tz)
-        ours = data.id in self.inbox.acting  # our own pass or reject: its toast says it all
-        if self.inbox.apply_removed(data.id, why, message.seq) is not None and not ours:
+        if self.inbox.apply_removed(data.id, why, message.seq):
             self.notify(f"{data.id}: {why}", title="Left your inbox", severity="warning")
+
+    # ------------------------------------------------------------ from the other screens
+
+    @on(ThreadScreen.Read)
+    def thread_read(self, message: ThreadScreen.Read) -> None:
+        self.inbox.mark_read(message.referral_id)
+
+    @on(OutboundForm.Saved)
+    def referral_saved(self, message: OutboundForm.Saved) -> None:
+        self.inbox.apply_upsert(message.referral)  # ours: shown at once, never announced
 
     @on(MessageReceived)
     def message_received(self, message: MessageReceived) -> None:
@@ -228,13 +230,12 @@ class TriageApp(AlertsMixin, App[None]):
                        and s.referral_id == data.referral_id), None)
         if thread is not None:
             thread.add_message(data)
-            if data.author.id != self.person_id:
+            if data.author.id != self.session.person_id:
                 thread.mark_read()
             return
-        if data.author.id == self.person_id:
+        if data.author.id == self.session.person_id:
             return
-        table = self.inbox.table
-        table.set_unread(data.referral_id, table.unread.get(data.referral_id, 0) + 1)
+        self.inbox.add_unread(data.referral_id)
         self.notify(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
 
     # ------------------------------------------------------------ terminal gone
@@ -258,6 +259,9 @@ class TriageApp(AlertsMixin, App[None]):
             self.exit(return_code=1)
 
 
-def make_app(hub_url: str, token: str, clock: Clock | None = None, **kwargs) -> TriageApp:
-    """The one place that builds the app: used by `python -m tui`, the CLI and the tests."""
-    return TriageApp(hub_url, token, clock or utc_now, **kwargs)
+def make_app(hub_url: str = "", token: str = "", clock: Clock | None = None, *,
+             session: HubSession | None = None, **options: Any) -> TriageApp:
+    """The one place that builds the app: used by `tui.launch` (`triage`, `python -m tui`), the
+    demo, the benchmark and the tests. The session is made from the hub's URL, the token and the
+    local clock, unless one is given (tests give one that answers without a hub)."""
+    return TriageApp(session or HubSession(hub_url, token, clock or utc_now), **options)

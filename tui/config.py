@@ -1,6 +1,8 @@
 """The terminal app's config: a TOML file, every setting also from an environment variable.
 
-The file is ``config.toml`` in the user config directory (``TRIAGE_CONFIG`` names another one)::
+The settings are declared once, below, as msgspec structs: the file's shape, each setting's
+type and default, and the variable it also comes from. The file is ``config.toml`` in the user
+config directory (``TRIAGE_CONFIG`` names another one)::
 
     hub = "wss://hub.example.com:8765"    # TRIAGE_HUB
     token_file = "~/.config/triage/token" # TRIAGE_TOKEN_FILE
@@ -13,45 +15,54 @@ The file is ``config.toml`` in the user config directory (``TRIAGE_CONFIG`` name
     [keys]                                # TRIAGE_KEYS="triage.accept=c,triage.reject=x"
     "triage.accept" = "c"
 
-The environment wins over the file; command-line options win over both. A malformed file is an
-error that names the file and the line: the app does not start with half a config.
+The environment wins over the file (keys are added to the file's); command-line options win over
+both. A bad file or value is an error that names the file (and line) or the variable, and the
+setting: the app does not start with half a config.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import platformdirs
 from textual.theme import BUILTIN_THEMES
 
-TOP_LEVEL = {"hub", "token_file", "theme", "notifications", "keys"}
-NOTIFICATION_KEYS = {"desktop", "bell"}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+CONFIG_VAR = "TRIAGE_CONFIG"
 
 
-class ConfigError(Exception):
-    """The config cannot be used; the message names the file (and line) or the variable."""
+def env(variable: str) -> msgspec.Meta:
+    """The environment variable a setting also comes from."""
+    return msgspec.Meta(extra={"env": variable})
 
 
-@dataclass(frozen=True)
-class Config:
-    hub: str | None = None
-    token_file: str | None = None
-    theme: str | None = None
-    desktop: bool = True  # on for real use; the app's own default (tests) is off
-    bell: bool = True
-    keys: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None  # the file read, if any
+class Notifications(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    desktop: Annotated[bool, env("TRIAGE_DESKTOP")] = True  # on for real use (the app's own default: off)
+    bell: Annotated[bool, env("TRIAGE_BELL")] = True
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Every setting of the app, as the file holds them."""
+
+    hub: Annotated[str | None, env("TRIAGE_HUB")] = None
+    token_file: Annotated[str | None, env("TRIAGE_TOKEN_FILE")] = None
+    theme: Annotated[str | None, env("TRIAGE_THEME")] = None
+    notifications: Notifications = msgspec.field(default_factory=Notifications)
+    keys: Annotated[dict[str, str], env("TRIAGE_KEYS")] = {}
 
     def app_options(self) -> dict[str, Any]:
         """Keyword arguments for `make_app`."""
         return {"keymap": dict(self.keys), "theme": self.theme,
-                "desktop_notifications": self.desktop, "bell": self.bell}
+                "desktop_notifications": self.notifications.desktop, "bell": self.notifications.bell}
+
+
+class ConfigError(Exception):
+    """The config cannot be used; the message names the file (and line) or the variable."""
 
 
 def default_config_path() -> Path:
@@ -70,64 +81,91 @@ def parse_bool(text: str, name: str) -> bool:
     raise ConfigError(f"{name} must be true or false, got {text!r}")
 
 
-def read_file(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line N, column M)"
-        raise ConfigError(f"config file {path}: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-
-
-def _check_file(data: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Flatten and type-check the file's settings."""
-    where = f"config file {path}"
-    unknown = set(data) - TOP_LEVEL
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})")
-    out: dict[str, Any] = {}
-    for name in ("hub", "token_file", "theme"):
-        if name in data:
-            if not isinstance(data[name], str):
-                raise ConfigError(f"{where}: {name} must be a string")
-            out[name] = data[name]
-    notes = data.get("notifications", {})
-    if not isinstance(notes, dict) or set(notes) - NOTIFICATION_KEYS:
-        raise ConfigError(f"{where}: [notifications] takes only desktop = true/false and bell = true/false")
-    for name in NOTIFICATION_KEYS & set(notes):
-        if not isinstance(notes[name], bool):
-            raise ConfigError(f"{where}: notifications.{name} must be true or false")
-        out[name] = notes[name]
-    keys = data.get("keys", {})
-    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise ConfigError(f'{where}: [keys] maps binding ids to keys, e.g. "triage.accept" = "c"')
-    out["keys"] = dict(keys)
-    return out
-
-
 def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """The file (if there is one), then the environment on top."""
-    env = os.environ if environ is None else environ
-    explicit = path is not None or bool(env.get("TRIAGE_CONFIG"))
-    file = Path(path or env.get("TRIAGE_CONFIG") or default_config_path()).expanduser()
-    settings: dict[str, Any] = {"keys": {}}
-    read = None
+    env_ = os.environ if environ is None else environ
+    explicit = path is not None or bool(env_.get(CONFIG_VAR))
+    file = Path(path or env_.get(CONFIG_VAR) or default_config_path()).expanduser()
+    config = Config()
     if file.exists() or explicit:
         if not file.exists():
-            raise ConfigError(f"config file {file} does not exist (named by TRIAGE_CONFIG)")
-        settings = _check_file(read_file(file), file)
-        read = file
-    for name, var in (("hub", "TRIAGE_HUB"), ("token_file", "TRIAGE_TOKEN_FILE"), ("theme", "TRIAGE_THEME")):
-        if env.get(var):
-            settings[name] = env[var]
-    for name, var in (("desktop", "TRIAGE_DESKTOP"), ("bell", "TRIAGE_BELL")):
-        if env.get(var):
-            settings[name] = parse_bool(env[var], var)
-    if env.get("TRIAGE_KEYS"):
-        settings["keys"] = {**settings["keys"], **parse_keys(env["TRIAGE_KEYS"])}
-    theme = settings.get("theme")
-    if theme and theme not in BUILTIN_THEMES:
-        source = "TRIAGE_THEME" if env.get("TRIAGE_THEME") else f"config file {file}"
-        raise ConfigError(f"{source}: unknown theme {theme!r} (one of: {', '.join(BUILTIN_THEMES)})")
-    return Config(path=read, **settings)
+            raise ConfigError(f"config file {file} does not exist (named by {CONFIG_VAR})")
+        config = read_file(file)
+    config = _with_environment(config, env_)
+    if config.theme and config.theme not in BUILTIN_THEMES:
+        source = "TRIAGE_THEME" if env_.get("TRIAGE_THEME") else f"config file {file}"
+        raise ConfigError(f"{source}: unknown theme {config.theme!r} (one of: {', '.join(BUILTIN_THEMES)})")
+    return config
+
+
+def read_file(path: Path) -> Config:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        return msgspec.toml.decode(data, type=Config)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"config file {path}: {_explain(exc)}") from None
+    except msgspec.DecodeError as exc:  # its message ends "(at line N, column M)"
+        raise ConfigError(f"config file {path}: {exc}") from None
+
+
+# ------------------------------------------------------------ the environment
+
+
+def _variables(struct: type[msgspec.Struct], prefix: str = "") -> list[tuple[str, str, msgspec.inspect.Type]]:
+    """(dotted setting, variable, type) for every setting that also comes from a variable."""
+    found = []
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    for field in info.fields:
+        kind = field.type
+        if isinstance(kind, msgspec.inspect.StructType):
+            found += _variables(kind.cls, f"{prefix}{field.name}.")
+        elif isinstance(kind, msgspec.inspect.Metadata) and kind.extra and "env" in kind.extra:
+            found.append((prefix + field.name, kind.extra["env"], kind.type))
+    return found
+
+
+def _with_environment(config: Config, environ: Mapping[str, str]) -> Config:
+    data = msgspec.to_builtins(config)
+    for setting, variable, kind in _variables(Config):
+        text = environ.get(variable)
+        if not text:
+            continue
+        *tables, name = setting.split(".")
+        target = data
+        for table in tables:
+            target = target.setdefault(table, {})
+        if isinstance(kind, msgspec.inspect.BoolType):
+            target[name] = parse_bool(text, variable)
+        elif isinstance(kind, msgspec.inspect.DictType):
+            target[name] = {**target.get(name, {}), **parse_keys(text)}
+        else:
+            target[name] = text
+    return msgspec.convert(data, Config)
+
+
+# ------------------------------------------------------------ errors in words
+
+_EXPECTED = re.compile(r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<name>[^`]+)`")
+_WORDS = {"bool": "true or false", "str": "a string", "str | null": "a string", "object": "a table"}
+_KEYS_HELP = '[keys] maps binding ids to keys, e.g. "triage.accept" = "c"'
+
+
+def _explain(exc: msgspec.ValidationError) -> str:
+    """msgspec's "Expected `bool`, got `str` - at `$.notifications.desktop`", for people."""
+    text, _, where = str(exc).partition(" - at `$")
+    setting = where.rstrip("`").lstrip(".").split("[", 1)[0]
+    if setting == "keys":
+        return _KEYS_HELP
+    if unknown := _UNKNOWN.match(text):
+        name = f"{setting}.{unknown['name']}" if setting else unknown["name"]
+        table = Notifications if setting == "notifications" else Config
+        known = ", ".join(f"{setting}.{f}" if setting else f for f in table.__struct_fields__)
+        return f"unknown setting {name!r} (known: {known})"
+    if expected := _EXPECTED.match(text):
+        return f"{setting} must be {_WORDS.get(expected['want'], expected['want'])}"
+    return f"{setting}: {text}" if setting else text

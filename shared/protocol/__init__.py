@@ -27,6 +27,7 @@ from shared.protocol.args import (
     SubmitArgs,
     ThreadSendArgs,
 )
+from shared.protocol.errors import HubError
 from shared.protocol.frames import (
     EVENT_MESSAGE,
     EVENT_REMOVED,
@@ -107,6 +108,7 @@ __all__ = [
     "ExportResult",
     "HelloArgs",
     "HelloResult",
+    "HubError",
     "InboxArgs",
     "InboxResult",
     "InvoiceView",

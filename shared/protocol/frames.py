@@ -17,7 +17,10 @@ MAX_MESSAGE_CHARS = 4000
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes. Clients branch on these; the message is for people."""
+    """Stable error codes. Clients branch on these; the message is for people.
+
+    The last two are client-side: documented here so that every client uses the same words.
+    """
 
     BAD_FRAME = "bad_frame"  # not JSON, or not a request object
     BAD_REQUEST = "bad_request"  # a field is missing or has the wrong type
@@ -35,6 +38,10 @@ class ErrorCode(StrEnum):
     FEE_MISMATCH = "fee_mismatch"  # signing a fee percent other than the agreement's
     TOO_LARGE = "too_large"  # a message over the size limit
     INTERNAL = "internal"
+    # Client-side codes: the hub never sends these. A client raises them itself (`HubError`)
+    # when a request gets no answer at all.
+    OFFLINE = "offline"  # not connected, or the connection dropped before the answer came
+    TIMEOUT = "timeout"  # connected, but the hub did not answer in time
 
 
 class Request(msgspec.Struct, forbid_unknown_fields=True):

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from shared.protocol import ReferralInput
+from tui.clock import Clock, utc_now
+from tui.hub.session import HubSession
+
+M = TypeVar("M", bound=Message)
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +57,100 @@ def visible_text(widget: Any) -> str:
 
     width, height = widget.size
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+@dataclass
+class Posted:
+    """What the app posted, in order: pass it as `run_test(message_hook=...)`. Tests read the
+    app's toasts and link changes here instead of in its private state."""
+
+    messages: list[Message] = field(default_factory=list)
+    _ids: set[int] = field(default_factory=set)
+
+    def __call__(self, message: Message) -> None:
+        if id(message) not in self._ids:  # a bubbling message arrives at each pump on its way
+            self._ids.add(id(message))  # (held in `messages`, so no id is reused meanwhile)
+            self.messages.append(message)
+
+    def of(self, kind: type[M]) -> list[M]:
+        return [message for message in self.messages if isinstance(message, kind)]
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """Every toast the app asked for (`App.notify` posts a `Notify`)."""
+        return [message.notification for message in self.of(Notify)]
+
+    def toasted(self, predicate: Callable[[Notification], bool]) -> bool:
+        return any(predicate(notification) for notification in self.notifications)
+
+
+class AnsweringSession(HubSession):
+    """A hub session that answers from a table instead of a hub: op -> result, or a function of
+    the op's arguments (which may raise `HubError`). For pictures that must not need a hub."""
+
+    def __init__(self, answers: Mapping[str, Any], clock: Clock = utc_now,
+                 url: str = "ws://hub.test:8765") -> None:
+        super().__init__(url, "token", clock)
+        self.answers = dict(answers)
+
+    async def request(self, op: str, **args: Any) -> Any:
+        answer = self.answers[op]
+        return answer(args) if callable(answer) else answer
+
+
+class Link:
+    """A TCP relay between the app and the hub that a test can cut, as a network drop does."""
+
+    def __init__(self, hub_url: str) -> None:
+        target = urlsplit(hub_url)
+        self.target = (target.hostname or "127.0.0.1", target.port or 80)
+        self.url = ""
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+        self._relays: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.url = f"ws://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self.url
+
+    def drop(self) -> None:
+        """Cut every connection relayed now (no close frame); new ones still get through."""
+        for writer in list(self._open):
+            writer.transport.abort()
+
+    async def stop(self) -> None:
+        self.drop()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in list(self._relays):
+            task.cancel()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._relays.add(task := asyncio.current_task())  # type: ignore[arg-type]
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._open |= {writer, up_writer}
+        try:
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        finally:
+            self._open -= {writer, up_writer}
+            self._relays.discard(task)  # type: ignore[arg-type]
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        writer.transport.abort()
 
 
 class StepClock:
@@ -96,6 +197,17 @@ async def live_hub(tmp_path: Path) -> AsyncIterator[LiveHub]:
         yield LiveHub(hub, hub.url)
     finally:
         await hub.stop()
+
+
+@pytest.fixture
+async def hub_link(live_hub: LiveHub) -> AsyncIterator[Link]:
+    """A link to the live hub that the test can cut."""
+    link = Link(live_hub.url)
+    await link.start()
+    try:
+        yield link
+    finally:
+        await link.stop()
 
 
 async def raw_request(url: str, token: str, op: str, args: dict[str, Any]) -> dict[str, Any]:

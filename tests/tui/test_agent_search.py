@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Label, SelectionList
 
-from tests.tui.conftest import LiveHub, raw_request, visible_text, wait_for
+from tests.tui.conftest import LiveHub, Posted, raw_request, visible_text, wait_for
 from tests.tui.test_live_hub import agent_app, connected
 from tui.screens.agent_search_screen import AgentSearchScreen
 from tui.screens.choice_modal import ChoiceModal
@@ -111,7 +111,8 @@ async def test_agents_chosen_from_g_become_the_receivers_of_a_new_referral(live_
         form.query_one("#f-zip", Input).value = "78701"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, OutboundForm))
-        sent = next(v for v in app.inbox.table.referrals.values() if v.client_name.startswith("Zoe"))
+        sent = await wait_for(pilot, lambda: next(
+            (v for v in app.inbox.table.referrals.values() if v.client_name.startswith("Zoe")), None))
         assert [r.person.id for r in sent.recipients] == [ids["ana"]]
 
 
@@ -175,9 +176,10 @@ async def test_the_dry_run_is_for_the_concierge_only(live_hub: LiveHub) -> None:
     refused = await raw_request(live_hub.url, token, "routing.dry_run", {"zip": "78701"})
     assert refused["code"] == "forbidden"
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         await pilot.press("D")
         await pilot.pause()
         assert not isinstance(app.screen, DryRunScreen)
-        assert any("concierge" in str(n.message) for n in app._notifications)
+        assert any("concierge" in str(n.message) for n in posted.notifications)

@@ -9,7 +9,7 @@ import pytest
 from tests.tui.conftest import LiveHub, wait_for
 from tests.tui.test_live_hub import connected
 from tui.app import make_app
-from tui.config import Config, ConfigError, load_config, parse_keys
+from tui.config import Config, ConfigError, Notifications, load_config, parse_keys
 from tui.screens.settings_screen import SettingsScreen
 
 FILE = '''
@@ -34,14 +34,14 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_no_file_gives_the_defaults(tmp_path: Path) -> None:
     config = load_config()  # conftest points XDG_CONFIG_HOME at an empty directory
-    assert config.path is None
-    assert config.desktop is True and config.bell is True and config.keys == {}
+    assert config == Config()
+    assert config.notifications.desktop is True and config.notifications.bell is True and config.keys == {}
 
 
 def test_the_file_is_read(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, FILE), environ={})
     assert config == Config(hub="ws://hub.example:8765", token_file="~/triage-token", theme="nord",
-                            desktop=False, bell=True, keys={"triage.accept": "c"}, path=tmp_path / "config.toml")
+                            notifications=Notifications(desktop=False, bell=True), keys={"triage.accept": "c"})
     assert config.app_options() == {"keymap": {"triage.accept": "c"}, "theme": "nord",
                                     "desktop_notifications": False, "bell": True}
 
@@ -53,7 +53,7 @@ def test_the_environment_wins(tmp_path: Path) -> None:
            "TRIAGE_KEYS": "triage.reject=x"}
     config = load_config(environ=env)
     assert (config.hub, config.token_file, config.theme) == ("wss://other:1", "/t", "dracula")
-    assert config.desktop is True and config.bell is False
+    assert config.notifications == Notifications(desktop=True, bell=False)
     assert config.keys == {"triage.accept": "c", "triage.reject": "x"}
 
 
@@ -66,9 +66,13 @@ def test_a_malformed_file_names_the_file_and_the_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, words", [
     ("colour = 1\n", "unknown setting 'colour'"),
+    ("[notifications]\nloud = true\n", "unknown setting 'notifications.loud'"),
     ("[notifications]\ndesktop = \"yes\"\n", "notifications.desktop must be true or false"),
+    ("notifications = 1\n", "notifications must be a table"),
+    ("hub = 8765\n", "hub must be a string"),
     ('theme = "neon"\n', "unknown theme 'neon'"),
     ("[keys]\n\"triage.accept\" = 3\n", "[keys] maps binding ids"),
+    ("keys = \"c\"\n", "[keys] maps binding ids"),
 ])
 def test_bad_settings_are_named(tmp_path: Path, text: str, words: str) -> None:
     with pytest.raises(ConfigError, match=r"config file .*"):
@@ -94,7 +98,7 @@ async def test_an_app_built_from_the_config_connects_and_uses_it(live_hub: LiveH
     path = write(tmp_path, f'hub = "{live_hub.url}"\ntheme = "nord"\n[keys]\n"app.settings" = "f9"\n')
     config = load_config(environ={"TRIAGE_CONFIG": str(path)})
     app = make_app(config.hub, token, watch_terminal=False, **config.app_options())
-    assert app.desktop_notifications is True
+    assert app.alerts.desktop is True
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot, app)
         assert app.theme == "nord"

@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 from tests.tui.sample import ME, NOW, inbox, referrals, sent_referral
 from tui.app import make_app
 from tui.filters import InboxFilter, in_view, matches
-from tui.messages import HelloReceived, InboxLoaded
+from tui.hub.messages import HelloReceived, InboxLoaded
 
 
 def test_parse_and_match() -> None:
@@ -35,9 +35,9 @@ async def test_unread_counts_from_the_snapshot_show_next_to_the_client() -> None
                    watch_terminal=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        app.post_message(HelloReceived(ME, NOW, timedelta(0)))
+        app.session.receive(HelloReceived(ME, timedelta(0)))
         data = inbox()
         data.unread = {"RAWARD6": 2}
-        app.post_message(InboxLoaded(data))
+        app.session.receive(InboxLoaded(data))
         await pilot.pause()
         assert app.inbox.table.get_cell("RAWARD6", "client").plain == "Ann Lee ✉ 2"

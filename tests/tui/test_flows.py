@@ -11,7 +11,7 @@ import msgspec
 from textual.widgets import OptionList
 from websockets.asyncio.client import connect
 
-from tests.tui.conftest import LiveHub, raw_request, wait_for
+from tests.tui.conftest import LiveHub, Posted, raw_request, wait_for
 from tests.tui.test_live_hub import APPOINTMENT, agent_app, connected
 from tui.screens.choice_modal import ChoiceModal
 from tui.screens.fee_modal import FeeModal
@@ -77,7 +77,8 @@ async def test_s_moves_an_awarded_appointment_to_working(live_hub: LiveHub) -> N
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
@@ -88,20 +89,21 @@ async def test_s_moves_an_awarded_appointment_to_working(live_hub: LiveHub) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal))
         await pilot.press(*"called her", "enter")
         await wait_for(pilot, lambda: app.inbox.table.get_cell(ref, "status").plain == "working")
-        assert any(f"Moved {ref} to working" == n.message for n in app._notifications)
+        assert any(f"Moved {ref} to working" == n.message for n in posted.notifications)
 
 
 async def test_s_without_moves_says_why(live_hub: LiveHub) -> None:
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
         await pilot.press("s")
         await wait_for(pilot, lambda: any("No status moves" in n.message and "offered" in n.message
-                                          for n in app._notifications))
+                                          for n in posted.notifications))
         assert not isinstance(app.screen, ChoiceModal)
 
 
@@ -113,7 +115,9 @@ async def test_m_thread_sends_and_receives_live(live_hub: LiveHub) -> None:
     assert (await raw_request(live_hub.url, rita_token, "interest", {"id": ref}))["type"] == "reply"
     assert (await raw_request(live_hub.url, sam_token, "pick", {"id": ref, "receiver": rita}))["type"] == "reply"
     app = agent_app(live_hub, sam_token)
-    async with raw_client(live_hub.url, rita_token) as other, app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with raw_client(live_hub.url, rita_token) as other, \
+            app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
         # a message from Rita while the thread is closed: the unread marker
@@ -124,8 +128,9 @@ async def test_m_thread_sends_and_receives_live(live_hub: LiveHub) -> None:
         await pilot.press("m")
         thread = await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and app.screen)
         await wait_for(pilot, lambda: len(thread.messages) == 1)
-        assert app.inbox.table.unread.get(ref) == 0
+        await wait_for(pilot, lambda: app.inbox.table.unread.get(ref) == 0)  # read: the marker goes
         assert "✉" not in app.inbox.table.get_cell(ref, "client").plain
+        assert posted.of(ThreadScreen.Read) == [ThreadScreen.Read(ref)]
         await pilot.press(*"Yes, up to 450k", "enter")
         await wait_for(pilot, lambda: any(e["name"] == "message.new" and e["data"]["body"] == "Yes, up to 450k"
                                           for e in other.events))
@@ -136,6 +141,7 @@ async def test_m_thread_sends_and_receives_live(live_hub: LiveHub) -> None:
         assert app.inbox.table.unread.get(ref, 0) == 0
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ThreadScreen))
+        await wait_for(pilot, lambda: len(posted.of(ThreadScreen.Read)) == 2)  # and once more on leaving
 
 
 async def test_pick_and_sign_from_the_senders_app_ends_in_awarded(live_hub: LiveHub) -> None:
@@ -183,7 +189,8 @@ async def test_vendor_sees_duplicates_rejects_and_archives(live_hub: LiveHub) ->
     first = await live_hub.submit(partner, **prospect)
     second = await live_hub.submit(partner, **{**prospect, "company": "Globex Intl"})
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(160, 48)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(160, 48), message_hook=posted) as pilot:
         await connected(pilot, app)
         await wait_for(pilot, lambda: {first, second} <= set(app.inbox.table.referrals))
         dup = app.inbox.table.referrals[second]
@@ -203,7 +210,7 @@ async def test_vendor_sees_duplicates_rejects_and_archives(live_hub: LiveHub) ->
         table.move_cursor(row=table.get_row_index(first))
         await pilot.press("A")
         await wait_for(pilot, lambda: table.referrals[first].status == "archived")
-        assert any(f"Archived {first}" == n.message for n in app._notifications)
+        assert any(f"Archived {first}" == n.message for n in posted.notifications)
 
 
 async def test_g_finds_an_agent_by_fuzzy_name(live_hub: LiveHub) -> None:

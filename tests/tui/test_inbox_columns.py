@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.tui.conftest import visible_text
 from tests.tui.test_snapshots import fixed_app, load
-from tui.widgets.inbox_cells import SPANS, cut_columns
+from tui.inbox.cells import SPANS, cut_columns
 
 
 def test_a_cell_cut_by_either_edge_is_left_out() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from tests.tui.conftest import Posted, wait_for
 from tests.tui.sample import NOW
 from tests.tui.test_snapshots import load
 from tui.app import make_app
@@ -13,17 +14,17 @@ from tui.screens.outbound_form import OutboundForm
 async def test_keys_can_be_remapped_by_binding_id() -> None:
     app = make_app("ws://hub.test", "t", clock=lambda: NOW, tz=timezone.utc, connect=False,
                    watch_terminal=False, keymap={"triage.accept": "c", "inbox.down": "n"})
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await load(pilot)
         await pilot.press("n")
         assert app.inbox.table.cursor_row == 1
         await pilot.press("c")  # claim RAPPT02: offline, so the hub cannot be asked
-        await pilot.pause()
-        assert any("not connected" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: posted.toasted(lambda n: "not connected" in n.message))
 
 
 def test_every_key_has_an_id_and_a_description() -> None:
-    from tui.screens.inbox_screen import InboxScreen
+    from tui.inbox.screen import InboxScreen
     from tui.screens.outbound_form import OutboundForm
     from tui.screens.thread_screen import ThreadScreen
 

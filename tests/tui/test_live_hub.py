@@ -6,7 +6,7 @@ from datetime import timezone
 
 from textual.widgets import Input, Label
 
-from tests.tui.conftest import LiveHub, StepClock, raw_request, wait_for
+from tests.tui.conftest import Link, LiveHub, Posted, StepClock, raw_request, wait_for
 from tui.app import TriageApp, make_app
 from tui.screens.reason_modal import ReasonModal
 
@@ -30,7 +30,8 @@ async def test_arrival_appears_without_a_key_press(live_hub: LiveHub) -> None:
     app = agent_app(live_hub, token)
     bells: list[bool] = []
     app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
-    async with app.run_test(size=(120, 30)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(120, 30), message_hook=posted) as pilot:
         await connected(pilot, app)
         assert "as Dana Cole" in app.inbox.line.describe()
         ref = await live_hub.submit(desk, **APPOINTMENT)
@@ -38,7 +39,7 @@ async def test_arrival_appears_without_a_key_press(live_hub: LiveHub) -> None:
         view = app.inbox.table.referrals[ref]
         assert view.visibility == "area_only" and not view.email
         assert bells, "an arrival rings the bell"
-        assert any(ref in (n.title or "") for n in app._notifications)
+        assert any(ref in (n.title or "") for n in posted.notifications)
         assert "1 referral" in app.inbox.line.describe()
         left = app.inbox.table.get_cell(ref, "left").plain.strip()
         assert left.startswith(("29:", "30:00"))
@@ -48,7 +49,8 @@ async def test_a_claims_and_reveals_the_contact(live_hub: LiveHub) -> None:
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(160, 48)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(160, 48), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
@@ -64,7 +66,7 @@ async def test_a_claims_and_reveals_the_contact(live_hub: LiveHub) -> None:
         await wait_for(pilot, lambda: detail.referral is not None and detail.referral.email)
         body = detail.as_text()
         assert "ann.lee@example.com" in body and "+1 512 555 0100" in body
-        assert any(f"Claimed {ref} — contact revealed" == n.message for n in app._notifications)
+        assert any(f"Claimed {ref} — contact revealed" == n.message for n in posted.notifications)
 
 
 async def test_r_passes_an_offer(live_hub: LiveHub) -> None:
@@ -72,14 +74,15 @@ async def test_r_passes_an_offer(live_hub: LiveHub) -> None:
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     await live_hub.person("Lee Park", ["agent"], ["78701"], rank_score=60)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
         await pilot.press("r")
         await wait_for(pilot, lambda: ref not in app.inbox.table.referrals
                        or "pass" not in app.inbox.table.referrals[ref].actions)
-        await wait_for(pilot, lambda: any(f"Passed on {ref}" == n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any(f"Passed on {ref}" == n.message for n in posted.notifications))
 
 
 async def test_r_rejects_a_partner_referral_with_a_required_reason(live_hub: LiveHub) -> None:
@@ -87,7 +90,8 @@ async def test_r_rejects_a_partner_referral_with_a_required_reason(live_hub: Liv
     partner, _ = await live_hub.person("Pat Partner", ["partner"])
     await live_hub.hub.add_program("acme", "Acme referral program", vendor)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(120, 30)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(120, 30), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(
             partner, kind="partner", program="acme", company="Globex", contact_person="Hank Scorpio",
@@ -107,7 +111,7 @@ async def test_r_rejects_a_partner_referral_with_a_required_reason(live_hub: Liv
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, ReasonModal))
         await wait_for(pilot, lambda: app.inbox.table.referrals[ref].status == "rejected")
-        await wait_for(pilot, lambda: any(f"Rejected {ref}" == n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any(f"Rejected {ref}" == n.message for n in posted.notifications))
         assert app.inbox.table.get_cell(ref, "status").plain == "rejected"
         await pilot.press("enter")
         detail = app.inbox.detail
@@ -140,22 +144,22 @@ async def test_countdown_ticks_down(live_hub: LiveHub) -> None:
         await wait_for(pilot, lambda: app.inbox.table.get_cell(ref, "left").plain.strip() == "expired")
 
 
-async def test_reconnects_and_replays_missed_events(live_hub: LiveHub) -> None:
+async def test_reconnects_and_replays_missed_events(live_hub: LiveHub, hub_link: Link) -> None:
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
-    app = agent_app(live_hub, token)
+    app = make_app(hub_link.url, token, tz=timezone.utc, watch_terminal=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot, app)
         first = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: first in app.inbox.table.referrals)
-        seq = app.connection.last_seq
-        await app.connection._ws.close()  # the network drops
+        seq = app.session.last_seq
+        hub_link.drop()  # the network drops
         await wait_for(pilot, lambda: app.inbox.line.state == "reconnecting")
         assert "reconnecting in" in app.inbox.line.describe()
         second = await live_hub.submit(desk, **{**APPOINTMENT, "first_name": "Bo", "zip": "78701"})
         await wait_for(pilot, lambda: second in app.inbox.table.referrals, timeout=10)
         assert app.inbox.line.state == "connected"
-        assert app.connection.last_seq > seq
+        assert app.session.last_seq > seq
         assert set(app.inbox.table.referrals) == {first, second}
 
 
@@ -171,7 +175,8 @@ async def test_a_referral_claimed_by_someone_else_leaves_with_the_winner(live_hu
     _, dana_token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     _, lee_token = await live_hub.person("Lee Park", ["agent"], ["78701"], rank_score=60)
     app = agent_app(live_hub, lee_token)
-    async with app.run_test(size=(120, 30)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(120, 30), message_hook=posted) as pilot:
         await connected(pilot, app)
         # Short windows: Dana's ranked offer lapses, then Lee's, then it opens to both.
         ref = await live_hub.submit(desk, **APPOINTMENT, claim_window_seconds=2)
@@ -180,15 +185,15 @@ async def test_a_referral_claimed_by_someone_else_leaves_with_the_winner(live_hu
         reply = await raw_request(live_hub.url, dana_token, "claim", {"id": ref})
         assert reply["type"] == "reply", reply
         await wait_for(pilot, lambda: ref not in app.inbox.table.referrals)
-        await wait_for(pilot, lambda: any("claimed by Dana Cole at" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("claimed by Dana Cole at" in n.message for n in posted.notifications))
 
 
-async def test_claim_lost_error_names_the_winner() -> None:
-    from tui.connection import HubError
+def test_claim_lost_error_names_the_winner() -> None:
+    from shared.protocol import ErrorCode, HubError
+    from tui.inbox.commands import refusal_text
 
-    app = make_app("ws://hub.test", "t", tz=timezone.utc, connect=False, watch_terminal=False)
-    async with app.run_test(size=(80, 24)):
-        exc = HubError("claim_lost", "Dana Cole claimed R-1 at 2025-03-14T10:04:05+00:00",
-                       {"winner": {"id": "P1", "name": "Dana Cole"}, "at": "2025-03-14T10:04:05+00:00"})
-        assert app.inbox.error_text(exc) == "Dana Cole claimed it at 10:04:05"
-        assert app.inbox.error_text(HubError("reason_required", "a reason is required")) == "a reason is required"
+    exc = HubError(ErrorCode.CLAIM_LOST, "Dana Cole claimed R-1 at 2025-03-14T10:04:05+00:00",
+                   {"winner": {"id": "P1", "name": "Dana Cole"}, "at": "2025-03-14T10:04:05+00:00"})
+    assert refusal_text(exc, timezone.utc) == "Dana Cole claimed it at 10:04:05"
+    assert refusal_text(HubError(ErrorCode.REASON_REQUIRED, "a reason is required"), timezone.utc) == (
+        "a reason is required")

@@ -7,12 +7,12 @@ from datetime import timezone
 from textual.widgets import Input, Label, SelectionList
 
 from shared.protocol import PersonRef, ReferralView
-from tests.tui.conftest import LiveHub, raw_request, wait_for
+from tests.tui.conftest import LiveHub, Posted, raw_request, wait_for
 from tests.tui.sample import NOW
 from tests.tui.test_live_hub import agent_app, connected
 from tests.tui.test_snapshots import load
 from tui.app import make_app
-from tui.messages import ReferralUpserted
+from tui.hub.messages import ReferralUpserted
 from tui.screens.outbound_form import OutboundForm, parse_price
 from tui.widgets.agent_search import AgentSearch
 
@@ -30,7 +30,8 @@ async def test_outbound_form_sends_a_private_referral(live_hub: LiveHub) -> None
     for surname in ("Alvarez", "Brooks", "Chen", "Diaz", "Evans", "Ford"):  # a search finds seven
         await live_hub.person(f"Rita {surname}", ["agent"], ["80203"])
     app = agent_app(live_hub, sam_token)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)
         await pilot.press("n")
         form = await wait_for(pilot, lambda: isinstance(app.screen, OutboundForm) and app.screen)
@@ -67,7 +68,9 @@ async def test_outbound_form_sends_a_private_referral(live_hub: LiveHub) -> None
         form.query_one("#f-zip", Input).value = "80202"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, OutboundForm))
-        sent = [v for v in app.inbox.table.referrals.values() if v.client_name.startswith("Zoe")]
+        assert [m.referral.client_name for m in posted.of(OutboundForm.Saved)] == ["Zoe Quinn"]
+        sent = await wait_for(pilot, lambda: [v for v in app.inbox.table.referrals.values()
+                                              if v.client_name.startswith("Zoe")])
         assert len(sent) == 1 and sent[0].status == "new" and sent[0].mode == "private"
         assert sent[0].price_min == 300_000
         inbox = await raw_request(live_hub.url, rita_token, "inbox", {})
@@ -85,7 +88,7 @@ async def test_outbound_form_saves_a_draft(live_hub: LiveHub) -> None:
         form.query_one("#f-zip", Input).value = "78701"
         await pilot.press("f2")
         await wait_for(pilot, lambda: not isinstance(app.screen, OutboundForm))
-        assert [v.status for v in app.inbox.table.referrals.values()] == ["draft"]
+        await wait_for(pilot, lambda: [v.status for v in app.inbox.table.referrals.values()] == ["draft"])
         await pilot.press("3")  # outbound: the draft is ours
         assert len(app.inbox.table.shown) == 1
         await pilot.press("2")  # inbound: nothing from others
@@ -110,7 +113,7 @@ async def test_slash_filters_rows_and_live_updates_keep_the_filter() -> None:
         assert app.focused is table
         # a live change to a filtered-out row: updated by key, still not shown
         view = table.referrals["RAGENT4"]
-        app.post_message(ReferralUpserted(ReferralView(**{**{f: getattr(view, f) for f in view.__struct_fields__},
+        app.session.receive(ReferralUpserted(ReferralView(**{**{f: getattr(view, f) for f in view.__struct_fields__},
                                                           "city": "Austin"}), 11))
         await pilot.pause()
         assert table.row_count == 1 and "RAGENT4" in table.referrals
@@ -118,7 +121,7 @@ async def test_slash_filters_rows_and_live_updates_keep_the_filter() -> None:
         new = ReferralView(id="RNEW007", kind="agent", status="new", visibility="masked",
                            created_at=NOW, updated_at=NOW, city="Round Rock", zip="78664",
                            sender=PersonRef(id="P-SAM", name="Sam Ortiz"))
-        app.post_message(ReferralUpserted(new, 12))
+        app.session.receive(ReferralUpserted(new, 12))
         await wait_for(pilot, lambda: table.shown == {"RAPPT03", "RNEW007"})
         await pilot.press("slash", "escape")  # clears the filter
         await wait_for(pilot, lambda: table.row_count == 7)

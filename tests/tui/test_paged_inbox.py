@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bench.inbox_seed import Seeded, seed_huge_inbox
-from tests.tui.conftest import wait_for
-from tui import inbox_rows
+from tests.tui.conftest import Link, wait_for
 from tui.app import TriageApp, make_app
-from tui.screens import inbox_paging
+from tui.inbox import paging as inbox_paging
+from tui.inbox import rows as inbox_rows
 
 APPOINTMENT = dict(kind="appointment", first_name="Nora", last_name="Vance", zip="78701",
                    city="Austin", lead_type="home valuation")
@@ -24,7 +24,6 @@ APPOINTMENT = dict(kind="appointment", first_name="Nora", last_name="Vance", zip
 @pytest.fixture
 async def huge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple]:
     monkeypatch.setattr(inbox_paging, "SNAPSHOT_LIMIT", 10)
-    monkeypatch.setattr(inbox_paging, "WINDOW", 40)
     monkeypatch.setattr(inbox_rows, "WINDOW", 40)
     monkeypatch.setattr(inbox_rows, "MARGIN", 5)
     from server.hub import Hub
@@ -40,8 +39,8 @@ async def huge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
         await hub.stop()
 
 
-def app_for(hub, seeded: Seeded) -> TriageApp:
-    return make_app(hub.url, seeded.token, tz=timezone.utc, watch_terminal=False)
+def app_for(hub, seeded: Seeded, url: str = "") -> TriageApp:
+    return make_app(url or hub.url, seeded.token, tz=timezone.utc, watch_terminal=False)
 
 
 async def test_a_huge_inbox_is_paged_and_every_key_still_works(huge) -> None:
@@ -85,26 +84,30 @@ async def test_a_huge_inbox_is_paged_and_every_key_still_works(huge) -> None:
 
 async def test_live_events_insert_and_remove_rows_in_a_paged_inbox(huge) -> None:
     hub, seeded = huge
-    app = app_for(hub, seeded)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: app.loaded)
-        table = app.inbox.table
-        desk = "P-DESK01"
-        ref = await hub.submit(desk, _appointment())
-        await wait_for(pilot, lambda: ref in table.referrals and table.row_count == 301)
-        assert "1 All 301" in str(app.inbox.bar.render())
-        table.move_cursor(row=table.get_row_index(ref))
-        await pilot.press("r")  # pass: it leaves the inbox
-        await wait_for(pilot, lambda: ref not in table.referrals and table.row_count == 300)
-        # reconnecting asks for the window shown again
-        await pilot.press("end")
-        await wait_for(pilot, lambda: table.selected_id == "R-0000299")
-        offset = table.data.offset
-        await app.connection._ws.close()  # type: ignore[union-attr]
-        await wait_for(pilot, lambda: app.inbox.line.state == "reconnecting", timeout=5)
-        await wait_for(pilot, lambda: app.inbox.line.state == "connected", timeout=10)
-        await wait_for(pilot, lambda: table.data.offset == offset and table.row_count == 300)
-        assert table.selected_id == "R-0000299"
+    link = Link(hub.url)
+    app = app_for(hub, seeded, await link.start())
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.loaded)
+            table = app.inbox.table
+            desk = "P-DESK01"
+            ref = await hub.submit(desk, _appointment())
+            await wait_for(pilot, lambda: ref in table.referrals and table.row_count == 301)
+            assert "1 All 301" in str(app.inbox.bar.render())
+            table.move_cursor(row=table.get_row_index(ref))
+            await pilot.press("r")  # pass: it leaves the inbox
+            await wait_for(pilot, lambda: ref not in table.referrals and table.row_count == 300)
+            # reconnecting asks for the window shown again
+            await pilot.press("end")
+            await wait_for(pilot, lambda: table.selected_id == "R-0000299")
+            offset = table.data.offset
+            link.drop()  # the network drops
+            await wait_for(pilot, lambda: app.inbox.line.state == "reconnecting", timeout=5)
+            await wait_for(pilot, lambda: app.inbox.line.state == "connected", timeout=10)
+            await wait_for(pilot, lambda: table.data.offset == offset and table.row_count == 300)
+            assert table.selected_id == "R-0000299"
+    finally:
+        await link.stop()
 
 
 def _appointment():

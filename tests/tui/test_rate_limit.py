@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from tests.tui.conftest import LiveHub, wait_for
+from shared.protocol.pacing import RequestPacer
+from tests.tui.conftest import LiveHub, Posted, wait_for
 from tui.app import make_app
+from tui.hub.messages import LinkChanged
 
 ROWS = 30
+
+
+def link_states(posted: Posted) -> list[str]:
+    return [message.state for message in posted.of(LinkChanged)]
 
 
 async def test_scrolling_with_the_detail_open_keeps_the_connection(live_hub: LiveHub) -> None:
@@ -18,9 +24,10 @@ async def test_scrolling_with_the_detail_open_keeps_the_connection(live_hub: Liv
     for i in range(ROWS):
         await live_hub.submit(desk, kind="active", first_name="Al", last_name=f"Bee{i}", zip="78701")
     app = make_app(live_hub.url, token, tz=UTC, watch_terminal=False)
-    async with app.run_test(size=(160, 48)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(160, 48), message_hook=posted) as pilot:
         await wait_for(pilot, lambda: app.loaded and len(app.inbox.table.referrals) == ROWS)
-        ws = app.connection._ws
+        assert link_states(posted) == ["connecting", "connected"]
         await pilot.press("enter")
         detail = app.inbox.detail
         await wait_for(pilot, lambda: detail.audit)
@@ -30,8 +37,8 @@ async def test_scrolling_with_the_detail_open_keeps_the_connection(live_hub: Liv
         # the pane shows the last row with its audit trail, fetched once the cursor rested
         await wait_for(pilot, lambda: detail.referral_id == last and detail.audit)
         await pilot.pause(0.5)
-        assert app.connection._ws is ws and ws.close_code is None
-        assert app.inbox.line.state == "connected"
+        assert link_states(posted) == ["connecting", "connected"], "the hub never cut us off"
+        assert app.session.state == "connected" and app.inbox.line.state == "connected"
 
 
 async def test_a_burst_of_requests_waits_for_room_instead_of_being_cut_off(live_hub: LiveHub) -> None:
@@ -40,17 +47,16 @@ async def test_a_burst_of_requests_waits_for_room_instead_of_being_cut_off(live_
     live_hub.hub.settings.rate_limit_per_minute = 6
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"])
     app = make_app(live_hub.url, token, tz=UTC, watch_terminal=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await wait_for(pilot, lambda: app.loaded)
-        assert app.connection.pacer.per_minute == 6
-        ws = app.connection._ws
-        sent = len(app.connection.pacer._sent)  # hello and the inbox so far
-        burst = [app.run_worker(app.connection.request("availability.get"), exit_on_error=False)
+        assert app.session.rate_limit_per_minute == 6
+        burst = [app.run_worker(app.session.request("availability.get"), exit_on_error=False)
                  for _ in range(6)]
-        room = 6 - 2 - sent  # the rest wait for room in the minute
+        room = RequestPacer(6).budget - 2  # the hello and the inbox snapshot were the first two
         await wait_for(pilot, lambda: sum(w.is_finished for w in burst) >= room)
         await pilot.pause(0.3)
         assert sum(w.is_finished for w in burst) == room
-        assert ws.close_code is None and app.inbox.line.state == "connected"
+        assert link_states(posted) == ["connecting", "connected"], "the hub never cut us off"
         for worker in burst:
             worker.cancel()

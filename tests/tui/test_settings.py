@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label, Switch
 
-from tests.tui.conftest import LiveHub, raw_request, wait_for
+from tests.tui.conftest import LiveHub, Posted, raw_request, wait_for
 from tests.tui.test_live_hub import agent_app, connected
 from tui.screens.settings_screen import SettingsScreen, parse_day
 
@@ -24,13 +24,14 @@ async def open_settings(pilot, app) -> SettingsScreen:
 async def test_pause_is_saved_to_the_hub(live_hub: LiveHub) -> None:
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(100, 40)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(100, 40), message_hook=posted) as pilot:
         await connected(pilot, app)
         screen = await open_settings(pilot, app)
         assert str(screen.query_one("#settings-available", Label).content) == "Available now"
         screen.query_one("#set-paused", Switch).value = True
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: any(n.message.startswith("Saved availability") for n in app._notifications))
+        await wait_for(pilot, lambda: any(n.message.startswith("Saved availability") for n in posted.notifications))
         frame = await raw_request(live_hub.url, token, "availability.get", {})
         assert frame["result"]["paused"] is True
         line = str(screen.query_one("#settings-available", Label).content)

@@ -1,4 +1,4 @@
-"""Pictures of the inbox with a fixed clock and fixed data, fed through the connection's messages.
+"""Pictures of the inbox with a fixed clock and fixed data, fed through the hub session's messages.
 
 Regenerate with `pytest tests/tui --snapshot-update`, then look at tests/tui/__snapshots__/.
 """
@@ -6,30 +6,35 @@ Regenerate with `pytest tests/tui --snapshot-update`, then look at tests/tui/__s
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from typing import Any
 
 import pytest
 
 from shared.protocol import AuditEntry
+from tests.tui.conftest import AnsweringSession
 from tests.tui.sample import ME, NOW, inbox
 from tui.app import TriageApp, make_app
-from tui.messages import HelloReceived, InboxLoaded, LinkChanged
+from tui.hub.messages import HelloReceived, InboxLoaded, LinkChanged
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
 
-def fixed_app() -> TriageApp:
-    return make_app("ws://hub.test:8765", "token", clock=lambda: NOW, tz=timezone.utc,
-                    connect=False, watch_terminal=False)
+def fixed_app(answers: dict[str, Any] | None = None, **options: Any) -> TriageApp:
+    """The app on a fixed clock, not connected; with `answers`, its session answers those ops."""
+    session = AnsweringSession(answers, clock=lambda: NOW) if answers is not None else None
+    return make_app("ws://hub.test:8765", "token", clock=lambda: NOW, session=session,
+                    tz=timezone.utc, connect=False, watch_terminal=False, **options)
 
 
 async def load(pilot) -> None:
-    app = pilot.app
+    """What a connection would bring: hello, connected, the inbox (through the session)."""
+    session = pilot.app.session
     await pilot.pause()  # let the screen mount, as a real connection would
-    app.post_message(HelloReceived(ME, NOW, timedelta(0)))
-    app.post_message(LinkChanged("connected", ME.name))
-    app.post_message(InboxLoaded(inbox()))
+    session.receive(HelloReceived(ME, timedelta(0)))
+    session.receive(LinkChanged("connected", ME.name))
+    session.receive(InboxLoaded(inbox()))
     await pilot.pause()
-    app.inbox.tick()
+    pilot.app.inbox.tick()
     await pilot.pause()
 
 

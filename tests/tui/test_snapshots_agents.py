@@ -10,8 +10,7 @@ import pytest
 from shared.protocol import PersonView
 from tests.tui.sample import NOW
 from tests.tui.test_snapshots import SIZES, fixed_app, load
-from tests.tui.test_snapshots_settings import answering
-from tui.messages import HelloReceived
+from tui.hub.messages import HelloReceived
 
 CARDS = [
     {"id": "P-ANA", "name": "Ana Ruiz", "brokerage": "Casa Realty", "city": "Austin",
@@ -46,8 +45,7 @@ DRY_RUN = {
 
 @pytest.mark.parametrize("size", SIZES)
 def test_agent_search(snap_compare, size) -> None:
-    app = fixed_app()
-    app.connection.request = answering({"agents.search": {"agents": CARDS}})
+    app = fixed_app({"agents.search": {"agents": CARDS}})
 
     async def search(pilot) -> None:
         await load(pilot)
@@ -67,13 +65,12 @@ def test_agent_search(snap_compare, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_dry_run(snap_compare, size) -> None:
-    app = fixed_app()
-    app.connection.request = answering({"routing.dry_run": DRY_RUN})
+    app = fixed_app({"routing.dry_run": DRY_RUN})
 
     async def dry_run(pilot) -> None:
         await load(pilot)
         desk = PersonView(id="P-DESK", name="Routing Desk", roles=["concierge"])
-        pilot.app.post_message(HelloReceived(desk, NOW, timedelta(0)))
+        pilot.app.session.receive(HelloReceived(desk, timedelta(0)))
         await pilot.pause()
         await pilot.press("D")
         await pilot.pause()

@@ -1,6 +1,6 @@
 """Pictures of the new panes (sender's detail, status, thread, outbound form) with fixed data.
 
-The hub's answers are fed by a fake `request`, so the pictures do not depend on a hub.
+The hub's answers come from an answering session, so the pictures do not depend on a hub.
 Regenerate with `pytest tests/tui --snapshot-update`, then look at tests/tui/__snapshots__/.
 """
 
@@ -13,7 +13,15 @@ import msgspec
 import pytest
 from textual.widgets import SelectionList
 
-from shared.protocol import AgentCard, AgentsResult, MessageView, PersonRef, ThreadResult
+from shared.protocol import (
+    AgentCard,
+    AgentsResult,
+    ErrorCode,
+    HubError,
+    MessageView,
+    PersonRef,
+    ThreadResult,
+)
 from tests.tui.conftest import wait_for
 from tests.tui.sample import ME, NOW, RITA, sent_referral
 from tests.tui.test_snapshots import SIZES, fixed_app, load
@@ -37,20 +45,20 @@ AGENTS = [
 ]
 
 
-async def fake_request(op: str, args: dict[str, Any] | None = None) -> Any:
-    if op == "thread.get":
-        return msgspec.to_builtins(ThreadResult(referral_id="RSENT07", messages=THREAD))
-    if op == "agents.search":
-        return msgspec.to_builtins(AgentsResult(agents=AGENTS))
-    if op == "referral.get":
-        raise __import__("tui.connection", fromlist=["HubError"]).HubError("offline", "offline")
-    raise AssertionError(op)
+def offline(args: dict[str, Any]) -> Any:
+    raise HubError(ErrorCode.OFFLINE, "offline")
+
+
+ANSWERS = {
+    "thread.get": msgspec.to_builtins(ThreadResult(referral_id="RSENT07", messages=THREAD)),
+    "agents.search": msgspec.to_builtins(AgentsResult(agents=AGENTS)),
+    "referral.get": offline,
+}
 
 
 async def load_with_sent(pilot) -> None:
     await load(pilot)
     app = pilot.app
-    app.connection.request = fake_request  # type: ignore[method-assign]
     app.inbox.apply_upsert(sent_referral())
     await pilot.pause()
     table = app.inbox.table
@@ -65,7 +73,7 @@ def test_detail_of_a_sent_referral(snap_compare, size) -> None:
         await pilot.press("enter")
         await pilot.pause()
 
-    assert snap_compare(fixed_app(), terminal_size=size, run_before=open_detail)
+    assert snap_compare(fixed_app(ANSWERS), terminal_size=size, run_before=open_detail)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -90,14 +98,13 @@ def test_thread_pane(snap_compare, size) -> None:
         await pilot.press(*"See you Saturday")
         await pilot.pause()
 
-    assert snap_compare(fixed_app(), terminal_size=size, run_before=thread)
+    assert snap_compare(fixed_app(ANSWERS), terminal_size=size, run_before=thread)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_outbound_form(snap_compare, size) -> None:
     async def form(pilot) -> None:
         await load(pilot)
-        pilot.app.connection.request = fake_request
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, OutboundForm))
         await pilot.pause()
@@ -114,4 +121,4 @@ def test_outbound_form(snap_compare, size) -> None:
         await pilot.press("space")
         await pilot.pause()
 
-    assert snap_compare(fixed_app(), terminal_size=size, run_before=form)
+    assert snap_compare(fixed_app(ANSWERS), terminal_size=size, run_before=form)

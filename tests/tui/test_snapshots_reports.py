@@ -10,7 +10,6 @@ import pytest
 from shared.protocol import ReportFees, ReportResult, ReportWeek
 from tests.tui.sample import NOW
 from tests.tui.test_snapshots import SIZES, fixed_app, load
-from tests.tui.test_snapshots_settings import answering
 
 SINCE = NOW.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(weeks=12)
 COUNTS = [(3, 1), (5, 2), (2, 0), (6, 3), (4, 1), (7, 2), (1, 1), (5, 4), (8, 2), (6, 1), (3, 3), (4, 0)]
@@ -26,8 +25,7 @@ REPORT = ReportResult(
 
 @pytest.mark.parametrize("size", SIZES)
 def test_reports(snap_compare, size) -> None:
-    app = fixed_app()
-    app.connection.request = answering({"report": msgspec.to_builtins(REPORT)})
+    app = fixed_app({"report": msgspec.to_builtins(REPORT)})
 
     async def open_reports(pilot) -> None:
         await load(pilot)

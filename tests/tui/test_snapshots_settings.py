@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.tui.test_snapshots import SIZES, fixed_app, load
@@ -13,16 +11,9 @@ AVAILABILITY = {"paused": False, "timezone": "America/Chicago", "available": Fal
 NOTIFICATIONS = {"email": "dana.cole@example.com", "offers": True, "messages": False, "mail_enabled": True}
 
 
-def answering(answers: dict[str, Any]):
-    async def request(op: str, args: dict[str, Any]) -> Any:
-        return answers[op]
-    return request
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_settings(snap_compare, size) -> None:
-    app = fixed_app()
-    app.connection.request = answering({"availability.get": AVAILABILITY, "notifications.get": NOTIFICATIONS})
+    app = fixed_app({"availability.get": AVAILABILITY, "notifications.get": NOTIFICATIONS})
 
     async def open_settings(pilot) -> None:
         await load(pilot)

@@ -3,8 +3,6 @@ in offer order, and why each of the others would not."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import msgspec
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,11 +11,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from shared.protocol import DryRunResult, DryRunRow
-from tui.connection import HubError
-
-if TYPE_CHECKING:
-    from tui.app import TriageApp
+from shared.protocol import DryRunResult, DryRunRow, HubError
+from tui.services import services
 
 
 def summary(result: DryRunResult, at: str) -> str:
@@ -39,8 +34,6 @@ def row_cells(row: DryRunRow) -> tuple[str, str, str, str]:
 
 
 class DryRunScreen(Screen[None]):
-    app: TriageApp
-
     BINDINGS = [Binding("escape", "close", "Close", id="dryrun.close")]
 
     def __init__(self, zip_code: str = "") -> None:
@@ -81,14 +74,14 @@ class DryRunScreen(Screen[None]):
         label = self.query_one("#dryrun-summary", Label)
         label.update(f"asking the hub about {zip_code}…")
         try:
-            raw = await self.app.connection.request("routing.dry_run", {"zip": zip_code})
+            raw = await services(self).session.request("routing.dry_run", zip=zip_code)
         except HubError as exc:
             label.update(f"Dry run refused: {exc.message}")
             return
         self.show(msgspec.convert(raw, DryRunResult))
 
     def show(self, result: DryRunResult) -> None:
-        at = result.at.astimezone(self.app.tz).strftime("%H:%M")
+        at = result.at.astimezone(services(self).tz).strftime("%H:%M")
         self.query_one("#dryrun-summary", Label).update(summary(result, at))
         table = self.query_one(DataTable)
         table.clear()

@@ -1,25 +1,26 @@
-"""The outbound form: create an agent referral, keep it as a draft or send it."""
+"""The outbound form: create an agent referral, keep it as a draft or send it. The referral the
+hub created goes to the app as `OutboundForm.Saved` (the inbox shows it at once)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, TextArea
 
 from shared.domain import DEFAULT_FEE_PERCENT
-from shared.protocol import AgentCard, ReferralResult
-from tui.connection import HubError
+from shared.protocol import AgentCard, HubError, ReferralResult, ReferralView
+from tui.screens.agent_search_screen import AgentSearchScreen
 from tui.screens.fee_modal import parse_fee
+from tui.services import services
 from tui.widgets.agent_search import AgentSearch
-
-if TYPE_CHECKING:
-    from tui.app import TriageApp
 
 # (field, label, placeholder)
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -50,14 +51,18 @@ def parse_price(text: str) -> int | None:
 
 
 class OutboundForm(Screen[str | None]):
-    app: TriageApp
-
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True, id="form.send"),
         Binding("f2", "draft", "Save draft", priority=True, id="form.draft"),
         Binding("ctrl+g", "agents", "Agent search", priority=True, id="form.agents"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
+
+    @dataclass
+    class Saved(Message):
+        """The hub created the referral (sent, or kept as a draft)."""
+
+        referral: ReferralView
 
     def __init__(self, receivers: list[AgentCard] | None = None) -> None:
         super().__init__()
@@ -148,19 +153,18 @@ class OutboundForm(Screen[str | None]):
             return
         self.show_error("sending…" if send else "saving…")
         try:
-            raw = await self.app.connection.request("submit", {"referral": data})
+            raw = await services(self).session.request("submit", referral=data)
             view = msgspec.convert(raw, ReferralResult).referral
         except HubError as exc:
             self.show_error(exc.message)  # the form keeps everything typed
             return
         self.show_error("")
-        self.app.inbox.apply_upsert(view)
+        self.app.post_message(self.Saved(view))  # to the app: this screen is leaving
         self.notify(f"{'Sent' if send else 'Saved draft'} {view.id}", title="Outbound referral")
         self.dismiss(view.id)
 
     def action_agents(self) -> None:
         """The full agent search; the agents toggled there become receivers here."""
-        from tui.screens.agent_search_screen import AgentSearchScreen
 
         def chosen(cards: list | None) -> None:
             if cards:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import msgspec
 from textual import work
@@ -15,11 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from shared.protocol import ReportFees, ReportResult
-from tui.connection import HubError
-
-if TYPE_CHECKING:
-    from tui.app import TriageApp
+from shared.protocol import HubError, ReportFees, ReportResult
+from tui.services import services
 
 
 def percent(value: float | None) -> str:
@@ -77,8 +73,6 @@ class ReportsScreen(Screen[None]):
     """Two charts (referrals per week; interest, acceptance and conversion rates) side by side
     on a wide terminal, one at a time on a narrow one (`c` switches); the figures below."""
 
-    app: TriageApp
-
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     BINDINGS = [
@@ -103,7 +97,7 @@ class ReportsScreen(Screen[None]):
 
     @property
     def concierge(self) -> bool:
-        return "concierge" in self.app.person_roles
+        return "concierge" in services(self).session.roles
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_desk":
@@ -139,7 +133,7 @@ class ReportsScreen(Screen[None]):
     @work(exclusive=True, group="report", exit_on_error=False)
     async def load(self) -> None:
         try:
-            raw = await self.app.connection.request("report", {"scope": self.scope})
+            raw = await services(self).session.request("report", scope=self.scope)
         except HubError as exc:
             self.query_one("#reports-title", Static).update(f"Report · could not load: {exc.message}")
             return

@@ -7,7 +7,7 @@ errors are shown next to the field they name; what was typed stays in place.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 import msgspec
 from textual import on, work
@@ -17,11 +17,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
-from shared.protocol import AvailabilityView, NotificationView
-from tui.connection import HubError
-
-if TYPE_CHECKING:
-    from tui.app import TriageApp
+from shared.protocol import AvailabilityView, HubError, NotificationView
+from tui.services import services
 
 FIELDS = ("paused", "timezone", "work_hours", "vacation_start", "vacation_end", "email", "offers", "messages")
 LABELS = {
@@ -53,8 +50,6 @@ def day_text(value: datetime | None) -> str:
 
 
 class SettingsScreen(Screen[None]):
-    app: TriageApp
-
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="settings.save"),
         Binding("escape", "close", "Close", id="settings.close"),
@@ -89,12 +84,14 @@ class SettingsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
+    def field(self, name: str) -> Input | Switch:
+        return cast("Input | Switch", self.query_one(f"#set-{name}"))  # compose made it one of them
+
     def value(self, name: str) -> Any:
-        widget = self.query_one(f"#set-{name}")
-        return widget.value  # type: ignore[attr-defined]
+        return self.field(name).value
 
     def set_value(self, name: str, value: Any) -> None:
-        self.query_one(f"#set-{name}").value = value  # type: ignore[attr-defined]
+        self.field(name).value = value
 
     def show_error(self, field: str | None, text: str) -> None:
         """Next to the field the hub named; otherwise on the line at the top."""
@@ -121,8 +118,9 @@ class SettingsScreen(Screen[None]):
     @work(group="settings", exit_on_error=False)
     async def load(self) -> None:
         try:
-            avail = msgspec.convert(await self.app.connection.request("availability.get", {}), AvailabilityView)
-            notes = msgspec.convert(await self.app.connection.request("notifications.get", {}), NotificationView)
+            session = services(self).session
+            avail = msgspec.convert(await session.request("availability.get"), AvailabilityView)
+            notes = msgspec.convert(await session.request("notifications.get"), NotificationView)
         except HubError as exc:
             self.show_error(None, f"Could not load settings: {exc.message}")
             return
@@ -173,7 +171,7 @@ class SettingsScreen(Screen[None]):
         saved = []
         for op, args in (("availability.set", availability), ("notifications.set", notifications)):
             try:
-                raw = await self.app.connection.request(op, args)
+                raw = await services(self).session.request(op, **args)
             except HubError as exc:
                 self.show_error(exc.details.get("field"), exc.message)
                 continue

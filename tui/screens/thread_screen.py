@@ -1,8 +1,10 @@
-"""One referral's message thread: the conversation, live, and a line to write on."""
+"""One referral's message thread: the conversation, live, and a line to write on. Once it has
+loaded, and when the person leaves it, it posts `ThreadScreen.Read` to the app (the inbox then
+clears the referral's unread marker)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import msgspec
 from rich.text import Text
@@ -10,27 +12,30 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from shared.protocol import (
     MAX_MESSAGE_CHARS,
+    HubError,
     MessageResult,
     MessageView,
     ReferralView,
     ThreadResult,
 )
 from tui import format as fmt
-from tui.connection import HubError
-
-if TYPE_CHECKING:
-    from tui.app import TriageApp
+from tui.services import services
 
 
 class ThreadScreen(Screen[None]):
-    app: TriageApp
-
     BINDINGS = [Binding("escape", "close", "Back", id="thread.close")]
+
+    @dataclass
+    class Read(Message):
+        """The person has read the referral's thread (it loaded, or they left it)."""
+
+        referral_id: str
 
     def __init__(self, referral: ReferralView) -> None:
         super().__init__()
@@ -57,7 +62,7 @@ class ThreadScreen(Screen[None]):
     @work(group="thread", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         try:
-            raw = await self.app.connection.request("thread.get", {"id": self.referral_id})
+            raw = await services(self).session.request("thread.get", id=self.referral_id)
             result = msgspec.convert(raw, ThreadResult)
         except HubError as exc:
             self.query_one("#thread-empty", Static).update(f"could not load the thread: {exc.message}")
@@ -68,7 +73,7 @@ class ThreadScreen(Screen[None]):
             self.add_message(message)
         if not self.messages:
             self.query_one("#thread-empty", Static).update("no messages yet")
-        self.app.inbox.table.set_unread(self.referral_id, 0)
+        self.app.post_message(self.Read(self.referral_id))
 
     def add_message(self, message: MessageView) -> None:
         """Append one message (from the thread, our send, or a live event); once per id."""
@@ -77,9 +82,9 @@ class ThreadScreen(Screen[None]):
         self.messages[message.id] = message
         for empty in self.query("#thread-empty"):
             empty.remove()
-        mine = message.author.id == self.app.person_id
+        mine = message.author.id == services(self).session.person_id
         head = Text.assemble((message.author.name, "bold"), "  ",
-                             (fmt.stamp(message.at, self.app.tz), "dim"))
+                             (fmt.stamp(message.at, services(self).tz), "dim"))
         item = Static(Text.assemble(head, "\n", message.body), classes="thread-message")
         item.set_class(mine, "-mine")
         log = self.query_one("#thread-log", VerticalScroll)
@@ -90,7 +95,7 @@ class ThreadScreen(Screen[None]):
     async def mark_read(self) -> None:
         """A message arrived while the thread is open: tell the hub we read it."""
         try:
-            await self.app.connection.request("thread.get", {"id": self.referral_id})
+            await services(self).session.request("thread.get", id=self.referral_id)
         except HubError:
             pass
 
@@ -104,7 +109,7 @@ class ThreadScreen(Screen[None]):
     async def send(self, body: str) -> None:
         box = self.query_one("#thread-input", Input)
         try:
-            raw = await self.app.connection.request("thread.send", {"id": self.referral_id, "body": body})
+            raw = await services(self).session.request("thread.send", id=self.referral_id, body=body)
         except HubError as exc:
             self.notify(exc.message, title="Message not sent", severity="error")
             return  # the text stays in the input
@@ -113,5 +118,5 @@ class ThreadScreen(Screen[None]):
         self.add_message(msgspec.convert(raw, MessageResult).message)
 
     def action_close(self) -> None:
-        self.app.inbox.table.set_unread(self.referral_id, 0)
+        self.app.post_message(self.Read(self.referral_id))  # to the app: this screen is leaving
         self.dismiss(None)

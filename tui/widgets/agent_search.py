@@ -3,6 +3,7 @@ language and minimum years; toggleable results, with the highlighted agent's pro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -13,7 +14,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
-from shared.protocol import AgentCard, AgentsResult
+from shared.protocol import AgentCard, AgentsResult, HubError
+from tui.services import services
 
 MAX_RADIUS_MILES = 500.0
 
@@ -56,12 +58,11 @@ def search_args(text: str, zip_code: str, radius: str, specialization: str, lang
 class AgentSearch(Vertical):
     """Enter in any field searches; space toggles a result (the chosen receivers)."""
 
+    @dataclass
     class Highlighted(Message):
         """The cursor moved onto a result (None: the results were cleared)."""
 
-        def __init__(self, card: AgentCard | None) -> None:
-            super().__init__()
-            self.card = card
+        card: AgentCard | None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -90,8 +91,6 @@ class AgentSearch(Vertical):
 
     @work(group="agent-search", exclusive=True, exit_on_error=False)
     async def search(self) -> None:
-        from tui.connection import HubError
-
         status = self.query_one("#agent-status", Label)
         try:
             args = search_args(self.field("text"), self.field("zip"), self.field("radius"),
@@ -101,12 +100,12 @@ class AgentSearch(Vertical):
             return
         status.update("searching…")
         try:
-            raw = await self.app.connection.request("agents.search", args)  # type: ignore[attr-defined]
+            raw = await services(self).session.request("agents.search", **args)
             found = msgspec.convert(raw, AgentsResult).agents
         except HubError as exc:
             status.update(f"search refused: {exc.message}")
             return
-        me = getattr(self.app, "person_id", "")
+        me = services(self).session.person_id
         found = [card for card in found if card.id != me]  # one does not refer to oneself
         self.show(found)
         status.update(f"{len(found)} agent{'s' if len(found) != 1 else ''} found · space toggles")

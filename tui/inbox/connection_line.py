@@ -19,7 +19,7 @@ def short(detail: str) -> str:
 
 
 class ConnectionLine(Static):
-    """"connected to ws://... as Dana Cole · 3 referrals", "reconnecting in 4 s", "offline"."""
+    """"connected to ws://... as Dana Cole · 3 referrals", "offline · reconnecting in 4 s · ..."."""
 
     state: reactive[LinkState] = reactive("connecting")
     count: reactive[int] = reactive(0)
@@ -65,8 +65,6 @@ class ConnectionLine(Static):
                 return f"offline · reconnecting in {wait} · {count} · {short(self.detail)}"
             case "refused":
                 return f"token refused by {self.url} · retrying in {wait} · {count}"
-            case _:
-                return f"offline · {count}"
 
     def refresh_line(self) -> None:
         self.update(self.describe())

@@ -1,10 +1,13 @@
 """The hub connection: one websocket, kept alive, turned into Textual messages.
 
-`HubConnection.run()` is meant to be the body of one long-lived worker. It connects with the
-bearer token, sends ``hello`` with the last event sequence it saw, keeps the inbox in sync
-(snapshot plus buffered events, or a replay of missed events), reconnects with exponential
-backoff, and posts a message for everything that happens. ``request()`` sends one op and returns
-its result, or raises `HubError` with the hub's stable code and message.
+`HubConnection.run()` is the body of the app's one long-lived hub worker (through
+`HubSession.run`). It connects with the bearer token, sends ``hello`` with the last event
+sequence it saw, keeps the inbox in sync (snapshot plus buffered events, or a replay of missed
+events), reconnects with exponential backoff, and posts a message for everything that happens.
+``request()`` sends one op and returns its result, or raises `HubError` with the hub's stable
+code and message (or `ErrorCode.OFFLINE` / `ErrorCode.TIMEOUT` when no answer can come).
+
+Only `HubSession` uses this module; the rest of the app goes through the session.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Callable
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -28,8 +30,10 @@ from shared.protocol import (
     EVENT_REMOVED,
     EVENT_UPSERT,
     Error,
+    ErrorCode,
     Event,
     HelloResult,
+    HubError,
     InboxResult,
     MessageView,
     ReferralView,
@@ -41,7 +45,8 @@ from shared.protocol import (
     server_frame_decoder,
 )
 from shared.protocol.pacing import RequestPacer
-from tui.messages import (
+from tui.clock import Clock, utc_now
+from tui.hub.messages import (
     HelloReceived,
     InboxLoaded,
     LinkChanged,
@@ -52,22 +57,9 @@ from tui.messages import (
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 CLIENT_NAME = "triage-tui"
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class HubError(Exception):
-    """An error answered by the hub (or a local one: offline, timeout), with a stable code."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details or {}
+Dial = Callable[..., Awaitable[ClientConnection]]  # websockets' `connect`, or a test's fake
 
 
 class TokenRefused(Exception):
@@ -93,6 +85,7 @@ class HubConnection:
         backoff_cap: float = 30.0,
         refused_delay: float = 60.0,
         request_timeout: float = 20.0,
+        dial: Dial = connect,
     ) -> None:
         self.url = url
         self.token = token
@@ -101,8 +94,8 @@ class HubConnection:
         self.backoff_cap = backoff_cap
         self.refused_delay = refused_delay
         self.request_timeout = request_timeout
+        self.dial = dial
         self.last_seq: int | None = None  # the last event applied (or the snapshot's seq)
-        self.person_name = ""
         self._ws: ClientConnection | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, asyncio.Future[Any]] = {}
@@ -150,9 +143,7 @@ class HubConnection:
     async def _session(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
-            ws = await connect(
-                self.url, additional_headers=headers, open_timeout=10, max_size=2**24
-            )
+            ws = await self.dial(self.url, additional_headers=headers, open_timeout=10, max_size=2**24)
         except InvalidStatus as exc:
             if exc.response.status_code == 401:
                 raise TokenRefused() from exc
@@ -179,7 +170,7 @@ class HubConnection:
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
-                future.set_exception(HubError("offline", "the connection to the hub was lost"))
+                future.set_exception(HubError(ErrorCode.OFFLINE, "the connection to the hub was lost"))
 
     # ------------------------------------------------------------ requests
 
@@ -194,7 +185,7 @@ class HubConnection:
     async def request(self, op: str, args: dict[str, Any] | None = None) -> Any:
         """Send one op and return its result; raise HubError on an error reply or when offline."""
         if not self.connected:
-            raise HubError("offline", "not connected to the hub")
+            raise HubError(ErrorCode.OFFLINE, "not connected to the hub")
         request_id = self._next_id()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -202,9 +193,9 @@ class HubConnection:
             await self._send(request_id, op, args or {})
             return await asyncio.wait_for(future, self.request_timeout)
         except asyncio.TimeoutError:
-            raise HubError("timeout", f"the hub did not answer {op} in time") from None
+            raise HubError(ErrorCode.TIMEOUT, f"the hub did not answer {op} in time") from None
         except ConnectionClosed:
-            raise HubError("offline", "the connection to the hub was lost") from None
+            raise HubError(ErrorCode.OFFLINE, "the connection to the hub was lost") from None
         finally:
             self._pending.pop(request_id, None)
 
@@ -233,9 +224,9 @@ class HubConnection:
                 self._resolve(frame.id, result=frame.result)
         elif isinstance(frame, Error):
             if frame.id is not None and frame.id in (self._hello_id, self._snapshot_id):
-                raise HubError(str(frame.code), frame.message, frame.details)
+                raise HubError.from_frame(frame)
             if frame.id is not None:
-                self._resolve(frame.id, error=HubError(str(frame.code), frame.message, frame.details))
+                self._resolve(frame.id, error=HubError.from_frame(frame))
             else:
                 log.warning("hub error: %s %s", frame.code, frame.message)
 
@@ -252,9 +243,8 @@ class HubConnection:
         hello = msgspec.convert(result, HelloResult)
         self._hello_id = None
         self.pacer.per_minute = hello.rate_limit_per_minute
-        self.person_name = hello.person.name
         offset = hello.server_time - self.clock()
-        self.post(HelloReceived(hello.person, hello.server_time, offset))
+        self.post(HelloReceived(hello.person, offset))
         self.post(LinkChanged("connected", hello.person.name))
         if self._buffer is not None or hello.replay == "resync":
             await self._start_snapshot()
@@ -285,10 +275,10 @@ class HubConnection:
         self.last_seq = event.seq
         try:
             if event.name == EVENT_UPSERT:
-                self.post(ReferralUpserted(msgspec.convert(event.data, ReferralView), event.seq, event.at))
+                self.post(ReferralUpserted(msgspec.convert(event.data, ReferralView), event.seq))
             elif event.name == EVENT_REMOVED:
-                self.post(ReferralRemoved(msgspec.convert(event.data, RemovedData), event.seq, event.at))
+                self.post(ReferralRemoved(msgspec.convert(event.data, RemovedData), event.seq))
             elif event.name == EVENT_MESSAGE:
-                self.post(MessageReceived(msgspec.convert(event.data, MessageView), event.seq, event.at))
+                self.post(MessageReceived(msgspec.convert(event.data, MessageView), event.seq))
         except msgspec.ValidationError:
             log.warning("bad %s event from hub: %.200r", event.name, event.data)

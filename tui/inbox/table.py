@@ -7,7 +7,8 @@ one), and each second only the visible countdowns are redrawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
@@ -24,8 +25,8 @@ from textual.strip import Strip
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
-from tui.inbox_rows import InboxRows
-from tui.widgets.inbox_cells import HEADER, PENDING, TABLE_WIDTH, cut_columns, row_cells, row_text
+from tui.inbox.cells import HEADER, PENDING, TABLE_WIDTH, cut_columns, row_cells, row_text
+from tui.inbox.rows import InboxRows
 
 LINE_CACHE = 1000  # drawn rows kept (a screenful is ~40, each in a few looks)
 
@@ -71,26 +72,24 @@ class InboxTable(ScrollView, can_focus=True):
         Binding("end,ctrl+end", "last", "Last", show=False),
     ]
 
+    @dataclass
     class OpenRequested(Message):
         """The user asked to open the selected referral."""
 
-        def __init__(self, referral_id: str) -> None:
-            super().__init__()
-            self.referral_id = referral_id
+        referral_id: str
 
+    @dataclass
     class Highlighted(Message):
         """The cursor moved to another referral."""
 
-        def __init__(self, referral_id: str) -> None:
-            super().__init__()
-            self.referral_id = referral_id
+        referral_id: str
 
+    @dataclass
     class WindowWanted(Message):
         """Rows `offset` to `offset + limit` of the current view are needed from the hub."""
 
-        def __init__(self, offset: int, limit: int) -> None:
-            super().__init__()
-            self.offset, self.limit = offset, limit
+        offset: int
+        limit: int
 
     def __init__(self, clock: Callable[[], datetime], tz: tzinfo | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -126,10 +125,6 @@ class InboxTable(ScrollView, can_focus=True):
     @property
     def view_name(self) -> ViewName:
         return self.data.view_name
-
-    @property
-    def query_filter(self) -> InboxFilter:
-        return self.data.query
 
     @property
     def selected(self) -> ReferralView | None:
@@ -259,11 +254,6 @@ class InboxTable(ScrollView, can_focus=True):
         self.data.load(result, view_name, text)
         self._after_change(selected)
 
-    def replace_all(self, views: list[ReferralView]) -> None:
-        """A whole inbox at once (tests and small inboxes)."""
-        self.load(InboxResult(seq=0, server_time=self.clock(), total=len(views), referrals=views),
-                  self.data.view_name, "")
-
     def set_filter(self, view_name: ViewName | None = None, query: InboxFilter | None = None) -> bool:
         """Change the view or the text filter; False when the hub must send the new rows."""
         done = self.data.set_filter(view_name or self.data.view_name,
@@ -282,6 +272,17 @@ class InboxTable(ScrollView, can_focus=True):
     def set_unread(self, referral_id: str, count: int) -> None:
         self.unread[referral_id] = max(0, count)
         self._refresh_row(referral_id)
+
+    def add_unread(self, referral_id: str) -> None:
+        """One more message on the referral's thread that the person has not read."""
+        self.set_unread(referral_id, self.unread.get(referral_id, 0) + 1)
+
+    def load_unread(self, counts: Mapping[str, int], *, replace: bool) -> None:
+        """The hub's unread counts with a page: all of them (a snapshot) or the page's."""
+        if replace:
+            self.unread = dict(counts)
+        else:
+            self.unread.update(counts)
 
     def upsert(self, view: ReferralView) -> tuple[bool, bool]:
         """Insert or update one row by key: (new here, placed without asking the hub)."""

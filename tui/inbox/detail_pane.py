@@ -1,22 +1,28 @@
-"""The detail pane: every field of one referral as the viewer may see it, plus its audit trail."""
+"""The detail pane: every field of one referral as the viewer may see it, plus its audit trail
+(asked of the hub when the pane opens or follows the cursor)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+import msgspec
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from shared.protocol import AuditEntry, ReferralView
+from shared.protocol import AuditEntry, DetailResult, ErrorCode, HubError, ReferralView
 from tui import format as fmt
+from tui.services import services
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -28,6 +34,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
     ]
 
+    @dataclass
     class Closed(Message):
         """The user closed the pane."""
 
@@ -67,6 +74,23 @@ class DetailPane(VerticalScroll, can_focus=True):
     def action_close(self) -> None:
         self.post_message(self.Closed())
 
+    @work(group="detail", exclusive=True, exit_on_error=False)
+    async def fetch(self, referral_id: str, settle: float = 0.0) -> None:
+        """Ask the hub for the referral and its audit trail; with `settle`, only once the cursor
+        has rested that long (a newer call cancels this one), so holding j does not send a
+        request per row (the hub limits requests a minute)."""
+        if settle:
+            await asyncio.sleep(settle)
+        try:
+            raw = await services(self).session.request("referral.get", id=referral_id)
+        except HubError as exc:
+            if exc.code != ErrorCode.OFFLINE:
+                self.notify(exc.message, title=f"Could not load {referral_id}", severity="error")
+            return
+        result = msgspec.convert(raw, DetailResult)
+        if self.referral_id == referral_id:
+            self.show(result.referral, result.audit)
+
     # ------------------------------------------------------------ rendering
 
     def render_body(self) -> None:
@@ -95,9 +119,9 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def as_text(self, width: int = 100) -> str:
         """The pane's content as plain text (for tests and copying)."""
-        console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
-        console.print(self._body)
-        return console.file.getvalue()  # type: ignore[attr-defined]
+        out = io.StringIO()
+        Console(file=out, width=width, color_system=None, legacy_windows=False).print(self._body)
+        return out.getvalue()
 
     def _section(self, title: str, rows: list[tuple[str, str | Text]]) -> Table:
         grid = Table.grid(padding=(0, 1), expand=True)

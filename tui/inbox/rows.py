@@ -9,8 +9,6 @@ filter, or an event changes what the window should hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from shared.inbox_query import VIEWS, InboxFilter, ViewName
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
@@ -133,6 +131,3 @@ class InboxRows:
             self.rows.remove(view)
             self.total = max(0, self.total - 1)
         return view, False
-
-    def everything(self) -> Iterable[ReferralView]:
-        return self.known.values()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
@@ -10,6 +12,7 @@ from textual.widgets import Input
 class FilterInput(Input):
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
 
+    @dataclass
     class Done(Message):
         """The user left the filter line (enter keeps the text, escape cleared it)."""
 

@@ -1,0 +1,93 @@
+"""`HubSession`: the app's one door to the hub.
+
+Screens and widgets ask it (``await session.request("referral.get", id=...)``) and read what it
+knows: the link's state, who we are, and the hub's time (the local clock corrected by the offset
+measured at hello). The app runs it (``await session.run()`` is the body of its one hub worker)
+and receives every message it posts. Nothing else touches the websocket: the `HubConnection`
+behind it does, and only the session holds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from textual.message import Message
+
+from shared.protocol import PersonView
+from tui.clock import Clock, utc_now
+from tui.hub.connection import Dial, HubConnection, connect
+from tui.hub.messages import HelloReceived, LinkChanged, LinkState
+
+Post = Callable[[Message], object]
+SnapshotArgs = Callable[[], dict[str, Any]]
+
+
+class HubSession:
+    """One person's session with the hub: requests, the link's state, the hub's time."""
+
+    def __init__(self, url: str, token: str, clock: Clock = utc_now, *, dial: Dial = connect) -> None:
+        self.url = url
+        self.clock = clock  # the local clock; tests inject a fixed or steppable one
+        self.state: LinkState = "connecting"
+        self.offset = timedelta(0)  # hub time minus local time, measured at hello
+        self.person: PersonView | None = None  # who the hub says we are, once it said hello
+        self._post: Post = lambda message: None
+        self._connection = HubConnection(url, token, self.receive, clock, dial=dial)
+
+    def attach(self, post: Post, snapshot_args: SnapshotArgs | None = None) -> None:
+        """Where the session's messages go (the app's `post_message`), and what a (re)connection
+        asks the hub for as its inbox snapshot (the whole inbox, or the window shown)."""
+        self._post = post
+        if snapshot_args is not None:
+            self._connection.snapshot_args = snapshot_args
+
+    # ------------------------------------------------------------ what the session knows
+
+    @property
+    def connected(self) -> bool:
+        return self._connection.connected
+
+    @property
+    def person_id(self) -> str:
+        return self.person.id if self.person is not None else ""
+
+    @property
+    def roles(self) -> list[str]:
+        return [str(role) for role in self.person.roles] if self.person is not None else []
+
+    @property
+    def last_seq(self) -> int | None:
+        """The last event the app has been told about (or the last snapshot's sequence)."""
+        return self._connection.last_seq
+
+    @property
+    def rate_limit_per_minute(self) -> int:
+        """The hub's request limit, as its hello said (0: none known); requests wait under it."""
+        return self._connection.pacer.per_minute
+
+    def hub_now(self) -> datetime:
+        """The hub's time: the local clock corrected by the offset measured at hello."""
+        return self.clock() + self.offset
+
+    # ------------------------------------------------------------ what the session does
+
+    async def request(self, op: str, **args: Any) -> Any:
+        """Send one op and return its result; raise `HubError` on an error reply, or with
+        `ErrorCode.OFFLINE` / `ErrorCode.TIMEOUT` when no answer can come."""
+        return await self._connection.request(op, args)
+
+    async def run(self) -> None:
+        """Connect, sync and reconnect until cancelled: the body of the app's hub worker."""
+        await self._connection.run()
+
+    def receive(self, message: Message) -> None:
+        """Every message of the connection comes through here: the session keeps what it says
+        about the link, then posts it to the app."""
+        if isinstance(message, LinkChanged):
+            self.state = message.state
+        elif isinstance(message, HelloReceived):
+            self.offset = message.offset
+            self.person = message.person
+        self._post(message)
