@@ -8,7 +8,7 @@ import time
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.messages import LinkState
+from tui.hub.messages import LinkState
 
 
 def short(detail: str) -> str:
