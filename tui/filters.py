@@ -6,7 +6,7 @@ of them, used to place a live event in the current page before the hub's next pa
 
 from __future__ import annotations
 
-from shared.inbox_query import ARCHIVED_STATUSES, VIEWS, InboxFilter, ViewName
+from shared.inbox_query import VIEW_RULES, VIEWS, InboxFilter, ViewName
 from shared.protocol import ReferralView
 from tui import format as fmt
 
@@ -16,16 +16,9 @@ VIEW_LABELS = {"all": "All", "inbound": "Inbound", "outbound": "Outbound", "arch
 
 
 def in_view(view: ReferralView, name: ViewName, me: str) -> bool:
-    """Inbound: others' referrals to me; outbound: sent by me; archived: finished ones."""
-    finished = str(view.status) in ARCHIVED_STATUSES
-    if name == "archived":
-        return finished
-    if name == "all":
-        return True
-    mine = view.sender is not None and view.sender.id == me
-    if name == "outbound":
-        return mine and not finished
-    return not mine and not finished
+    """Whether the view `name` holds this referral for `me` (`shared.inbox_query.VIEW_RULES`)."""
+    sender = view.sender.id if view.sender is not None else None
+    return VIEW_RULES[name].holds(str(view.status), sender, me)
 
 
 def matches(query: InboxFilter, view: ReferralView) -> bool:
