@@ -31,9 +31,11 @@ from server.routing.directory import Directory
 from server.settings import HubSettings
 from server.storage import people
 from server.storage.database import Database
+from server.storage.leases import CLOCK_LEASE, Lease
 from server.storage.models import Delivery, Event, Offer, Person, Program, Referral
 from server.transport.connections import Client, Registry
 from server.transport.dispatch import handle_frame
+from server.transport.fanout import Fanout
 from server.transport.handshake import Gatekeeper, origins
 from server.transport.limits import POLICY_VIOLATION, ConnectionCap, RequestRate
 from server.transport.revocation import RevocationWatch
@@ -54,10 +56,19 @@ class Hub:
         self.port: int | None = None
         self._server: Server | None = None
         self._clients: set[Client] = set()  # every open connection, said hello or not
+        self._background: set[asyncio.Task[None]] = set()
         self.cap = ConnectionCap(self.settings.max_connections_per_person)
         self._gate = Gatekeeper(self.db, self.cap)
+        self.fanout = Fanout(
+            self.db, self.registry,
+            on_deadline=lambda deadline: self.clock.deadline_made(deadline),
+            on_directory=self.directory.forget,
+        )
+        self.directory.changed = self._directory_changed
+        self._clock_lease = Lease(self.db, CLOCK_LEASE, "claim clocks")
         self.clock = ClaimClock(
-            self.now, self.next_deadline, self.expire_overdue, self.resume_waiting, self.prune
+            self.now, self.next_deadline, self.expire_overdue, self.resume_waiting, self.prune,
+            lease=self._clock_lease.held,
         )
         self.revocations = RevocationWatch(
             self.db, lambda: self._clients, self.settings.revocation_check_seconds
@@ -96,6 +107,7 @@ class Hub:
             logger=logging.getLogger("triage.websockets"),
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        self.fanout.start()
         self.clock.start()
         self.revocations.start()
         self.mailer.start()
@@ -104,6 +116,8 @@ class Hub:
     async def stop(self) -> None:
         """Stop the claim clock, close every connection, release the database."""
         await self.clock.stop()
+        await self._clock_lease.release()
+        await self.fanout.stop()
         await self.revocations.stop()
         if self._server is not None:
             self._server.close()
@@ -126,6 +140,7 @@ class Hub:
                 tx = Tx(session, self.now(), awards=self.awards)
                 yield tx
                 pushes = await tx.finish()
+                await self.fanout.announce(session, pushes, tx.earliest_new_deadline)
             tx.committed()
             self.registry.push(pushes)
         if tx.earliest_new_deadline is not None:
@@ -146,6 +161,12 @@ class Hub:
             email, wants_offers, wants_messages = wanted.get(mail.person_id, ("", False, False))
             if (mail.kind == "offer" and wants_offers) or (mail.kind == "message" and wants_messages):
                 self.mailer.send(email, mail)
+
+    def _directory_changed(self) -> None:
+        if self.fanout.shared:
+            task = asyncio.create_task(self.fanout.announce_directory(), name="directory-changed")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def person(self, person_id: str) -> Person:
         async with self.db.read() as session:

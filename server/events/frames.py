@@ -110,5 +110,5 @@ async def _advance_sequences(session: AsyncSession, counts: Counter[str]) -> dic
             .returning(Person.id, Person.last_seq)
             .execution_options(synchronize_session=False)
         )
-        last.update(rows.tuples().all())
+        last.update((pid, seq) for pid, seq in rows)
     return last

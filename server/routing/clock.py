@@ -16,6 +16,7 @@ log = logging.getLogger("triage.hub")
 IDLE_SECONDS = 30.0  # the longest sleep with no deadline in sight
 RESUME_EVERY = timedelta(seconds=60)
 PRUNE_EVERY = timedelta(hours=1)
+LEASE_RETRY_SECONDS = 1.0  # a hub not running the clocks asks this often whether it may
 
 
 class ClaimClock:
@@ -26,6 +27,7 @@ class ClaimClock:
         expire_overdue: Callable[[datetime | None], Awaitable[int]],
         resume_waiting: Callable[[], Awaitable[int]],
         prune: Callable[[], Awaitable[None]],
+        lease: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._now = now
         self._next_deadline = next_deadline
@@ -36,6 +38,8 @@ class ClaimClock:
         self._wake = asyncio.Event()
         self._until: datetime | None = None  # when the sleeping clock wakes by itself
         self._stopping = False
+        self._lease = lease  # whether this hub runs the clocks now (one hub of several does)
+        self.leading = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="claim-clock")
@@ -59,6 +63,14 @@ class ClaimClock:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
 
+    async def _leading(self) -> bool:
+        try:
+            self.leading = self._lease is None or await self._lease()
+        except Exception:
+            log.exception("claim clock lease error")
+            self.leading = False
+        return self.leading
+
     async def _run(self) -> None:
         """Wake at the earliest deadline, or sooner when a transaction starts a claim clock that
         ends before it (an offer made for the usual window ends after the clocks already running,
@@ -67,6 +79,10 @@ class ClaimClock:
         while not self._stopping:
             self._wake.clear()
             deadline: datetime | None = None
+            if not await self._leading():
+                with contextlib.suppress(TimeoutError):  # ask again soon: the holder may be gone
+                    await asyncio.wait_for(self._wake.wait(), timeout=LEASE_RETRY_SECONDS)
+                continue
             try:
                 # one read per wake: the earliest deadline, and the expiry only once it has passed
                 deadline = await self._next_deadline()

@@ -8,6 +8,7 @@ import asyncio
 import gc
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
@@ -50,8 +51,15 @@ class Directory:
         self._entries: list[Entry] | None = None
         self._loaded_at = float("-inf")
         self._reload: asyncio.Task[None] | None = None
+        self.changed: Callable[[], None] = lambda: None  # told when this hub changed people
 
     def invalidate(self) -> None:
+        """People changed here: reload, and tell the other hubs (`changed`)."""
+        self.forget()
+        self.changed()
+
+    def forget(self) -> None:
+        """Reload on the next search (people changed, here or on another hub)."""
         self._loaded_at = float("-inf")
 
     async def _load(self) -> None:

@@ -94,6 +94,10 @@ class Database:
         self._readers = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.write_lock = asyncio.Lock()
 
+    def asyncpg_dsn(self) -> str:
+        """The database's address for a plain asyncpg connection (listening, leases)."""
+        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._readers() as session:

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -46,10 +46,17 @@ class Client:
         if self._sender is None:
             self._sender = asyncio.create_task(self._drain(), name=f"send-{self.person_id}")
 
-    def push(self, push: Push) -> None:
-        if self.live and push.seq > self.last_seq:
-            self.last_seq = push.seq
-            self.send(push.frame)
+    def push(self, push: Push) -> bool:
+        """Send `push` if it is the next of this person's events; False when events before it
+        have not reached this connection yet (another hub committed them: they must be fetched
+        first, so the client never sees a hole). Events it has seen are dropped."""
+        if not self.live or push.seq <= self.last_seq:
+            return True
+        if push.seq != self.last_seq + 1:
+            return False
+        self.last_seq = push.seq
+        self.send(push.frame)
+        return True
 
     def _write_now(self, frame: str) -> bool:
         """Write `frame` to the socket without waiting, if the client keeps up; False if it must
@@ -87,13 +94,17 @@ class Client:
 
 
 class Registry:
-    """Who is connected, by person."""
+    """Who is connected, by person. `behind` is told of people a push found behind (events of
+    theirs committed elsewhere have not reached their connections here yet)."""
 
     def __init__(self) -> None:
         self._by_person: dict[str, set[Client]] = {}
+        self.behind: Callable[[set[str]], None] = lambda people: None
+        self.joined: Callable[[str], None] = lambda person_id: None  # a connection went live
 
     def add(self, client: Client) -> None:
         self._by_person.setdefault(client.person_id, set()).add(client)
+        self.joined(client.person_id)
 
     def remove(self, client: Client) -> None:
         clients = self._by_person.get(client.person_id)
@@ -106,9 +117,17 @@ class Registry:
         return self._by_person.get(person_id, set())
 
     def push(self, pushes: Iterable[Push]) -> None:
+        behind: set[str] = set()
         for push in pushes:
             for client in self._by_person.get(push.person_id, ()):
-                client.push(push)
+                if not client.push(push):
+                    behind.add(push.person_id)
+        if behind:
+            self.behind(behind)
+
+    def people(self) -> set[str]:
+        """Everyone with a live connection here."""
+        return set(self._by_person)
 
     def __len__(self) -> int:
         return sum(len(c) for c in self._by_person.values())

@@ -1,0 +1,264 @@
+"""Fan-out of committed events to this hub's connections, whichever hub committed them.
+
+A hub pushes its own commits' frames at once (`Registry.push`). With several hubs on one
+PostgreSQL database, each commit also announces itself (`pg_notify` inside the transaction, so
+the announcement goes out exactly when the commit does) naming the people it delivered to; every
+other hub that holds a connection of one of them fetches their new deliveries from the database
+and pushes them in sequence order. The database is the log: an announcement is only a wake-up.
+A hub that missed announcements (its listening connection dropped) catches everyone up when it
+listens again, and a poll every few seconds catches up anyone still behind, so nothing depends on
+an announcement arriving.
+
+A person's sequence numbers commit in order (their row is locked while a transaction delivers to
+them), so once a hub sees sequence number n committed, every number before it is committed too:
+a catch-up never leaves a hole. A connection is only ever sent the next number it lacks
+(`Client.push`); a push that finds it behind asks for a catch-up instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, String, and_, column, select, text, values
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.events.frames import Push, event_frame
+from server.storage.database import Database
+from server.storage.models import Delivery, Event, Person
+from server.transport.connections import Registry
+from shared.protocol import Resync, encoder
+
+log = logging.getLogger("triage.hub")
+
+CHANNEL = "triage_events"
+MAX_PAYLOAD = 7000  # bytes of a NOTIFY payload (PostgreSQL's limit is 8000)
+POLL_SECONDS = 2.0
+PAGE = 5000  # deliveries fetched at once
+
+
+class Fanout:
+    def __init__(
+        self,
+        db: Database,
+        registry: Registry,
+        *,
+        on_deadline: Callable[[datetime], None] = lambda deadline: None,
+        on_directory: Callable[[], None] = lambda: None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.hub_id = uuid.uuid4().hex[:12]
+        self.shared = not db.sqlite  # other hubs may write to this database
+        self._on_deadline = on_deadline
+        self._on_directory = on_directory
+        self._poll_seconds = poll_seconds
+        self._pending: set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self.listening = asyncio.Event()  # set while announcements from other hubs are heard
+        registry.behind = self.catch_up
+        if self.shared:
+            # events committed elsewhere between its hello and going live are fetched at once
+            registry.joined = lambda person_id: self.catch_up({person_id})
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._drain(), name="fanout-catch-up"))
+        if self.shared:
+            self._tasks.append(asyncio.create_task(self._listen(), name="fanout-listen"))
+            self._tasks.append(asyncio.create_task(self._poll(), name="fanout-poll"))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # ------------------------------------------------------------------ announcing
+
+    async def announce(
+        self, session: AsyncSession, pushes: list[Push], deadline: datetime | None,
+        directory: bool = False,
+    ) -> None:
+        """Inside a write transaction: tell the other hubs, at its commit, whom it delivered to
+        (and the earliest claim clock it started, for the hub that runs the clocks)."""
+        if not self.shared or not (pushes or deadline or directory):
+            return
+        await session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": self._payload(pushes, deadline, directory)},
+        )
+
+    async def announce_directory(self) -> None:
+        """Outside any transaction: people's profiles changed; other hubs reload their directory."""
+        if self.shared:
+            async with self.db.write_session() as session:
+                await self.announce(session, [], None, directory=True)
+
+    def _payload(self, pushes: list[Push], deadline: datetime | None, directory: bool) -> str:
+        body: dict[str, Any] = {"hub": self.hub_id}
+        people = sorted({p.person_id for p in pushes})
+        if people:
+            body["people"] = people
+        if deadline is not None:
+            body["deadline"] = deadline.isoformat()
+        if directory:
+            body["directory"] = True
+        payload = json.dumps(body, separators=(",", ":"))
+        if len(payload) > MAX_PAYLOAD:  # too many to name: everyone here checks
+            body["people"] = "*"
+            payload = json.dumps(body, separators=(",", ":"))
+        return payload
+
+    def _heard(self, payload: str) -> None:
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            log.warning("ignored an announcement that is not JSON")
+            return
+        if body.get("hub") == self.hub_id:
+            return  # our own commit: pushed already
+        people = body.get("people")
+        if people == "*":
+            self.catch_up(self.registry.people())
+        elif people:
+            self.catch_up(set(people) & self.registry.people())
+        if deadline := body.get("deadline"):
+            with contextlib.suppress(ValueError):
+                self._on_deadline(datetime.fromisoformat(deadline))
+        if body.get("directory"):
+            self._on_directory()
+
+    # ------------------------------------------------------------------ catching up
+
+    def catch_up(self, people: Iterable[str]) -> None:
+        """Fetch and push the committed events these people's connections here lack."""
+        fresh = set(people) - self._pending
+        if fresh:
+            self._pending |= fresh
+            self._wake.set()
+
+    async def _drain(self) -> None:
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending and not self._stopping:
+                people, self._pending = self._pending, set()
+                try:
+                    if await self._fetch_and_push(people):
+                        self._pending |= people  # a full page: there is more
+                except Exception as exc:  # the database is away: try again on the next wake
+                    log.warning("catching up %d people failed: %s", len(people), type(exc).__name__)
+                    self._pending |= people
+                    await asyncio.sleep(1.0)
+
+    async def _fetch_and_push(self, people: set[str]) -> bool:
+        """One page of deliveries after what each person's connections here have; True if the
+        page was full."""
+        floors = {}
+        for pid in people:
+            clients = [c for c in self.registry.of(pid) if c.live]
+            if clients:
+                floors[pid] = min(c.last_seq for c in clients)
+        if not floors:
+            return False
+        after = values(column("pid", String), column("after", Integer), name="floors").data(
+            list(floors.items())
+        )
+        query = (
+            select(Delivery.person_id, Delivery.seq, Event.name, Event.at, Event.body)
+            .join(Event, Event.id == Delivery.event_id)
+            .join(after, and_(Delivery.person_id == after.c.pid, Delivery.seq > after.c.after))
+            .order_by(Delivery.person_id, Delivery.seq)
+            .limit(PAGE)
+        )
+        async with self.db.read() as session:
+            rows = (await session.execute(query)).all()
+        pushes = [
+            Push(pid, seq, event_frame(seq, name, encoder.encode(at).decode(), body.decode()))
+            for pid, seq, name, at, body in rows
+        ]
+        self._push_in_order(pushes)
+        return len(rows) == PAGE
+
+    def _push_in_order(self, pushes: list[Push]) -> None:
+        """Push fetched events; a connection whose next event is no longer kept (pruned) is
+        told to resync from the newest one fetched."""
+        newest: dict[str, int] = {}
+        for push in pushes:
+            for client in self.registry.of(push.person_id):
+                client.push(push)
+            newest[push.person_id] = push.seq
+        for pid, seq in newest.items():
+            for client in self.registry.of(pid):
+                if client.live and client.last_seq < seq:
+                    client.last_seq = seq
+                    client.send(encoder.encode(
+                        Resync(seq=seq, reason="missed events are no longer kept")
+                    ).decode())
+
+    async def _poll(self) -> None:
+        """Catch up anyone here whose stored sequence number is ahead of their connections."""
+        while not self._stopping:
+            await asyncio.sleep(self._poll_seconds)
+            here = self.registry.people()
+            if not here:
+                continue
+            try:
+                async with self.db.read() as session:
+                    stored = dict((await session.execute(
+                        select(Person.id, Person.last_seq).where(Person.id.in_(here))
+                    )).all())
+            except Exception as exc:
+                log.warning("polling for missed events failed: %s", type(exc).__name__)
+                continue
+            behind = {
+                pid for pid, seq in stored.items()
+                if any(c.live and c.last_seq < seq for c in self.registry.of(pid))
+            }
+            self.catch_up(behind)
+
+    # ------------------------------------------------------------------ listening
+
+    async def _listen(self) -> None:
+        """Hold a connection that LISTENs for announcements; after any drop, listen again and
+        catch everyone up (announcements made meanwhile were not heard)."""
+        import asyncpg  # only hubs on PostgreSQL get here
+
+        delay = 0.5
+        while not self._stopping:
+            conn = None
+            try:
+                conn = await asyncpg.connect(self.db.asyncpg_dsn(), timeout=10)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _conn: lost.set())
+                await conn.add_listener(CHANNEL, lambda _c, _pid, _ch, payload: self._heard(payload))
+                self.listening.set()
+                self.catch_up(self.registry.people())
+                delay = 0.5
+                await lost.wait()
+                log.warning("lost the announcement connection; listening again")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("cannot listen for other hubs' commits: %s", type(exc).__name__)
+            finally:
+                self.listening.clear()
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
