@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.audit_hash import GENESIS, as_text, canonical_at, entry_hash
 from server.storage.models import Audit, Person, Referral
 
 __all__ = ["GENESIS", "canonical_at", "entry_hash"]  # the chain's stored format, for callers
+CHAIN_LOCK = 0x7472_6961_6761  # "triaga": the audit chain, one appender at a time
 
 _HASHED = ("id", "referral_id", "actor_id", "action", "from_status", "to_status", "reason", "at")
 
@@ -41,7 +42,13 @@ def hash_of(entry: Audit, prev_hash: str) -> str:
 async def append(session: AsyncSession, entries: Iterable[Audit]) -> None:
     """Chain `entries` after the newest stored entry and add them to the session.
 
-    Call inside the single writer's transaction, so no other entry lands in between."""
+    Call last in a write transaction: on PostgreSQL, where several hubs append at once, it
+    takes the chain's lock (released at the commit), so no other entry lands in between."""
+    entries = list(entries)
+    if not entries:
+        return
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
     head = (
         await session.execute(select(Audit.id, Audit.hash).order_by(Audit.id.desc()).limit(1))
     ).first()

@@ -98,7 +98,8 @@ async def _advance_sequences(session: AsyncSession, counts: Counter[str]) -> dic
     count (usually one), not a parameter set per person."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(
-            select(Person.id).where(Person.id.in_(sorted(counts))).order_by(Person.id).with_for_update()
+            select(Person.id).where(Person.id.in_(sorted(counts))).order_by(Person.id)
+            .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that reference them go on
         )
     by_count: dict[int, list[str]] = {}
     for pid, count in counts.items():

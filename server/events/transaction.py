@@ -67,7 +67,7 @@ class Tx:
         hubs changing one referral at once take turns and each sees the other's commit; SQLite's
         single writer needs no lock) and read afresh."""
         return await self.session.get(
-            Referral, ref_id, with_for_update=True, populate_existing=True
+            Referral, ref_id, with_for_update={"key_share": True}, populate_existing=True
         )
 
     async def lock_referrals(self, ref_ids: Iterable[str]) -> dict[str, Referral]:
@@ -75,7 +75,7 @@ class Tx:
         circle over them), read afresh."""
         rows = await self.session.execute(
             select(Referral).where(Referral.id.in_(sorted(set(ref_ids)))).order_by(Referral.id)
-            .with_for_update().execution_options(populate_existing=True)
+            .with_for_update(key_share=True).execution_options(populate_existing=True)
         )
         return {ref.id: ref for ref in rows.scalars()}
 

@@ -1,0 +1,130 @@
+"""Hubs on one PostgreSQL database behave as one hub to every client: every event reaches every
+entitled person's connections on every hub, sequence numbers stay unique and gapless, a client
+may resume on any hub, one hub runs the claim clocks, and one agent wins each appointment."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from server.storage.models import Audit, Offer, Referral
+from shared.domain import OfferState
+from shared.protocol import ReferralInput
+from tests.integration.wire import Wire, upsert_of
+from tests.multihub.conftest import connect
+from tests.postgres import requires_postgres
+
+pytestmark = requires_postgres
+ZIP = "78701"
+
+
+def appointment(**kw: Any) -> dict[str, Any]:
+    return {"kind": "appointment", "first_name": "Carla", "last_name": "Diaz", "zip": ZIP,
+            "lead_type": "home valuation", **kw}
+
+
+def seqs(wire: Wire) -> list[int]:
+    return [f["seq"] for f in map(json.loads, wire.frames) if f.get("type") == "event"]
+
+
+def gapless(wire: Wire) -> bool:
+    got = seqs(wire)
+    start = wire.hello_result["seq"]
+    return got == list(range(start + 1, start + 1 + len(got)))
+
+
+async def until(predicate: Any, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError(f"not within {timeout} s: {predicate}")
+        await asyncio.sleep(0.02)
+
+
+async def test_a_referral_submitted_through_one_hub_reaches_people_on_the_others(hubs, wires):
+    a, b, c = await hubs(3)
+    desk, desk_t = await a.add_person(name="Desk", roles=["concierge"])
+    ann, ann_t = await a.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
+    on_b = await connect(b, desk_t, wires, "desk@b")
+    ann_c = await connect(c, ann_t, wires, "ann@c")
+    desk_a = await connect(a, desk_t, wires, "desk@a")
+    ref = (await on_b.ok("submit", referral=appointment()))["referral"]
+    for wire in (ann_c, desk_a, on_b):
+        event = await wire.event_where(upsert_of(ref["id"]), timeout=10)
+        assert event["data"]["status"] == "offered"
+    offered = [f for f in map(json.loads, ann_c.frames) if f.get("type") == "event"]
+    assert offered[-1]["data"]["offer"]["state"] == "open"  # Ann holds the offer, on hub C
+    # the desk's two connections on two hubs got the same sequence numbers, with no gap
+    await until(lambda: seqs(desk_a) == seqs(on_b) and seqs(on_b))
+    assert gapless(desk_a) and gapless(on_b) and gapless(ann_c)
+
+
+async def test_two_hundred_writes_at_once_over_three_hubs_all_stored_and_pushed(hubs, wires):
+    trio = await hubs(3)
+    desk, desk_t = await trio[0].add_person(name="Desk", roles=["concierge"])
+    watchers = [await connect(hub, desk_t, wires, f"desk-watch@{i}") for i, hub in enumerate(trio)]
+    writers = [await connect(trio[i % 3], desk_t, wires, f"writer{i}") for i in range(12)]
+    answers = await asyncio.gather(*(
+        writers[i % 12].request("submit", timeout=60, referral=appointment(first_name=f"C{i:03d}"))
+        for i in range(200)
+    ))
+    errors = [a for a in answers if a["type"] != "reply"]
+    assert errors == [], errors[:3]
+    ids = {a["result"]["referral"]["id"] for a in answers}
+    async with trio[0].db.read() as session:
+        stored = set((await session.execute(select(Referral.id))).scalars())
+    assert ids <= stored and len(ids) == 200
+    for watcher in watchers:  # every commit reached the desk on every hub, in order, no gap
+        await until(lambda w=watcher: ids <= {
+            f["data"]["id"] for f in map(json.loads, w.frames) if f.get("type") == "event"
+        }, timeout=60)
+        assert gapless(watcher)
+    assert seqs(watchers[0]) == seqs(watchers[1]) == seqs(watchers[2])
+
+
+async def test_a_client_resumes_on_another_hub_with_exactly_what_it_missed(hubs, wires):
+    a, b = await hubs(2)
+    desk, desk_t = await a.add_person(name="Desk", roles=["concierge"])
+    ann, ann_t = await a.add_person(name="Ann Agent", zips=[ZIP])
+    ann_a = await connect(a, ann_t, wires, "ann@a")
+    first = await a.submit(desk.id, ReferralInput(**appointment(first_name="One")))
+    await ann_a.event_where(upsert_of(first))
+    last = seqs(ann_a)[-1]
+    await ann_a.close()
+    missed = await b.submit(desk.id, ReferralInput(**appointment(first_name="Two", zip=ZIP)))
+    ann_b = await connect(b, ann_t, wires, "ann@b", since=last)
+    assert ann_b.hello_result["replay"] == "events"
+    replayed = [f for f in map(json.loads, ann_b.frames) if f.get("type") == "event"]
+    assert [f["seq"] for f in replayed] == list(range(last + 1, ann_b.hello_result["seq"] + 1))
+    assert missed in {f["data"]["id"] for f in replayed}
+
+
+async def test_one_hub_runs_the_claim_clocks_and_each_offer_expires_once(hubs, wires):
+    a, b = await hubs(2)
+    await until(lambda: a.clock.leading or b.clock.leading)
+    await until(lambda: not (a.clock.leading and b.clock.leading), timeout=5)
+    desk, _ = await a.add_person(name="Desk", roles=["concierge"])
+    agents = [await a.add_person(name=f"Agent {i}", zips=[ZIP], rank_score=90 - i) for i in range(3)]
+    follower = b if a.clock.leading else a
+    ref_id = await follower.submit(desk.id, ReferralInput(**appointment(claim_window_seconds=1)))
+
+    async def expired() -> int:
+        async with a.db.read() as session:
+            return await session.scalar(select(func.count()).select_from(Audit).where(
+                Audit.referral_id == ref_id, Audit.action == "expired")) or 0
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 30
+    while await expired() < 3 and loop.time() < end:
+        await asyncio.sleep(0.1)
+    async with a.db.read() as session:
+        rows = (await session.execute(select(Offer).where(Offer.referral_id == ref_id))).scalars().all()
+    ranked = [o for o in rows if o.phase == "ranked"]
+    assert sorted(o.agent_id for o in ranked) == sorted(p.id for p, _ in agents)  # once each
+    assert await expired() >= 3
+    open_now = [o for o in rows if o.state == OfferState.OPEN]
+    assert len({o.agent_id for o in open_now}) == len(open_now)  # nobody holds two open offers
