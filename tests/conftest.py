@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from tests import log_leaks
+from tests import log_leaks, postgres
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -17,7 +19,18 @@ def _log_watch_attached() -> None:
     log_leaks.install()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs the PostgreSQL server (TRIAGE_TEST_POSTGRES)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if postgres.base_url() is None:
+        terminalreporter.write_line(postgres.SKIPPED, yellow=True, bold=True)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if postgres.base_url() is not None:
+        asyncio.run(postgres.drop_template())
     leaks = log_leaks.SESSION_WATCH.leaks()
     if not leaks:
         return

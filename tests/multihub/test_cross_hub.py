@@ -15,7 +15,7 @@ from shared.domain import OfferState
 from shared.protocol import ReferralInput
 from tests.integration.wire import Wire, upsert_of
 from tests.multihub.conftest import connect
-from tests.postgres import requires_postgres
+from tests.postgres import empty_postgres_url, requires_postgres  # noqa: F401 - a fixture
 
 pytestmark = requires_postgres
 ZIP = "78701"
@@ -128,3 +128,44 @@ async def test_one_hub_runs_the_claim_clocks_and_each_offer_expires_once(hubs, w
     assert await expired() >= 3
     open_now = [o for o in rows if o.state == OfferState.OPEN]
     assert len({o.agent_id for o in open_now}) == len(open_now)  # nobody holds two open offers
+
+
+async def test_fifty_agents_racing_over_three_hubs_one_wins_and_the_others_hear_who(hubs, wires):
+    from bench.claim_storm import open_appointment
+
+    trio = await hubs(3)
+    desk, _ = await trio[0].add_person(name="Desk", roles=["concierge"])
+    agents = [await trio[0].add_person(name=f"Agent {i:02d}", zips=[ZIP]) for i in range(50)]
+    racers = [await connect(trio[i % 3], token, wires, f"racer{i}") for i, (_, token) in enumerate(agents)]
+    await open_appointment(trio[0], "R-RACE0001", desk.id, [p.id for p, _ in agents])
+    for racer in racers:  # every racer sees it on offer to all before anyone claims
+        await racer.event_where(lambda e: e["data"].get("id") == "R-RACE0001"
+                                and e["data"].get("offer", {}).get("phase") == "open", timeout=20)
+    answers = await asyncio.gather(*(r.request("claim", timeout=30, id="R-RACE0001") for r in racers))
+    won = [a for a in answers if a["type"] == "reply"]
+    lost = [a for a in answers if a["type"] == "error"]
+    assert len(won) == 1, [a.get("code") for a in answers]
+    winner = won[0]["result"]["referral"]["receiver"]
+    assert {a["code"] for a in lost} == {"claim_lost"}, {a["code"] for a in lost}
+    for a in lost:
+        assert a["details"]["winner"]["id"] == winner["id"] and a["details"]["at"], a
+    async with trio[1].db.read() as session:
+        ref = await session.get(Referral, "R-RACE0001")
+        claims = await session.scalar(select(func.count()).select_from(Audit).where(
+            Audit.referral_id == "R-RACE0001", Audit.action == "claimed"))
+    assert ref is not None and ref.receiver_id == winner["id"] and claims == 1
+
+
+async def test_hubs_started_together_on_an_empty_database_all_come_up(empty_postgres_url):
+    from server.hub import Hub
+    from server.settings import HubSettings
+
+    hubs = [Hub(HubSettings(db_url=empty_postgres_url, port=0)) for _ in range(3)]
+    try:
+        await asyncio.gather(*(hub.start() for hub in hubs))
+        assert all(hub.port for hub in hubs)
+        person, _ = await hubs[2].add_person(name="Ann Agent", zips=[ZIP])
+        assert (await hubs[0].person(person.id)).name == "Ann Agent"
+    finally:
+        for hub in hubs:
+            await hub.stop()
