@@ -3,7 +3,9 @@ referrals rendered together."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import HubError
 from server.events.transaction import Tx
 from server.operations.context import OpContext
+from server.storage.database import WriteConflict
 from server.storage.models import Referral
 from server.views.audience import viewer_for
 from server.views.fields import many_referral_fields, referral_fields
@@ -20,6 +23,7 @@ from server.views.visibility import Viewer
 from shared.protocol import ErrorCode, ReferralResult, ReferralView
 
 Change = Callable[[OpContext, Tx, Any], Awaitable[Referral]]
+ATTEMPTS = 5  # a write that conflicts with another hub's runs again, this many times at most
 
 
 async def view_now(ctx: OpContext, ref_id: str, before: Viewer | None = None) -> ReferralResult:
@@ -48,9 +52,16 @@ def write(change: Change) -> Callable[[OpContext, Any], Awaitable[ReferralResult
     """A handler that runs `change` in a write transaction and replies with the new view."""
 
     async def handler(ctx: OpContext, args: Any) -> ReferralResult:
-        async with ctx.transaction() as tx:
-            ref = await change(ctx, tx, args)
-            before = tx.viewer_before(ref.id, ctx.person.id)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with ctx.transaction() as tx:
+                    ref = await change(ctx, tx, args)
+                    before = tx.viewer_before(ref.id, ctx.person.id)
+                break
+            except WriteConflict:  # another hub's write got in the way: it changed nothing
+                if attempt == ATTEMPTS:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.01 * attempt))
         view = tx.view_after(ref.id, ctx.person.id)  # as committed, without reading it again
         if view is not None:
             return ReferralResult(view)

@@ -19,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +30,12 @@ from sqlalchemy.ext.asyncio import (
 from server.storage.sqlite_writer import inline_writer
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+class WriteConflict(Exception):
+    """A write transaction that another one's concurrent writes made fail; it changed nothing."""
+
 BUSY_SECONDS = 30  # how long a connection waits for another's lock before giving up
 # The writer's page cache (SQLite's default is 2 MB per connection). Its transactions touch
 # index pages all over the offers and deliveries tables (one per agent and recipient); once
@@ -106,10 +113,18 @@ class Database:
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction; callers hold `write_lock` so commits and pushes keep one order."""
-        async with self._writers() as session:
-            async with session.begin():
-                yield session
+        """A write transaction; callers hold `write_lock` so commits and pushes keep one order.
+
+        On PostgreSQL a transaction that lost a deadlock or a serialization check to another
+        hub's raises `WriteConflict`: nothing of it was stored, and it may simply run again."""
+        try:
+            async with self._writers() as session:
+                async with session.begin():
+                    yield session
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) in RETRYABLE:
+                raise WriteConflict(str(getattr(exc.orig, "sqlstate", ""))) from exc
+            raise
 
     @asynccontextmanager
     async def maintenance_write(self) -> AsyncIterator[AsyncSession]:
