@@ -36,6 +36,7 @@ from server.transport.connections import Client, Registry
 from server.transport.dispatch import handle_frame
 from server.transport.handshake import Gatekeeper, origins
 from server.transport.limits import POLICY_VIOLATION, ConnectionCap, RequestRate
+from server.transport.metrics import HubMetrics
 from server.transport.revocation import RevocationWatch
 from shared.domain import Kind, OfferState, Status
 from shared.protocol import ErrorCode, ReferralInput
@@ -47,7 +48,8 @@ class Hub:
     def __init__(self, settings: HubSettings | None = None) -> None:
         self.settings = settings or HubSettings()
         self.db: Database = Database(self.settings.resolved_db_url())
-        self.registry = Registry()
+        self.metrics = HubMetrics(lambda: len(self._clients), lambda: self.clock.leading)
+        self.registry = Registry(self.metrics.pushed)
         self.awards = AwardBook()
         self.directory = Directory(self.db)
         self.mailer = Mailer(self.settings.smtp)

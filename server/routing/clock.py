@@ -36,6 +36,9 @@ class ClaimClock:
         self._wake = asyncio.Event()
         self._until: datetime | None = None  # when the sleeping clock wakes by itself
         self._stopping = False
+        # True while this hub runs the claim clocks. One hub always does today; when several hubs
+        # share a PostgreSQL database, this says whether it is this one (the clock_leader metric).
+        self.leading = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="claim-clock")
@@ -63,6 +66,13 @@ class ClaimClock:
         """Wake at the earliest deadline, or sooner when a transaction starts a claim clock that
         ends before it (an offer made for the usual window ends after the clocks already running,
         so a storm of offers costs the clock nothing)."""
+        self.leading = True
+        try:
+            await self._rounds()
+        finally:
+            self.leading = False
+
+    async def _rounds(self) -> None:
         last_prune = last_resume = self._now()
         while not self._stopping:
             self._wake.clear()

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -46,10 +46,13 @@ class Client:
         if self._sender is None:
             self._sender = asyncio.create_task(self._drain(), name=f"send-{self.person_id}")
 
-    def push(self, push: Push) -> None:
+    def push(self, push: Push) -> bool:
+        """Send an event frame if the client is live and has not had it; True if it was sent."""
         if self.live and push.seq > self.last_seq:
             self.last_seq = push.seq
             self.send(push.frame)
+            return True
+        return False
 
     def _write_now(self, frame: str) -> bool:
         """Write `frame` to the socket without waiting, if the client keeps up; False if it must
@@ -87,10 +90,11 @@ class Client:
 
 
 class Registry:
-    """Who is connected, by person."""
+    """Who is connected, by person. `pushed` hears how many frames each push sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, pushed: Callable[[int], None] = lambda frames: None) -> None:
         self._by_person: dict[str, set[Client]] = {}
+        self._pushed = pushed
 
     def add(self, client: Client) -> None:
         self._by_person.setdefault(client.person_id, set()).add(client)
@@ -106,9 +110,11 @@ class Registry:
         return self._by_person.get(person_id, set())
 
     def push(self, pushes: Iterable[Push]) -> None:
+        sent = 0
         for push in pushes:
             for client in self._by_person.get(push.person_id, ()):
-                client.push(push)
+                sent += client.push(push)
+        self._pushed(sent)
 
     def __len__(self) -> int:
         return sum(len(c) for c in self._by_person.values())
