@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -37,7 +38,9 @@ from server.transport.connections import Client, Registry
 from server.transport.dispatch import handle_frame
 from server.transport.fanout import Fanout
 from server.transport.handshake import Gatekeeper, origins
+from server.transport.http_endpoints import DatabaseHealth, HttpEndpoints
 from server.transport.limits import POLICY_VIOLATION, ConnectionCap, RequestRate
+from server.transport.metrics import HubMetrics
 from server.transport.revocation import RevocationWatch
 from shared.domain import Kind, OfferState, Status
 from shared.protocol import ErrorCode, ReferralInput
@@ -49,7 +52,8 @@ class Hub:
     def __init__(self, settings: HubSettings | None = None) -> None:
         self.settings = settings or HubSettings()
         self.db: Database = Database(self.settings.resolved_db_url())
-        self.registry = Registry()
+        self.metrics = HubMetrics(lambda: len(self._clients), lambda: self.clock.leading)
+        self.registry = Registry(self.metrics.pushed)
         self.awards = AwardBook()
         self.directory = Directory(self.db)
         self.mailer = Mailer(self.settings.smtp)
@@ -73,6 +77,10 @@ class Hub:
         self.revocations = RevocationWatch(
             self.db, lambda: self._clients, self.settings.revocation_check_seconds
         )
+        self.http = HttpEndpoints(
+            DatabaseHealth(self.db, self.metrics), self.metrics, self.settings.metrics_token,
+            lambda: f"{socket.gethostname()}:{self.port}",
+        )
 
     # ------------------------------------------------------------------ life cycle
 
@@ -86,6 +94,7 @@ class Hub:
     async def start(self) -> None:
         """Migrate the schema, move overdue offers on, then listen."""
         await self.db.migrate()
+        self.http.health.record(reached=True)
         self._geo_warmup = asyncio.create_task(asyncio.to_thread(geo.warm), name="zip-index")
         moved = await self.expire_overdue()
         if moved:
@@ -95,7 +104,8 @@ class Hub:
             self._serve_client,
             self.settings.host,
             self.settings.port,
-            process_request=self._gate.authenticate,
+            # GET /health and /metrics are answered first; every other request is a handshake
+            process_request=self.http.in_front_of(self._gate.authenticate),
             process_response=self._gate.forget_refused,
             origins=origins(self.settings.allowed_origins),
             max_size=self.settings.max_frame_bytes,
@@ -108,13 +118,16 @@ class Hub:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self.fanout.start()
+        self.http.stopping = False
         self.clock.start()
         self.revocations.start()
         self.mailer.start()
         log.info("hub listening on %s", self.url)
 
     async def stop(self) -> None:
-        """Stop the claim clock, close every connection, release the database."""
+        """Answer /health with 503, stop the claim clock, close every connection, release the
+        database."""
+        self.http.stopping = True
         await self.clock.stop()
         await self._clock_lease.release()
         await self.fanout.stop()
@@ -123,6 +136,7 @@ class Hub:
             self._server.close()
             await self._server.wait_closed()
         await self.mailer.stop()
+        await self.http.health.settle()
         await self.db.close()
         log.info("hub stopped")
 

@@ -74,6 +74,8 @@ class HubTable(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     revocation_check_seconds: Annotated[
         float, setting("TRIAGE_REVOCATION_CHECK", ge=1, le=60)
     ] = 30.0
+    # the bearer token GET /metrics requires when set (from loopback too); empty: loopback only
+    metrics_token: Annotated[str, setting("TRIAGE_METRICS_TOKEN", secret=True)] = ""
 
     @property
     def retention_seconds(self) -> float:

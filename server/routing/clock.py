@@ -74,7 +74,14 @@ class ClaimClock:
     async def _run(self) -> None:
         """Wake at the earliest deadline, or sooner when a transaction starts a claim clock that
         ends before it (an offer made for the usual window ends after the clocks already running,
-        so a storm of offers costs the clock nothing)."""
+        so a storm of offers costs the clock nothing). `leading` says whether this hub holds
+        the clocks' lease now (always, alone on SQLite)."""
+        try:
+            await self._rounds()
+        finally:
+            self.leading = False
+
+    async def _rounds(self) -> None:
         last_prune = last_resume = self._now()
         while not self._stopping:
             self._wake.clear()

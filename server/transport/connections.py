@@ -46,12 +46,13 @@ class Client:
         if self._sender is None:
             self._sender = asyncio.create_task(self._drain(), name=f"send-{self.person_id}")
 
-    def push(self, push: Push) -> bool:
-        """Send `push` if it is the next of this person's events; False when events before it
-        have not reached this connection yet (another hub committed them: they must be fetched
-        first, so the client never sees a hole). Events it has seen are dropped."""
+    def push(self, push: Push) -> bool | None:
+        """Send `push` if it is the next of this person's events (True); None when the client
+        is not live or has had it; False when events before it have not reached this connection
+        yet (another hub committed them: they must be fetched first, so the client never sees a
+        hole)."""
         if not self.live or push.seq <= self.last_seq:
-            return True
+            return None
         if push.seq != self.last_seq + 1:
             return False
         self.last_seq = push.seq
@@ -94,13 +95,15 @@ class Client:
 
 
 class Registry:
-    """Who is connected, by person. `behind` is told of people a push found behind (events of
-    theirs committed elsewhere have not reached their connections here yet)."""
+    """Who is connected, by person. `pushed` hears how many frames each push sent; `behind` is
+    told of people a push found behind (events of theirs committed elsewhere have not reached
+    their connections here yet)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pushed: Callable[[int], None] = lambda frames: None) -> None:
         self._by_person: dict[str, set[Client]] = {}
         self.behind: Callable[[set[str]], None] = lambda people: None
         self.joined: Callable[[str], None] = lambda person_id: None  # a connection went live
+        self._pushed = pushed
 
     def add(self, client: Client) -> None:
         self._by_person.setdefault(client.person_id, set()).add(client)
@@ -118,10 +121,14 @@ class Registry:
 
     def push(self, pushes: Iterable[Push]) -> None:
         behind: set[str] = set()
+        sent = 0
         for push in pushes:
             for client in self._by_person.get(push.person_id, ()):
-                if not client.push(push):
+                outcome = client.push(push)
+                if outcome is False:
                     behind.add(push.person_id)
+                sent += outcome is True
+        self._pushed(sent)
         if behind:
             self.behind(behind)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from contextlib import nullcontext
 
 import msgspec
@@ -14,17 +15,30 @@ from server.operations.context import OpContext
 from server.operations.table import OPERATIONS
 from server.transport.connections import Client
 from server.transport.hello import Host, hello
+from server.transport.metrics import OK
 from shared.protocol import Error, ErrorCode, Reply, Request, decode_args, encoder
 
 log = logging.getLogger("triage.hub")
 # msgspec names the argument it refused (`... - at `$.limit``) and the bound it broke
 _FIELD = re.compile(r"at `\$\.(\w+)")
 _BOUND = re.compile(r"Expected `\w+` (<=|>=) (-?\d+)")
+# the op label of a frame that is no request, and of an op the hub does not have
+INVALID, UNKNOWN = "invalid", "unknown"
 
 
 async def handle_frame(host: Host, client: Client, message: str | bytes) -> None:
-    """Answer one frame with exactly one reply or error; never raise."""
+    """Answer one frame with exactly one reply or error; never raise. Counts it in the hub's
+    metrics by op and outcome (and times it, for claims)."""
+    started = time.perf_counter()
+    op, outcome = await _answer(host, client, message)
+    host.metrics.answered(op, outcome, time.perf_counter() - started)
+
+
+async def _answer(host: Host, client: Client, message: str | bytes) -> tuple[str, str]:
+    """Answer one frame; return its op (`invalid` for a frame that is no request, `unknown` for
+    an op the hub does not have, so the label values stay few) and `ok` or the error code."""
     request_id: str | None = None
+    op = INVALID
     try:
         if isinstance(message, bytes):
             raise HubError(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text")
@@ -36,9 +50,10 @@ async def handle_frame(host: Host, client: Client, message: str | bytes) -> None
         except RecursionError:
             raise HubError(ErrorCode.BAD_FRAME, "not a valid request frame: nested too deeply") from None
         request_id = request.id
+        op = request.op if request.op == "hello" or request.op in OPERATIONS else UNKNOWN
         if request.op == "hello":
             await hello(host, client, request)
-            return
+            return op, OK
         if not client.live:
             raise HubError(ErrorCode.HELLO_REQUIRED, "send hello first")
         operation = OPERATIONS.get(request.op)
@@ -60,9 +75,11 @@ async def handle_frame(host: Host, client: Client, message: str | bytes) -> None
             operation.authorize(person)
             result = await operation.handler(OpContext(host, person), args)
         client.send(encoder.encode(Reply(id=request.id, result=result)).decode())
+        return op, OK
     except HubError as exc:
         error = Error(code=exc.code, message=exc.message, id=request_id, details=exc.details)
         client.send(encoder.encode(error).decode())
+        return op, str(exc.code)
     except Exception as exc:
         log.error("error handling a request from %s: %s", client.person_id, type(exc).__name__)
         log.debug("traceback", exc_info=True)
@@ -70,6 +87,7 @@ async def handle_frame(host: Host, client: Client, message: str | bytes) -> None
             code=ErrorCode.INTERNAL, message="internal error; nothing was changed", id=request_id
         )
         client.send(encoder.encode(error).decode())
+        return op, str(ErrorCode.INTERNAL)
 
 
 def _refused(exc: msgspec.ValidationError) -> dict[str, object]:

@@ -16,6 +16,7 @@ from server.operations.context import Services
 from server.storage.database import Database
 from server.storage.models import Delivery, Event, Person
 from server.transport.connections import Client, Registry
+from server.transport.metrics import HubMetrics
 from shared.protocol import (
     PROTOCOL_VERSION,
     ErrorCode,
@@ -35,6 +36,7 @@ class Host(Services, Protocol):
 
     db: Database
     registry: Registry
+    metrics: HubMetrics
 
     async def person(self, person_id: str) -> Person:
         """The person as stored now; `not_found` when the account is gone."""

@@ -25,6 +25,7 @@ DOCUMENTED: dict[str, tuple[str, str, Any]] = {
     "hub.allowed_origins": ("TRIAGE_ALLOWED_ORIGINS", "https://a.example, https://b.example,",
                             ("https://a.example", "https://b.example")),
     "hub.revocation_check_seconds": ("TRIAGE_REVOCATION_CHECK", "10", 10),
+    "hub.metrics_token": ("TRIAGE_METRICS_TOKEN", "scrape-token", "scrape-token"),
     "smtp.host": ("TRIAGE_SMTP_HOST", "mail.env.test", "mail.env.test"),
     "smtp.port": ("TRIAGE_SMTP_PORT", "2525", 2525),
     "smtp.username": ("TRIAGE_SMTP_USERNAME", "ops", "ops"),
@@ -44,6 +45,7 @@ rate_limit_per_minute = 300
 max_connections_per_person = 5
 allowed_origins = ["https://desk.example.com", "http://localhost:8080"]
 revocation_check_seconds = 15
+metrics_token = "from-the-file"
 
 [smtp]
 host = "mail.test"
@@ -78,6 +80,7 @@ def test_no_file_means_the_defaults(no_default_file: None) -> None:
     assert settings.claim_window_seconds == 1800 and settings.retention_seconds == 7 * 24 * 3600
     assert (settings.rate_limit_per_minute, settings.max_connections_per_person) == (100, 20)
     assert settings.allowed_origins == () and settings.revocation_check_seconds == 30
+    assert settings.metrics_token == ""
     assert settings.smtp == SmtpSettings() and settings.smtp.port == 25
     assert not settings.smtp.enabled
 
@@ -101,6 +104,7 @@ def test_every_file_value_reaches_the_settings(tmp_path: Path) -> None:
     assert (settings.rate_limit_per_minute, settings.max_connections_per_person) == (300, 5)
     assert settings.allowed_origins == ("https://desk.example.com", "http://localhost:8080")
     assert settings.revocation_check_seconds == 15
+    assert settings.metrics_token == "from-the-file"
     smtp = settings.smtp
     assert smtp.enabled and (smtp.host, smtp.port) == ("mail.test", 587)
     assert (smtp.username, smtp.password) == ("triage", "pw")
