@@ -10,7 +10,8 @@ from shared.domain import Role
 from triage.common import CliError, db_url, describe_db
 from tui.credentials import default_token_path
 
-DB_HELP = "database URL or SQLite file path (default: the hub's file in the user data directory)"
+DB_HELP = ("database URL or SQLite file path (default: the hub's, from $TRIAGE_HUB_DB or hub.toml, "
+           "else its file in the user data directory)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

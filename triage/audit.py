@@ -24,7 +24,8 @@ from triage.export import open_temp, write_atomic
 if TYPE_CHECKING:
     from server.events.audit_chain import Evidence
 
-DB_HELP = "database URL or SQLite file path (default: the hub's file in the user data directory)"
+DB_HELP = ("database URL or SQLite file path (default: the hub's, from $TRIAGE_HUB_DB or hub.toml, "
+           "else its file in the user data directory)")
 CSV_COLUMNS = (
     "referral_id", "referral_status", "exported_at", "chain_intact", "entry_id", "at", "actor_id",
     "actor_name", "action", "from_status", "to_status", "reason", "prev_hash", "hash", "verified",

@@ -21,9 +21,14 @@ class CliError(Exception):
 def db_url(value: str | None) -> str:
     """An SQLAlchemy URL from --db: a URL as given, a plain path as an SQLite file, or the default."""
     if not value:
-        from server.settings import HubSettings  # the hub side, loaded only when asked
+        # the hub's own setting (TRIAGE_HUB_DB, then hub.toml), so `triage agent ...` next to a
+        # hub finds its database; the hub side is loaded only when asked
+        from server.settings import HubConfigError, load
 
-        return HubSettings().resolved_db_url()
+        try:
+            return load().resolved_db_url()
+        except HubConfigError as exc:
+            raise CliError(str(exc), code=2) from None
     if "://" in value:
         return value
     path = Path(value).expanduser().resolve()
