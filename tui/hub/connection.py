@@ -2,10 +2,16 @@
 
 `HubConnection.run()` is the body of the app's one long-lived hub worker (through
 `HubSession.run`). It connects with the bearer token, sends ``hello`` with the last event
-sequence it saw, keeps the inbox in sync (snapshot plus buffered events, or a replay of missed
-events), reconnects with exponential backoff, and posts a message for everything that happens.
+sequence it applied, keeps the inbox in sync (snapshot plus buffered events, or a replay of
+missed events), and posts a message for everything that happens.
 ``request()`` sends one op and returns its result, or raises `HubError` with the hub's stable
 code and message (or `ErrorCode.OFFLINE` / `ErrorCode.TIMEOUT` when no answer can come).
+
+**Failover.** It is given one hub or several that share one database (so a person's sequence
+numbers are the same on each). When the connection drops or cannot be made, it tries the next
+hub in the list at once, round robin from the one after the failed one; only after a whole
+round of hubs failed does it wait (exponential backoff, reset by a hello that gets through).
+Each hub is greeted with ``since`` = the last sequence applied, and replays what was missed.
 
 Only `HubSession` uses this module; the rest of the app goes through the session.
 """
@@ -17,7 +23,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -73,11 +79,12 @@ def backoff_delay(attempt: int, cap: float = 30.0, jitter: Callable[[], float] =
 
 
 class HubConnection:
-    """One person's connection to the hub. Knows nothing of widgets: it only posts messages."""
+    """One person's connection to a hub (one of several, in turn). Knows nothing of widgets: it
+    only posts messages."""
 
     def __init__(
         self,
-        url: str,
+        urls: str | Sequence[str],
         token: str,
         post: Callable[[Message], object],
         clock: Clock = utc_now,
@@ -87,7 +94,10 @@ class HubConnection:
         request_timeout: float = 20.0,
         dial: Dial = connect,
     ) -> None:
-        self.url = url
+        self.urls = [urls] if isinstance(urls, str) else list(urls)
+        if not self.urls:
+            raise ValueError("no hub URL")
+        self._at = 0  # which of `urls` is in use, or being tried
         self.token = token
         self.post = post
         self.clock = clock
@@ -103,8 +113,14 @@ class HubConnection:
         self.pacer = RequestPacer()
         self._snapshot_id: str | None = None
         self._buffer: list[Event] | None = None  # events held back while a snapshot is in flight
+        self._greeted = False  # this socket's hello got through
         # The `inbox` args of a snapshot: the whole inbox, or the window the app shows.
         self.snapshot_args: Callable[[], dict[str, Any]] = lambda: {"limit": 1000}
+
+    @property
+    def url(self) -> str:
+        """The hub in use (or being tried)."""
+        return self.urls[self._at]
 
     @property
     def connected(self) -> bool:
@@ -113,17 +129,20 @@ class HubConnection:
     # ------------------------------------------------------------ the worker body
 
     async def run(self) -> None:
-        """Connect, sync, and reconnect forever (until cancelled)."""
-        attempt = 0
+        """Connect, sync, and fail over or reconnect forever (until cancelled)."""
+        rounds = 0  # whole rounds of hubs that failed in a row: the backoff's exponent
+        tried = 0  # hubs tried in this round
         while True:
-            self.post(LinkChanged("connecting", self.url))
+            self.post(LinkChanged("connecting", self.url, hub=self.url))
             try:
                 await self._session()
-                attempt = 0  # a session that got through hello resets the backoff
                 detail = "connection closed"
             except TokenRefused:
                 delay = self.refused_delay
-                self.post(LinkChanged("refused", "token refused", time.monotonic() + delay))
+                retry_at = time.monotonic() + delay
+                self.post(LinkChanged("refused", "token refused", retry_at, hub=self.url))
+                self._next_hub()
+                tried = 0
                 await asyncio.sleep(delay)
                 continue
             except asyncio.CancelledError:
@@ -134,11 +153,22 @@ class HubConnection:
                 log.exception("hub session failed")
                 detail = f"{type(exc).__name__}: {exc}"
             finally:
+                if self._greeted:  # it got through hello: a new round starts with this hub
+                    rounds = tried = 0
                 self._drop()
-            delay = backoff_delay(attempt, self.backoff_cap)
-            attempt += 1
-            self.post(LinkChanged("reconnecting", detail, time.monotonic() + delay))
+            log.info("hub %s: %s", self.url, detail)
+            self._next_hub()
+            tried += 1
+            if tried < len(self.urls):
+                continue  # the next hub at once: moving to a live one costs no wait
+            tried = 0
+            delay = backoff_delay(rounds, self.backoff_cap)
+            rounds += 1
+            self.post(LinkChanged("reconnecting", detail, time.monotonic() + delay, hub=self.url))
             await asyncio.sleep(delay)
+
+    def _next_hub(self) -> None:
+        self._at = (self._at + 1) % len(self.urls)
 
     async def _session(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -167,6 +197,7 @@ class HubConnection:
         self._ws = None
         self._hello_id = self._snapshot_id = None
         self._buffer = None
+        self._greeted = False
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
@@ -242,10 +273,11 @@ class HubConnection:
     async def _on_hello(self, result: Any) -> None:
         hello = msgspec.convert(result, HelloResult)
         self._hello_id = None
+        self._greeted = True
         self.pacer.per_minute = hello.rate_limit_per_minute
         offset = hello.server_time - self.clock()
         self.post(HelloReceived(hello.person, offset))
-        self.post(LinkChanged("connected", hello.person.name))
+        self.post(LinkChanged("connected", hello.person.name, hub=self.url))
         if self._buffer is not None or hello.replay == "resync":
             await self._start_snapshot()
 
