@@ -181,7 +181,7 @@ class TriageApp(App[None]):
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
-        self.inbox.show_link(message.state, message.detail, message.retry_at)
+        self.inbox.show_link(message.state, message.detail, message.retry_at, message.hub)
         if message.state == "refused":
             self.notify("The hub refused the token.", title="Token refused", severity="error")
 
