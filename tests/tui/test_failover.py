@@ -1,5 +1,6 @@
 """Several hubs, one database: two real hubs on loopback sharing one SQLite file. The app moves
-from a stopped hub to the other with nothing missed; its connection line names the hub.
+from a stopped hub to the other with nothing missed, and fills a hole in its sequence that a
+hub cannot push (the other hub committed the event) by asking its own hub again.
 
 The tests need no pushes from one hub to another's clients: what one hub committed reaches the
 app through the other's replay of the person's sequence, which both read from the file.
@@ -114,6 +115,33 @@ async def test_a_stopped_hub_hands_the_app_over_to_the_next_with_nothing_missed(
         assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
         states = [m.state for m in posted.of(LinkChanged)]
         assert "reconnecting" not in states  # B was tried at once: no backoff on the way
+
+
+async def test_a_hole_in_the_sequence_is_filled_from_the_same_hub(two_hubs) -> None:
+    """The app is on A. B commits an event for Dana (pushed to nobody: she is not on B), then A
+    commits the next: the app sees a hole, asks A again (hello since=the last applied) and A
+    replays both, from the shared database, without dropping the connection."""
+    _, a, b = two_hubs
+    desk, _ = await a.person("Routing Desk", ["concierge"])
+    dana, token = await a.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
+    app = the_app([a.url], token)
+    posted = Posted()
+    async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
+        await connected(pilot, app)
+        first = await a.submit(desk, **appointment("Ann"))
+        await wait_for(pilot, lambda: first in app.inbox.table.referrals)
+        before = app.session.last_seq
+
+        unseen = await b.submit(desk, **appointment("Bo"))  # B pushes it to no one
+        after = await a.submit(desk, **appointment("Cy"))  # A pushes this one: seq unseen + 1
+
+        await wait_for(pilot, lambda: {unseen, after} <= set(app.inbox.table.referrals))
+        assert set(app.inbox.table.referrals) == {first, unseen, after}
+        assert app.session.last_seq == await last_seq_of(a, dana) > before
+        seqs = [m.seq for m in posted.of(ReferralUpserted)]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # applied in order, no hole
+        assert [m.state for m in posted.of(LinkChanged)] == ["connecting", "connected"]
+        assert app.inbox.line.state == "connected"
 
 
 # ------------------------------------------------------------ the line names the hub

@@ -272,3 +272,48 @@ def test_one_url_or_several() -> None:
     with pytest.raises(ValueError):
         HubConnection([], "t", lambda m: None)
 
+
+# ------------------------------------------------------------ gap repair
+
+
+async def test_a_hole_in_the_sequence_is_filled_by_a_second_hello_on_the_same_socket() -> None:
+    async with running(since=4) as (conn, posted, ws):
+        ws.push(hello(ws, "events", seq=5))
+        ws.push(upsert(5))
+        ws.push(upsert(7))  # 6 went missing (another hub committed it)
+        await until(lambda: hellos(ws) == [4, 5])
+        ws.push(upsert(8))  # held too; the repair is already asked for
+        ws.push(hello(ws, "events", seq=8, nth=1))
+        for seq in (6, 7, 8):  # the replay, right after its reply
+            ws.push(upsert(seq))
+        await until(lambda: applied(posted) == [5, 6, 7, 8])
+        ws.push(upsert(10))  # past the replay: a new hole, a new repair
+        await until(lambda: hellos(ws) == [4, 5, 8])
+        ws.push(hello(ws, "events", seq=10, nth=2))
+        ws.push(upsert(9))
+        ws.push(upsert(10))
+        await until(lambda: applied(posted) == [5, 6, 7, 8, 9, 10])
+        assert [frame["op"] for frame in ws.sent] == ["hello"] * 3  # no snapshot was needed
+        links = [m.state for m in posted if isinstance(m, LinkChanged)]
+        assert links == ["connecting", "connected"]  # the link never looked down
+        assert conn.connected and conn.last_seq == 10
+
+
+@pytest.mark.parametrize("replay, hub_seq", [("resync", 90), ("events", 5)])
+async def test_a_repair_the_hub_cannot_make_refetches_the_inbox(replay: str, hub_seq: int) -> None:
+    """Events too old to replay (a resync), or a hub that knows of nothing after what was applied
+    while later events are held: a fresh inbox settles it."""
+    async with running(since=4) as (conn, posted, ws):
+        ws.push(hello(ws, "events", seq=5))
+        ws.push(upsert(5))
+        ws.push(upsert(9))
+        await until(lambda: hellos(ws) == [4, 5])
+        ws.push(hello(ws, replay, seq=hub_seq, nth=1))
+        if replay == "resync":
+            ws.push(Resync(seq=hub_seq, reason="too old"))
+        await until(lambda: [frame["op"] for frame in ws.sent] == ["hello", "hello", "inbox"])
+        ws.push(snapshot(ws, seq=hub_seq + 5, views=referrals()[:1]))
+        ws.push(upsert(hub_seq + 6))
+        await until(lambda: applied(posted) == [5, hub_seq + 6])
+        assert [type(m) for m in posted][-2:] == [InboxLoaded, ReferralUpserted]
+        assert conn.last_seq == hub_seq + 6

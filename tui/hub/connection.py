@@ -13,6 +13,16 @@ hub in the list at once, round robin from the one after the failed one; only aft
 round of hubs failed does it wait (exponential backoff, reset by a hello that gets through).
 Each hub is greeted with ``since`` = the last sequence applied, and replays what was missed.
 
+**Gap repair.** Each person's sequence goes up by exactly one per event, so an event whose
+``seq`` is more than one past the last applied means some were missed (another hub committed
+them, and this one did not push them). The event is held, not applied, and the connection
+says ``hello`` again on the same socket with ``since`` = the last applied: the hub answers a
+second hello like the first, replaying every event after ``since`` in order and then going on
+live (a ``resync`` when they are no longer kept, which refetches the inbox as ever). Held
+events are applied as soon as the hole before them is filled; replayed ones already applied are
+dropped as duplicates. This needs no change to the hub and fetches only what was missed, where
+a new inbox snapshot would refetch everything (or, for a paged inbox, only the window shown).
+
 Only `HubSession` uses this module; the rest of the app goes through the session.
 """
 
@@ -114,6 +124,9 @@ class HubConnection:
         self._snapshot_id: str | None = None
         self._buffer: list[Event] | None = None  # events held back while a snapshot is in flight
         self._greeted = False  # this socket's hello got through
+        self._repair_id: str | None = None  # the hello asking for events missed, while it is out
+        self._repair_to = 0  # the hub's last seq as that hello said: its replay goes up to here
+        self._held: dict[int, Event] = {}  # events after a hole, by seq, until the hole is filled
         # The `inbox` args of a snapshot: the whole inbox, or the window the app shows.
         self.snapshot_args: Callable[[], dict[str, Any]] = lambda: {"limit": 1000}
 
@@ -195,9 +208,10 @@ class HubConnection:
 
     def _drop(self) -> None:
         self._ws = None
-        self._hello_id = self._snapshot_id = None
+        self._hello_id = self._snapshot_id = self._repair_id = None
         self._buffer = None
         self._greeted = False
+        self._held, self._repair_to = {}, 0  # the next hello's replay brings them again
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
@@ -243,18 +257,21 @@ class HubConnection:
 
     async def _dispatch(self, frame: Reply | Error | Event | Resync) -> None:
         if isinstance(frame, Event):
-            self._on_event(frame)
+            await self._on_event(frame)
         elif isinstance(frame, Resync):
             await self._start_snapshot()
         elif isinstance(frame, Reply):
             if frame.id == self._hello_id:
                 await self._on_hello(frame.result)
+            elif frame.id == self._repair_id:
+                await self._on_repair_hello(frame.result)
             elif frame.id == self._snapshot_id:
-                self._on_snapshot(frame.result)
+                await self._on_snapshot(frame.result)
             else:
                 self._resolve(frame.id, result=frame.result)
         elif isinstance(frame, Error):
-            if frame.id is not None and frame.id in (self._hello_id, self._snapshot_id):
+            if frame.id is not None and frame.id in (self._hello_id, self._repair_id,
+                                                     self._snapshot_id):
                 raise HubError.from_frame(frame)
             if frame.id is not None:
                 self._resolve(frame.id, error=HubError.from_frame(frame))
@@ -290,20 +307,63 @@ class HubConnection:
         self._snapshot_id = self._next_id()
         await self._send(self._snapshot_id, "inbox", self.snapshot_args())
 
-    def _on_snapshot(self, result: Any) -> None:
+    async def _on_snapshot(self, result: Any) -> None:
         inbox = msgspec.convert(result, InboxResult)
-        held, self._buffer, self._snapshot_id = self._buffer or [], None, None
+        held = [*(self._buffer or []), *sorted(self._held.values(), key=lambda e: e.seq)]
+        self._buffer, self._snapshot_id, self._held, self._repair_to = None, None, {}, 0
         self.last_seq = inbox.seq
         self.post(InboxLoaded(inbox))
         for event in held:
-            self._on_event(event)
+            await self._on_event(event)
 
-    def _on_event(self, event: Event) -> None:
+    # ------------------------------------------------------------ events, in sequence
+
+    async def _on_event(self, event: Event) -> None:
         if self._buffer is not None:
             self._buffer.append(event)
             return
         if self.last_seq is not None and event.seq <= self.last_seq:
             return  # already reflected (snapshot or replay overlap)
+        if self.last_seq is not None and event.seq > self.last_seq + 1:
+            self._held[event.seq] = event  # after a hole: applied once the hole is filled
+            await self._repair_gap()
+            return
+        self._apply(event)
+        while self.last_seq is not None and (nxt := self._held.pop(self.last_seq + 1, None)):
+            self._apply(nxt)
+        if self._held:
+            await self._repair_gap()  # a hole remains
+
+    async def _repair_gap(self) -> None:
+        """Ask for the events missed after the last applied, unless that is under way: a repair
+        hello not yet answered, or its replay still arriving. The hub writes the replay right
+        after its reply, before any later push, so while the events held are within the seq the
+        reply named, the replay may still fill the hole; one past it means the replay is over."""
+        assert self.last_seq is not None
+        if self._repair_id is not None or self._snapshot_id is not None:
+            return
+        if self.last_seq < self._repair_to and max(self._held) <= self._repair_to:
+            return
+        log.info("events missed after seq %d (next held: %d): asking the hub again",
+                 self.last_seq, min(self._held))
+        self._repair_id = self._next_id()
+        await self._send(self._repair_id, "hello", {"since": self.last_seq, "client": CLIENT_NAME})
+
+    async def _on_repair_hello(self, result: Any) -> None:
+        """The hub's answer to the repair: the missed events follow it (or a resync frame)."""
+        hello = msgspec.convert(result, HelloResult)
+        self._repair_id = None
+        self.pacer.per_minute = hello.rate_limit_per_minute
+        self._repair_to = hello.seq
+        if hello.replay == "resync":
+            await self._start_snapshot()
+        elif self._held and self.last_seq is not None and self.last_seq >= hello.seq:
+            # The hub knows of nothing after what was applied, yet later events are held: its
+            # word against theirs. A fresh inbox settles it (and asking again would loop).
+            self._held = {}
+            await self._start_snapshot()
+
+    def _apply(self, event: Event) -> None:
         self.last_seq = event.seq
         try:
             if event.name == EVENT_UPSERT:
