@@ -1,6 +1,7 @@
 """Several hubs, one database: two real hubs on loopback sharing one SQLite file. The app moves
 from a stopped hub to the other with nothing missed, and fills a hole in its sequence that a
-hub cannot push (the other hub committed the event) by asking its own hub again.
+hub cannot push (the other hub committed the event) by asking its own hub again. Its connection
+line names the hub it is on, at every width.
 
 The tests need no pushes from one hub to another's clients: what one hub committed reaches the
 app through the other's replay of the person's sequence, which both read from the file.
