@@ -22,11 +22,15 @@ from shared.protocol import Error, HubError, Reply, Request, encoder, server_fra
 from shared.protocol.pacing import RequestPacer
 from triage.common import DEFAULT_HUB_URL, CliError
 from tui.credentials import CredentialsError, load_token
+from tui.hub.urls import split_hubs
 
 
 def add_hub_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--hub", default=os.environ.get("TRIAGE_HUB", DEFAULT_HUB_URL), metavar="URL",
-                   help=f"the hub's websocket URL (default $TRIAGE_HUB or {DEFAULT_HUB_URL})")
+    # TRIAGE_HUB may list several hubs (the app's failover); a one-shot command uses the first
+    listed = split_hubs(os.environ.get("TRIAGE_HUB", ""))
+    p.add_argument("--hub", default=listed[0] if listed else DEFAULT_HUB_URL, metavar="URL",
+                   help=f"the hub's websocket URL (default the first of $TRIAGE_HUB, or "
+                   f"{DEFAULT_HUB_URL})")
     p.add_argument("--token-file", metavar="PATH",
                    help="read the token from PATH (default: the config directory's token file)")
 

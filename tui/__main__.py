@@ -1,4 +1,4 @@
-"""`python -m tui [--hub URL] [--token-file PATH] [--keys ID=KEYS,...]`: the app, started as the
+"""`python -m tui [--hub URL]... [--token-file PATH] [--keys ID=KEYS,...]`: the app, started as the
 `triage` command starts it (`tui.launch`)."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ class TriageApp(App[None]):
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
-        self.inbox.show_link(message.state, message.detail, message.retry_at)
+        self.inbox.show_link(message.state, message.detail, message.retry_at, message.hub)
         if message.state == "refused":
             self.notify("The hub refused the token.", title="Token refused", severity="error")
 
@@ -259,9 +259,10 @@ class TriageApp(App[None]):
             self.exit(return_code=1)
 
 
-def make_app(hub_url: str = "", token: str = "", clock: Clock | None = None, *,
+def make_app(hub_url: str | Sequence[str] = "", token: str = "", clock: Clock | None = None, *,
              session: HubSession | None = None, **options: Any) -> TriageApp:
     """The one place that builds the app: used by `tui.launch` (`triage`, `python -m tui`), the
-    demo, the benchmark and the tests. The session is made from the hub's URL, the token and the
-    local clock, unless one is given (tests give one that answers without a hub)."""
+    demo, the benchmark and the tests. The session is made from the hub's URL (or the URLs of
+    hubs that share one database, tried in turn), the token and the local clock, unless one is
+    given (tests give one that answers without a hub)."""
     return TriageApp(session or HubSession(hub_url, token, clock or utc_now), **options)

@@ -4,7 +4,7 @@ The settings are declared once, below, as msgspec structs: the file's shape, eac
 type and default, and the variable it also comes from. The file is ``config.toml`` in the user
 config directory (``TRIAGE_CONFIG`` names another one)::
 
-    hub = "wss://hub.example.com:8765"    # TRIAGE_HUB
+    hub = ["wss://a.example.com:8765", "wss://b.example.com:8765"]  # TRIAGE_HUB: comma-separated
     token_file = "~/.config/triage/token" # TRIAGE_TOKEN_FILE
     theme = "nord"                        # TRIAGE_THEME: a Textual theme name
 
@@ -15,9 +15,11 @@ config directory (``TRIAGE_CONFIG`` names another one)::
     [keys]                                # TRIAGE_KEYS="triage.accept=c,triage.reject=x"
     "triage.accept" = "c"
 
-The environment wins over the file (keys are added to the file's); command-line options win over
-both. A bad file or value is an error that names the file (and line) or the variable, and the
-setting: the app does not start with half a config.
+``hub`` is one URL or a list of them: hubs that share one database, tried in turn when the one in
+use cannot be reached (a single string still works; each URL is checked). The environment wins
+over the file (keys are added to the file's); command-line options win over both. A bad file or
+value is an error that names the file (and line) or the variable, and the setting: the app does
+not start with half a config.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from typing import Annotated, Any
 import msgspec
 import platformdirs
 from textual.theme import BUILTIN_THEMES
+
+from tui.hub.urls import BadHubURL, check_hubs, split_hubs
 
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 CONFIG_VAR = "TRIAGE_CONFIG"
@@ -49,11 +53,15 @@ class Notifications(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 class Config(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Every setting of the app, as the file holds them."""
 
-    hub: Annotated[str | None, env("TRIAGE_HUB")] = None
+    hub: Annotated[str | list[str] | None, env("TRIAGE_HUB")] = None  # one URL, or several
     token_file: Annotated[str | None, env("TRIAGE_TOKEN_FILE")] = None
     theme: Annotated[str | None, env("TRIAGE_THEME")] = None
     notifications: Notifications = msgspec.field(default_factory=Notifications)
     keys: Annotated[dict[str, str], env("TRIAGE_KEYS")] = {}
+
+    def hub_urls(self) -> list[str]:
+        """The hubs to try, in order (empty: none configured)."""
+        return split_hubs(self.hub if self.hub is not None else [])
 
     def app_options(self) -> dict[str, Any]:
         """Keyword arguments for `make_app`."""
@@ -92,6 +100,12 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
             raise ConfigError(f"config file {file} does not exist (named by {CONFIG_VAR})")
         config = read_file(file)
     config = _with_environment(config, env_)
+    if config.hub is not None:
+        try:
+            check_hubs(config.hub_urls())
+        except BadHubURL as exc:
+            source = "TRIAGE_HUB" if env_.get("TRIAGE_HUB") else f"config file {file}"
+            raise ConfigError(f"{source}: {exc}") from None
     if config.theme and config.theme not in BUILTIN_THEMES:
         source = "TRIAGE_THEME" if env_.get("TRIAGE_THEME") else f"config file {file}"
         raise ConfigError(f"{source}: unknown theme {config.theme!r} (one of: {', '.join(BUILTIN_THEMES)})")
@@ -142,6 +156,9 @@ def _with_environment(config: Config, environ: Mapping[str, str]) -> Config:
             target[name] = parse_bool(text, variable)
         elif isinstance(kind, msgspec.inspect.DictType):
             target[name] = {**target.get(name, {}), **parse_keys(text)}
+        elif isinstance(kind, msgspec.inspect.UnionType) and any(
+                isinstance(t, msgspec.inspect.ListType) for t in kind.types):
+            target[name] = split_hubs(text)  # TRIAGE_HUB="ws://a:8765,ws://b:8765"
         else:
             target[name] = text
     return msgspec.convert(data, Config)
@@ -161,6 +178,8 @@ def _explain(exc: msgspec.ValidationError) -> str:
     setting = where.rstrip("`").lstrip(".").split("[", 1)[0]
     if setting == "keys":
         return _KEYS_HELP
+    if setting == "hub":
+        return 'hub must be a websocket URL or a list of them, e.g. ["ws://a:8765", "ws://b:8765"]'
     if unknown := _UNKNOWN.match(text):
         name = f"{setting}.{unknown['name']}" if setting else unknown["name"]
         table = Notifications if setting == "notifications" else Config

@@ -1,6 +1,8 @@
 """The one way the terminal app starts, whoever starts it: `triage` (or `triage tui`) and
 `python -m tui` both come here. The config file and the TRIAGE_* variables, then the options;
-the hub's URL checked; the token from TRIAGE_TOKEN or an owner-only token file; `make_app`.
+the hubs' URLs checked (one hub, or several that share one database: the app moves to the next
+when the one in use cannot be reached); the token from TRIAGE_TOKEN or an owner-only token file;
+`make_app`.
 
 Importing this module is cheap (no Textual): the `triage` command declares its options with
 `add_options` before it knows which sub-command runs.
@@ -16,7 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the app (and Textual) load only when it starts
     from tui.app import TriageApp
 
-DEFAULT_HUB_URL = "ws://127.0.0.1:8765"
+from tui.hub.urls import DEFAULT_HUB_URL, BadHubURL, check_hubs, split_hubs
+
+HubOption = str | list[str] | None  # --hub: repeated (a list), or one URL
 
 
 class LaunchError(Exception):
@@ -29,9 +33,10 @@ class LaunchError(Exception):
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--hub", metavar="URL",
-                        help="the hub's websocket URL (default $TRIAGE_HUB, then `hub` in the config "
-                        f"file, then {DEFAULT_HUB_URL})")
+    parser.add_argument("--hub", metavar="URL", action="append",
+                        help="a hub's websocket URL; repeat it for hubs that share one database, "
+                        "tried in turn when one cannot be reached (default $TRIAGE_HUB, "
+                        f"comma-separated, then `hub` in the config file, then {DEFAULT_HUB_URL})")
     parser.add_argument("--token-file", metavar="PATH",
                         help="read the token from PATH (default: $TRIAGE_TOKEN_FILE, `token_file` in the "
                         "config file, else `token` in the user config directory); TRIAGE_TOKEN, when "
@@ -41,7 +46,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         "(added to $TRIAGE_KEYS and the config file's [keys])")
 
 
-def build_app(hub: str | None = None, token_file: str | None = None, keys: str | None = None,
+def build_app(hub: HubOption = None, token_file: str | None = None, keys: str | None = None,
               environ: Mapping[str, str] | None = None) -> TriageApp:
     """The app as the options, the config and the environment say; LaunchError if it cannot be."""
     from tui.app import make_app
@@ -52,19 +57,22 @@ def build_app(hub: str | None = None, token_file: str | None = None, keys: str |
         config = load_config(environ=environ)
     except ConfigError as exc:
         raise LaunchError(str(exc), code=2) from None
-    url = hub or config.hub or DEFAULT_HUB_URL
-    if not url.startswith(("ws://", "wss://")):
-        raise LaunchError(f"the hub must be a websocket URL like {DEFAULT_HUB_URL}, got {url!r}", code=2)
+    urls = config.hub_urls() or [DEFAULT_HUB_URL]
+    if hub:  # the options win: every --hub, in order
+        try:
+            urls = check_hubs(split_hubs([hub] if isinstance(hub, str) else hub))
+        except BadHubURL as exc:
+            raise LaunchError(f"--hub: {exc}", code=2) from None
     try:
         token = load_token(token_file or config.token_file, environ)
     except CredentialsError as exc:
         raise LaunchError(str(exc)) from None
     options = config.app_options()
     options["keymap"].update(parse_keys(keys or ""))
-    return make_app(url, token, **options)
+    return make_app(urls, token, **options)
 
 
-def launch(hub: str | None = None, token_file: str | None = None, keys: str | None = None) -> int:
+def launch(hub: HubOption = None, token_file: str | None = None, keys: str | None = None) -> int:
     """Build the app, run it until it exits; its exit status."""
     app = build_app(hub, token_file, keys)
     app.run()

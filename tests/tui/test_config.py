@@ -52,9 +52,31 @@ def test_the_environment_wins(tmp_path: Path) -> None:
            "TRIAGE_THEME": "dracula", "TRIAGE_DESKTOP": "yes", "TRIAGE_BELL": "off",
            "TRIAGE_KEYS": "triage.reject=x"}
     config = load_config(environ=env)
-    assert (config.hub, config.token_file, config.theme) == ("wss://other:1", "/t", "dracula")
+    assert config.hub_urls() == ["wss://other:1"]
+    assert (config.token_file, config.theme) == ("/t", "dracula")
     assert config.notifications == Notifications(desktop=True, bell=False)
     assert config.keys == {"triage.accept": "c", "triage.reject": "x"}
+
+
+def test_one_hub_or_a_list_of_them(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, 'hub = "ws://a:1"\n'), environ={}).hub_urls() == ["ws://a:1"]
+    listed = load_config(write(tmp_path, 'hub = ["ws://a:1", "wss://b.example:2"]\n'), environ={})
+    assert listed.hub_urls() == ["ws://a:1", "wss://b.example:2"]
+    env = {"TRIAGE_CONFIG": str(tmp_path / "config.toml"), "TRIAGE_HUB": " ws://c:3 , wss://d:4,"}
+    assert load_config(environ=env).hub_urls() == ["ws://c:3", "wss://d:4"]  # the variable wins
+    assert load_config(environ={}).hub_urls() == []  # none configured: the app's default
+
+
+@pytest.mark.parametrize("value, bad", [
+    ("ws://a:1,http://b:2", "'http://b:2'"),
+    ("ws://a:1,ws://:2", "'ws://:2'"),
+    ("ws://a:port", "'ws://a:port'"),
+])
+def test_a_bad_hub_in_the_variable_is_named(value: str, bad: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ={"TRIAGE_HUB": value})
+    assert str(caught.value) == (
+        f"TRIAGE_HUB: the hub must be a websocket URL like ws://127.0.0.1:8765, got {bad}")
 
 
 def test_a_malformed_file_names_the_file_and_the_line(tmp_path: Path) -> None:
@@ -69,7 +91,10 @@ def test_a_malformed_file_names_the_file_and_the_line(tmp_path: Path) -> None:
     ("[notifications]\nloud = true\n", "unknown setting 'notifications.loud'"),
     ("[notifications]\ndesktop = \"yes\"\n", "notifications.desktop must be true or false"),
     ("notifications = 1\n", "notifications must be a table"),
-    ("hub = 8765\n", "hub must be a string"),
+    ("hub = 8765\n", "hub must be a websocket URL or a list of them"),
+    ("hub = [8765]\n", "hub must be a websocket URL or a list of them"),
+    ('hub = ["ws://a:1", "http://b:2"]\n', "URL like ws://127.0.0.1:8765, got 'http://b:2'"),
+    ("hub = []\n", "no hub URL given"),
     ('theme = "neon"\n', "unknown theme 'neon'"),
     ("[keys]\n\"triage.accept\" = 3\n", "[keys] maps binding ids"),
     ("keys = \"c\"\n", "[keys] maps binding ids"),
@@ -97,7 +122,7 @@ async def test_an_app_built_from_the_config_connects_and_uses_it(live_hub: LiveH
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     path = write(tmp_path, f'hub = "{live_hub.url}"\ntheme = "nord"\n[keys]\n"app.settings" = "f9"\n')
     config = load_config(environ={"TRIAGE_CONFIG": str(path)})
-    app = make_app(config.hub, token, watch_terminal=False, **config.app_options())
+    app = make_app(config.hub_urls(), token, watch_terminal=False, **config.app_options())
     assert app.alerts.desktop is True
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot, app)

@@ -61,12 +61,18 @@ class FakeSocket:
 
 
 class FakeDial:
-    """Stands in for websockets' `connect`: each call opens a new fake socket."""
+    """Stands in for websockets' `connect`: each call opens a new fake socket, except to the
+    hubs in `down` (refused, as a stopped hub refuses)."""
 
-    def __init__(self) -> None:
+    def __init__(self, down: set[str] = frozenset()) -> None:
         self.sockets: list[FakeSocket] = []
+        self.urls: list[str] = []  # every hub dialled, in order
+        self.down = set(down)
 
     async def __call__(self, url: str, **options: Any) -> FakeSocket:
+        self.urls.append(url)
+        if url in self.down:
+            raise ConnectionRefusedError(111, f"Connect call failed ({url})")
         self.sockets.append(socket := FakeSocket())
         return socket
 
@@ -104,9 +110,20 @@ def upsert(seq: int, index: int = 0) -> Event:
     return Event(seq=seq, name="referral.upsert", at=NOW, data=msgspec.to_builtins(referrals()[index]))
 
 
-def hello(ws: FakeSocket, replay: str = "none", seq: int = 5) -> Reply:
+def hello(ws: FakeSocket, replay: str = "none", seq: int = 5, nth: int = 0) -> Reply:
+    """The hub's answer to the `nth` hello this socket sent."""
+    request = [frame for frame in ws.sent if frame["op"] == "hello"][nth]
     result = HelloResult(protocol=1, server_time=NOW, person=ME, seq=seq, replay=replay)
-    return Reply(id=ws.sent[0]["id"], result=msgspec.to_builtins(result))
+    return Reply(id=request["id"], result=msgspec.to_builtins(result))
+
+
+def applied(posted: list) -> list[int]:
+    return [m.seq for m in posted if isinstance(m, (ReferralUpserted, ReferralRemoved))]
+
+
+def hellos(ws: FakeSocket) -> list[int | None]:
+    """The `since` of every hello sent on this socket."""
+    return [frame["args"]["since"] for frame in ws.sent if frame["op"] == "hello"]
 
 
 def snapshot(ws: FakeSocket, seq: int, views: list | None = None) -> Reply:
@@ -205,3 +222,98 @@ async def test_the_session_keeps_the_link_state_who_we_are_and_the_hubs_time() -
     with pytest.raises(HubError) as info:  # no worker is running it: nothing can answer
         await session.request("availability.get")
     assert info.value.code is ErrorCode.OFFLINE
+
+
+# ------------------------------------------------------------ failover between hubs
+
+A, B, C = "ws://a.test:8765", "ws://b.test:8765", "ws://c.test:8765"
+
+
+async def test_a_dropped_hub_hands_over_to_the_next_at_once_resuming_from_the_last_event() -> None:
+    posted: list = []
+    dial = FakeDial(down={B})
+    conn = HubConnection([A, B, C], "t", posted.append, clock=lambda: NOW, dial=dial)
+    conn.last_seq = 4
+    task = asyncio.create_task(conn.run())
+    try:
+        on_a = await until(lambda: dial.sockets and dial.sockets[0].sent and dial.sockets[0])
+        on_a.push(hello(on_a, "events", seq=5))
+        on_a.push(upsert(5))
+        await until(lambda: applied(posted) == [5])
+        assert conn.url == A and conn.connected
+        await on_a.close()  # A goes away; B is down too; C is up
+        on_c = await until(lambda: dial.sockets[1:] and dial.sockets[1].sent and dial.sockets[1])
+        assert dial.urls == [A, B, C] and conn.url == C
+        assert hellos(on_c) == [5]  # C replays what came after the last event applied
+        on_c.push(hello(on_c, "events", seq=7))
+        on_c.push(upsert(6))
+        on_c.push(upsert(7))
+        await until(lambda: applied(posted) == [5, 6, 7])
+        links = [(m.state, m.hub) for m in posted if isinstance(m, LinkChanged)]
+        assert links == [("connecting", A), ("connected", A), ("connecting", B), ("connecting", C),
+                         ("connected", C)]  # no wait on the way: C was tried as soon as B failed
+        # C goes too, and A and B are down: after a whole round, the backoff, then C again
+        dial.down |= {A}
+        await on_c.close()
+        waiting = await until(lambda: [m for m in posted if isinstance(m, LinkChanged)
+                                       and m.state == "reconnecting"])
+        assert dial.urls == [A, B, C, A, B] and waiting[0].retry_at is not None
+        await until(lambda: len(dial.urls) == 6, timeout=10)
+        assert dial.urls[-1] == C
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_one_url_or_several() -> None:
+    assert HubConnection(A, "t", lambda m: None).urls == [A]
+    assert HubSession([A, B], "t").urls == [A, B] and HubSession([A, B], "t").url == A
+    with pytest.raises(ValueError):
+        HubConnection([], "t", lambda m: None)
+
+
+# ------------------------------------------------------------ gap repair
+
+
+async def test_a_hole_in_the_sequence_is_filled_by_a_second_hello_on_the_same_socket() -> None:
+    async with running(since=4) as (conn, posted, ws):
+        ws.push(hello(ws, "events", seq=5))
+        ws.push(upsert(5))
+        ws.push(upsert(7))  # 6 went missing (another hub committed it)
+        await until(lambda: hellos(ws) == [4, 5])
+        ws.push(upsert(8))  # held too; the repair is already asked for
+        ws.push(hello(ws, "events", seq=8, nth=1))
+        for seq in (6, 7, 8):  # the replay, right after its reply
+            ws.push(upsert(seq))
+        await until(lambda: applied(posted) == [5, 6, 7, 8])
+        ws.push(upsert(10))  # past the replay: a new hole, a new repair
+        await until(lambda: hellos(ws) == [4, 5, 8])
+        ws.push(hello(ws, "events", seq=10, nth=2))
+        ws.push(upsert(9))
+        ws.push(upsert(10))
+        await until(lambda: applied(posted) == [5, 6, 7, 8, 9, 10])
+        assert [frame["op"] for frame in ws.sent] == ["hello"] * 3  # no snapshot was needed
+        links = [m.state for m in posted if isinstance(m, LinkChanged)]
+        assert links == ["connecting", "connected"]  # the link never looked down
+        assert conn.connected and conn.last_seq == 10
+
+
+@pytest.mark.parametrize("replay, hub_seq", [("resync", 90), ("events", 5)])
+async def test_a_repair_the_hub_cannot_make_refetches_the_inbox(replay: str, hub_seq: int) -> None:
+    """Events too old to replay (a resync), or a hub that knows of nothing after what was applied
+    while later events are held: a fresh inbox settles it."""
+    async with running(since=4) as (conn, posted, ws):
+        ws.push(hello(ws, "events", seq=5))
+        ws.push(upsert(5))
+        ws.push(upsert(9))
+        await until(lambda: hellos(ws) == [4, 5])
+        ws.push(hello(ws, replay, seq=hub_seq, nth=1))
+        if replay == "resync":
+            ws.push(Resync(seq=hub_seq, reason="too old"))
+        await until(lambda: [frame["op"] for frame in ws.sent] == ["hello", "hello", "inbox"])
+        ws.push(snapshot(ws, seq=hub_seq + 5, views=referrals()[:1]))
+        ws.push(upsert(hub_seq + 6))
+        await until(lambda: applied(posted) == [5, hub_seq + 6])
+        assert [type(m) for m in posted][-2:] == [InboxLoaded, ReferralUpserted]
+        assert conn.last_seq == hub_seq + 6

@@ -2,10 +2,26 @@
 
 `HubConnection.run()` is the body of the app's one long-lived hub worker (through
 `HubSession.run`). It connects with the bearer token, sends ``hello`` with the last event
-sequence it saw, keeps the inbox in sync (snapshot plus buffered events, or a replay of missed
-events), reconnects with exponential backoff, and posts a message for everything that happens.
+sequence it applied, keeps the inbox in sync (snapshot plus buffered events, or a replay of
+missed events), and posts a message for everything that happens.
 ``request()`` sends one op and returns its result, or raises `HubError` with the hub's stable
 code and message (or `ErrorCode.OFFLINE` / `ErrorCode.TIMEOUT` when no answer can come).
+
+**Failover.** It is given one hub or several that share one database (so a person's sequence
+numbers are the same on each). When the connection drops or cannot be made, it tries the next
+hub in the list at once, round robin from the one after the failed one; only after a whole
+round of hubs failed does it wait (exponential backoff, reset by a hello that gets through).
+Each hub is greeted with ``since`` = the last sequence applied, and replays what was missed.
+
+**Gap repair.** Each person's sequence goes up by exactly one per event, so an event whose
+``seq`` is more than one past the last applied means some were missed (another hub committed
+them, and this one did not push them). The event is held, not applied, and the connection
+says ``hello`` again on the same socket with ``since`` = the last applied: the hub answers a
+second hello like the first, replaying every event after ``since`` in order and then going on
+live (a ``resync`` when they are no longer kept, which refetches the inbox as ever). Held
+events are applied as soon as the hole before them is filled; replayed ones already applied are
+dropped as duplicates. This needs no change to the hub and fetches only what was missed, where
+a new inbox snapshot would refetch everything (or, for a paged inbox, only the window shown).
 
 Only `HubSession` uses this module; the rest of the app goes through the session.
 """
@@ -17,7 +33,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -73,11 +89,12 @@ def backoff_delay(attempt: int, cap: float = 30.0, jitter: Callable[[], float] =
 
 
 class HubConnection:
-    """One person's connection to the hub. Knows nothing of widgets: it only posts messages."""
+    """One person's connection to a hub (one of several, in turn). Knows nothing of widgets: it
+    only posts messages."""
 
     def __init__(
         self,
-        url: str,
+        urls: str | Sequence[str],
         token: str,
         post: Callable[[Message], object],
         clock: Clock = utc_now,
@@ -87,7 +104,10 @@ class HubConnection:
         request_timeout: float = 20.0,
         dial: Dial = connect,
     ) -> None:
-        self.url = url
+        self.urls = [urls] if isinstance(urls, str) else list(urls)
+        if not self.urls:
+            raise ValueError("no hub URL")
+        self._at = 0  # which of `urls` is in use, or being tried
         self.token = token
         self.post = post
         self.clock = clock
@@ -103,8 +123,17 @@ class HubConnection:
         self.pacer = RequestPacer()
         self._snapshot_id: str | None = None
         self._buffer: list[Event] | None = None  # events held back while a snapshot is in flight
+        self._greeted = False  # this socket's hello got through
+        self._repair_id: str | None = None  # the hello asking for events missed, while it is out
+        self._repair_to = 0  # the hub's last seq as that hello said: its replay goes up to here
+        self._held: dict[int, Event] = {}  # events after a hole, by seq, until the hole is filled
         # The `inbox` args of a snapshot: the whole inbox, or the window the app shows.
         self.snapshot_args: Callable[[], dict[str, Any]] = lambda: {"limit": 1000}
+
+    @property
+    def url(self) -> str:
+        """The hub in use (or being tried)."""
+        return self.urls[self._at]
 
     @property
     def connected(self) -> bool:
@@ -113,17 +142,20 @@ class HubConnection:
     # ------------------------------------------------------------ the worker body
 
     async def run(self) -> None:
-        """Connect, sync, and reconnect forever (until cancelled)."""
-        attempt = 0
+        """Connect, sync, and fail over or reconnect forever (until cancelled)."""
+        rounds = 0  # whole rounds of hubs that failed in a row: the backoff's exponent
+        tried = 0  # hubs tried in this round
         while True:
-            self.post(LinkChanged("connecting", self.url))
+            self.post(LinkChanged("connecting", self.url, hub=self.url))
             try:
                 await self._session()
-                attempt = 0  # a session that got through hello resets the backoff
                 detail = "connection closed"
             except TokenRefused:
                 delay = self.refused_delay
-                self.post(LinkChanged("refused", "token refused", time.monotonic() + delay))
+                retry_at = time.monotonic() + delay
+                self.post(LinkChanged("refused", "token refused", retry_at, hub=self.url))
+                self._next_hub()
+                tried = 0
                 await asyncio.sleep(delay)
                 continue
             except asyncio.CancelledError:
@@ -134,11 +166,22 @@ class HubConnection:
                 log.exception("hub session failed")
                 detail = f"{type(exc).__name__}: {exc}"
             finally:
+                if self._greeted:  # it got through hello: a new round starts with this hub
+                    rounds = tried = 0
                 self._drop()
-            delay = backoff_delay(attempt, self.backoff_cap)
-            attempt += 1
-            self.post(LinkChanged("reconnecting", detail, time.monotonic() + delay))
+            log.info("hub %s: %s", self.url, detail)
+            self._next_hub()
+            tried += 1
+            if tried < len(self.urls):
+                continue  # the next hub at once: moving to a live one costs no wait
+            tried = 0
+            delay = backoff_delay(rounds, self.backoff_cap)
+            rounds += 1
+            self.post(LinkChanged("reconnecting", detail, time.monotonic() + delay, hub=self.url))
             await asyncio.sleep(delay)
+
+    def _next_hub(self) -> None:
+        self._at = (self._at + 1) % len(self.urls)
 
     async def _session(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -165,8 +208,10 @@ class HubConnection:
 
     def _drop(self) -> None:
         self._ws = None
-        self._hello_id = self._snapshot_id = None
+        self._hello_id = self._snapshot_id = self._repair_id = None
         self._buffer = None
+        self._greeted = False
+        self._held, self._repair_to = {}, 0  # the next hello's replay brings them again
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
@@ -212,18 +257,21 @@ class HubConnection:
 
     async def _dispatch(self, frame: Reply | Error | Event | Resync) -> None:
         if isinstance(frame, Event):
-            self._on_event(frame)
+            await self._on_event(frame)
         elif isinstance(frame, Resync):
             await self._start_snapshot()
         elif isinstance(frame, Reply):
             if frame.id == self._hello_id:
                 await self._on_hello(frame.result)
+            elif frame.id == self._repair_id:
+                await self._on_repair_hello(frame.result)
             elif frame.id == self._snapshot_id:
-                self._on_snapshot(frame.result)
+                await self._on_snapshot(frame.result)
             else:
                 self._resolve(frame.id, result=frame.result)
         elif isinstance(frame, Error):
-            if frame.id is not None and frame.id in (self._hello_id, self._snapshot_id):
+            if frame.id is not None and frame.id in (self._hello_id, self._repair_id,
+                                                     self._snapshot_id):
                 raise HubError.from_frame(frame)
             if frame.id is not None:
                 self._resolve(frame.id, error=HubError.from_frame(frame))
@@ -242,10 +290,11 @@ class HubConnection:
     async def _on_hello(self, result: Any) -> None:
         hello = msgspec.convert(result, HelloResult)
         self._hello_id = None
+        self._greeted = True
         self.pacer.per_minute = hello.rate_limit_per_minute
         offset = hello.server_time - self.clock()
         self.post(HelloReceived(hello.person, offset))
-        self.post(LinkChanged("connected", hello.person.name))
+        self.post(LinkChanged("connected", hello.person.name, hub=self.url))
         if self._buffer is not None or hello.replay == "resync":
             await self._start_snapshot()
 
@@ -258,20 +307,63 @@ class HubConnection:
         self._snapshot_id = self._next_id()
         await self._send(self._snapshot_id, "inbox", self.snapshot_args())
 
-    def _on_snapshot(self, result: Any) -> None:
+    async def _on_snapshot(self, result: Any) -> None:
         inbox = msgspec.convert(result, InboxResult)
-        held, self._buffer, self._snapshot_id = self._buffer or [], None, None
+        held = [*(self._buffer or []), *sorted(self._held.values(), key=lambda e: e.seq)]
+        self._buffer, self._snapshot_id, self._held, self._repair_to = None, None, {}, 0
         self.last_seq = inbox.seq
         self.post(InboxLoaded(inbox))
         for event in held:
-            self._on_event(event)
+            await self._on_event(event)
 
-    def _on_event(self, event: Event) -> None:
+    # ------------------------------------------------------------ events, in sequence
+
+    async def _on_event(self, event: Event) -> None:
         if self._buffer is not None:
             self._buffer.append(event)
             return
         if self.last_seq is not None and event.seq <= self.last_seq:
             return  # already reflected (snapshot or replay overlap)
+        if self.last_seq is not None and event.seq > self.last_seq + 1:
+            self._held[event.seq] = event  # after a hole: applied once the hole is filled
+            await self._repair_gap()
+            return
+        self._apply(event)
+        while self.last_seq is not None and (nxt := self._held.pop(self.last_seq + 1, None)):
+            self._apply(nxt)
+        if self._held:
+            await self._repair_gap()  # a hole remains
+
+    async def _repair_gap(self) -> None:
+        """Ask for the events missed after the last applied, unless that is under way: a repair
+        hello not yet answered, or its replay still arriving. The hub writes the replay right
+        after its reply, before any later push, so while the events held are within the seq the
+        reply named, the replay may still fill the hole; one past it means the replay is over."""
+        assert self.last_seq is not None
+        if self._repair_id is not None or self._snapshot_id is not None:
+            return
+        if self.last_seq < self._repair_to and max(self._held) <= self._repair_to:
+            return
+        log.info("events missed after seq %d (next held: %d): asking the hub again",
+                 self.last_seq, min(self._held))
+        self._repair_id = self._next_id()
+        await self._send(self._repair_id, "hello", {"since": self.last_seq, "client": CLIENT_NAME})
+
+    async def _on_repair_hello(self, result: Any) -> None:
+        """The hub's answer to the repair: the missed events follow it (or a resync frame)."""
+        hello = msgspec.convert(result, HelloResult)
+        self._repair_id = None
+        self.pacer.per_minute = hello.rate_limit_per_minute
+        self._repair_to = hello.seq
+        if hello.replay == "resync":
+            await self._start_snapshot()
+        elif self._held and self.last_seq is not None and self.last_seq >= hello.seq:
+            # The hub knows of nothing after what was applied, yet later events are held: its
+            # word against theirs. A fresh inbox settles it (and asking again would loop).
+            self._held = {}
+            await self._start_snapshot()
+
+    def _apply(self, event: Event) -> None:
         self.last_seq = event.seq
         try:
             if event.name == EVENT_UPSERT:

@@ -28,6 +28,7 @@ class LinkChanged(HubMessage):
     state: LinkState
     detail: str = ""
     retry_at: float | None = None  # time.monotonic() of the next attempt, when waiting for one
+    hub: str = ""  # the URL of the hub this is about (one of several, in turn); "": unchanged
 
 
 @dataclass

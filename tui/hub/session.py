@@ -1,7 +1,8 @@
 """`HubSession`: the app's one door to the hub.
 
 Screens and widgets ask it (``await session.request("referral.get", id=...)``) and read what it
-knows: the link's state, who we are, and the hub's time (the local clock corrected by the offset
+knows: the link's state, which hub it is on (of the one or several given, which share one
+database), who we are, and the hub's time (the local clock corrected by the offset
 measured at hello). The app runs it (``await session.run()`` is the body of its one hub worker)
 and receives every message it posts. Nothing else touches the websocket: the `HubConnection`
 behind it does, and only the session holds one.
@@ -9,7 +10,7 @@ behind it does, and only the session holds one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,14 +28,14 @@ SnapshotArgs = Callable[[], dict[str, Any]]
 class HubSession:
     """One person's session with the hub: requests, the link's state, the hub's time."""
 
-    def __init__(self, url: str, token: str, clock: Clock = utc_now, *, dial: Dial = connect) -> None:
-        self.url = url
+    def __init__(self, urls: str | Sequence[str], token: str, clock: Clock = utc_now, *,
+                 dial: Dial = connect) -> None:
         self.clock = clock  # the local clock; tests inject a fixed or steppable one
         self.state: LinkState = "connecting"
         self.offset = timedelta(0)  # hub time minus local time, measured at hello
         self.person: PersonView | None = None  # who the hub says we are, once it said hello
         self._post: Post = lambda message: None
-        self._connection = HubConnection(url, token, self.receive, clock, dial=dial)
+        self._connection = HubConnection(urls, token, self.receive, clock, dial=dial)
 
     def attach(self, post: Post, snapshot_args: SnapshotArgs | None = None) -> None:
         """Where the session's messages go (the app's `post_message`), and what a (re)connection
@@ -44,6 +45,16 @@ class HubSession:
             self._connection.snapshot_args = snapshot_args
 
     # ------------------------------------------------------------ what the session knows
+
+    @property
+    def urls(self) -> list[str]:
+        """Every hub it may use, in the order it tries them."""
+        return list(self._connection.urls)
+
+    @property
+    def url(self) -> str:
+        """The hub in use, or being tried."""
+        return self._connection.url
 
     @property
     def connected(self) -> bool:

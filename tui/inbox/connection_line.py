@@ -1,14 +1,24 @@
-"""One line saying how the app is connected to the hub, and how many referrals it shows."""
+"""One line saying how the app is connected, to which hub (host:port: one of several when the
+config lists several), and how many referrals it shows.
+
+It fits its width: on a narrow terminal it drops its words first ("connected to", "as"), then
+shortens the hub's host name from its end (the port stays), so the hub is always named.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
+from rich.cells import cell_len
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.hub.messages import LinkState
+from tui.hub.urls import hub_name
+
+Form = Callable[[str], str]  # the line, given the hub's name
 
 
 def short(detail: str) -> str:
@@ -18,22 +28,48 @@ def short(detail: str) -> str:
     return detail if len(detail) <= 60 else detail[:59] + "…"
 
 
+def squeeze(name: str, excess: int) -> str:
+    """'hub-east.example.com:8765' made `excess` cells shorter (or as short as it goes: one
+    character of the host), cut at the host's end with an ellipsis; the port stays whole."""
+    host, sep, port = name.rpartition(":")
+    if not sep or not port.isdigit():
+        host, sep, port = name, "", ""
+    if excess <= 0:
+        return name
+    keep = max(1, len(host) - excess - 1)
+    return name if keep >= len(host) else f"{host[:keep]}…{sep}{port}"
+
+
+def fit(width: int | None, hub: str, forms: list[Form]) -> str:
+    """The first form that fits `width` (None: any); else the last, with the hub squeezed."""
+    for form in forms:
+        text = form(hub)
+        if width is None or cell_len(text) <= width:
+            return text
+    return forms[-1](squeeze(hub, cell_len(text) - width))
+
+
 class ConnectionLine(Static):
-    """"connected to ws://... as Dana Cole · 3 referrals", "offline · reconnecting in 4 s · ..."."""
+    """"connected to hub.example:8765 as Dana Cole · 3 referrals", "offline · reconnecting in 4 s
+    · ..."; at 80 columns with a long host, "hub-east-1.referr…:8765 · Dana Cole · 3 referrals"."""
 
     state: reactive[LinkState] = reactive("connecting")
     count: reactive[int] = reactive(0)
 
     def __init__(self, url: str, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.url = url
+        self.hub = hub_name(url)  # host:port of the hub in use (or being tried)
         self.person = ""
         self.detail = ""
         self.retry_at: float | None = None
+        self._shown = False
 
-    def set_link(self, state: LinkState, detail: str = "", retry_at: float | None = None) -> None:
+    def set_link(self, state: LinkState, detail: str = "", retry_at: float | None = None,
+                 hub: str = "") -> None:
         self.detail = detail
         self.retry_at = retry_at
+        if hub:
+            self.hub = hub_name(hub)
         if state == "connected" and detail:
             self.person = detail
         self.state = state
@@ -46,25 +82,39 @@ class ConnectionLine(Static):
     def watch_count(self) -> None:
         self.refresh_line()
 
+    def on_resize(self) -> None:
+        if self._shown:
+            self.refresh_line()
+
     def tick(self) -> None:
         if self.retry_at is not None:
             self.refresh_line()
 
-    def describe(self) -> str:
+    def describe(self, width: int | None = None) -> str:
+        """The line, fitted to `width` (default: the widget's own, once it has one)."""
+        if width is None and self.is_mounted:
+            width = self.content_size.width or None
         wait = ""
         if self.retry_at is not None:
             wait = f"{max(0, math.ceil(self.retry_at - time.monotonic()))} s"
         noun = "referral" if self.count == 1 else "referrals"
         count = f"{self.count:,} {noun}"
+        person = self.person
         match self.state:
             case "connected":
-                return f"connected to {self.url} as {self.person} · {count}"
+                return fit(width, self.hub, [
+                    lambda hub: f"connected to {hub} as {person} · {count}",
+                    lambda hub: f"{hub} · {person} · {count}",
+                ])
             case "connecting":
-                return f"connecting to {self.url}… · {count}"
+                return fit(width, self.hub, [lambda hub: f"connecting to {hub}… · {count}"])
             case "reconnecting":
                 return f"offline · reconnecting in {wait} · {count} · {short(self.detail)}"
             case "refused":
-                return f"token refused by {self.url} · retrying in {wait} · {count}"
+                return fit(width, self.hub, [
+                    lambda hub: f"token refused by {hub} · retrying in {wait} · {count}",
+                ])
 
     def refresh_line(self) -> None:
+        self._shown = True
         self.update(self.describe())

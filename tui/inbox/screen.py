@@ -117,8 +117,9 @@ class InboxScreen(Screen[None]):
         if self.detail_open:
             self.detail.tick()
 
-    def show_link(self, state: LinkState, detail: str = "", retry_at: float | None = None) -> None:
-        self.line.set_link(state, detail, retry_at)
+    def show_link(self, state: LinkState, detail: str = "", retry_at: float | None = None,
+                  hub: str = "") -> None:
+        self.line.set_link(state, detail, retry_at, hub)
 
     def snapshot_args(self) -> dict[str, Any]:
         """What a (re)connection asks the hub for: the whole inbox if small, else the window."""
