@@ -13,8 +13,7 @@ from server.operations.table import _views
 from server.storage.models import Person
 from server.views.audience import visible_referrals
 from shared.protocol import ReferralView
-from tests.integration.conftest import connect
-from tests.integration.wire import Wire, upsert_of
+from tests.wire import Wire, connect, upsert_of
 from tui import format as fmt
 from tui.filters import VIEWS, InboxFilter, visible
 

@@ -16,8 +16,7 @@ from aiosmtpd.controller import Controller
 from server.events.mail import SmtpSettings
 from server.hub import Hub
 from shared.protocol import ReferralInput
-from tests.integration.conftest import connect
-from tests.integration.wire import Wire, upsert_of
+from tests.wire import Wire, connect, upsert_of
 
 
 def free_port() -> int:

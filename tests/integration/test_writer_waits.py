@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 from server.hub import Hub
-from tests.integration.conftest import connect
-from tests.integration.wire import Wire
+from tests.wire import Wire, connect
 
 
 class OtherProcessLock:

@@ -14,8 +14,8 @@ from typing import Any
 
 from websockets.exceptions import InvalidHandshake, WebSocketException
 
-from tests.integration.wire import Wire, WireError
 from tests.robustness.cast import appointment
+from tests.wire import Wire, WireError
 
 RECEIVER_STEPS = {"awarded": "working", "working": "in_escrow", "in_escrow": "fee_sent"}
 SENDER_STEPS = {"fee_sent": "fee_received", "fee_received": "closed"}

@@ -41,6 +41,7 @@ from shared.protocol import ReferralInput
 from tests.integration.conftest import StepClock, settings_for
 from tests.integration.privacy_sweep import violations
 from tests.log_leaks import SESSION_WATCH
+from tests.loop_thread import LoopThread
 from tests.robustness.cast import client_contact
 from tests.robustness.conftest import scale
 from tests.robustness.lifecycle_rules import (
@@ -50,8 +51,7 @@ from tests.robustness.lifecycle_rules import (
     referral_row,
     views_in,
 )
-from tests.robustness.loop_thread import LoopThread
-from tests.robustness.sync_wire import SyncWire
+from tests.wire import SyncWire
 
 EXAMPLES = scale("TRIAGE_MODEL_EXAMPLES", 20)
 STEPS = scale("TRIAGE_MODEL_STEPS", 50)
@@ -207,7 +207,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         """What the app would offer now on `ref`: (person, op, target status) from the views each
         person last received, the lifecycle's operations only."""
         for person, wire in self.wires.items():
-            wire.pump(0)
+            wire.pump()
             self._check_frames(person)
         return sorted(
             [(person, op, "") for person, view in self.views[ref].items()
@@ -307,7 +307,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         person = self.desk if who == AGENTS else self.agents[who]
         wire = self.wires.pop(person, None)
         if wire is not None:
-            wire.pump(0.05)
+            wire.sync()  # everything pushed to it so far has arrived
             self._check_frames(person, wire)
             wire.close()
 
@@ -322,7 +322,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert wire.hello_result["replay"] == "events", wire.hello_result
             self.wires[person], self.seen[person] = wire, 0
             World.done["reconnect"] += 1
-            wire.pump(0.05)  # the replay follows the hello at once
+            wire.sync()  # the replay follows the hello, before the marker's reply
             self._check_frames(person)
         return self.wires[person]
 
@@ -330,8 +330,8 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _check_frames(self, person: str, wire: SyncWire | None = None) -> None:
         wire = wire or self.wires[person]
-        new = wire.frames[self.seen[person]:]
-        self.seen[person] = len(wire.frames)
+        new = wire.frames[self.seen[person]:]  # the list grows as frames arrive: take a slice
+        self.seen[person] += len(new)
         broken = violations(new)
         assert not broken, broken[:3]
         for raw in new:
@@ -362,7 +362,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @invariant()
     def frames_are_private_and_without_gaps(self) -> None:
         for person, wire in self.wires.items():
-            wire.pump(0)
+            wire.pump()
             self._check_frames(person)
 
     @invariant()
@@ -373,7 +373,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         for person in self.tokens:
             self._wire(person)  # everyone offline comes back and gets what they missed
         for person, wire in self.wires.items():
-            wire.pump(0.1)
+            wire.sync()
             self._check_frames(person)
             wire.close()
 

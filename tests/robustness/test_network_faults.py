@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 
 from server.hub import Hub
-from tests.integration.conftest import connect
-from tests.integration.wire import Wire, WireError
 from tests.robustness.cast import ZIP, active_lead, agent_referral, appointment
 from tests.robustness.conftest import scale
 from tests.robustness.fault_proxy import FaultProxy
 from tests.robustness.storm import DOWN
+from tests.wire import Wire, WireError, connect
 
 ROUNDS = scale("TRIAGE_FAULT_ROUNDS", 12)
 
