@@ -9,9 +9,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from server.operations.table import _views
+from server.events.transaction import many_referral_fields
 from server.storage.models import Person
 from server.views.audience import visible_referrals
+from server.views.masking import render
 from shared.protocol import ReferralView
 from tests.wire import Wire, connect, upsert_of
 from tui import format as fmt
@@ -27,7 +28,9 @@ async def whole_inbox(hub, person_id: str) -> list[ReferralView]:
     async with hub.db.read() as session:
         person = await session.get(Person, person_id)
         assert person is not None
-        return await _views(session, await visible_referrals(session, person))
+        rows = await visible_referrals(session, person)
+        fields = await many_referral_fields(session, [ref for ref, _ in rows])
+        return [render(f, ref, viewer) for f, (ref, viewer) in zip(fields, rows, strict=True)]
 
 
 def expected(views: list[ReferralView], person_id: str, view: str, text: str) -> list[ReferralView]:
