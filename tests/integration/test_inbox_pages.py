@@ -109,6 +109,7 @@ async def crowd(hub, wires) -> dict[str, tuple[Person, Wire]]:
     return {label: (person, w[label]) for label, (person, _) in people.items()}
 
 
+@pytest.mark.slow  # every view and filter of eight people, page by page: 6-10 s
 async def test_every_page_view_and_filter_matches_the_apps_own_inbox(hub, crowd):
     for label, (person, wire) in crowd.items():
         whole = await whole_inbox(hub, person.id)

@@ -114,6 +114,7 @@ async def storm_under_way(acks: Acks, clients: int, share: float = 0.9, timeout:
                      what=f"a storm with {share:.0%} of {clients} clients back")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(max(900, KILLS * CLIENTS // 10))  # ~6 s a kill at 200 clients
 async def test_sigkill_storm_loses_nothing_acknowledged_and_awards_once(tmp_path: Path) -> None:
     rng = random.Random()

@@ -71,6 +71,7 @@ class Watcher(threading.Thread):
 
 
 # The hub thread draws ids from `random` while Hypothesis generates: harmless here.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @pytest.mark.timeout(max(600, FRAMES // 50))
 def test_every_hostile_frame_gets_a_structured_answer_and_others_keep_working(threaded_hub):

@@ -378,6 +378,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             wire.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(max(600, EXAMPLES * STEPS // 2))
 def test_random_lifecycles_keep_awards_moves_and_contact_right(tmp_path: Path) -> None:
     World.loop, World.clock, World.done = LoopThread(), StepClock(), Counter()

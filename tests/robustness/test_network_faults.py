@@ -132,6 +132,7 @@ def _plain(ref: Any) -> dict[str, Any]:
     return {k: v for k, v in msgspec.to_builtins(ref).items() if v not in (None, "", [])}
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(max(120, ROUNDS * 5))
 async def test_clients_behind_a_flaky_network_end_with_exactly_the_hubs_state(make_hub, wires):
     rng = random.Random()
