@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
-from tests import log_leaks, postgres
+from tests import log_leaks
+
+pytest_plugins = ["tests.postgres"]  # its database fixtures, for every folder
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -24,11 +26,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests import postgres
+
     if postgres.base_url() is None:
         terminalreporter.write_line(postgres.SKIPPED, yellow=True, bold=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests import postgres
+
     if postgres.base_url() is not None:
         asyncio.run(postgres.drop_template())
     leaks = log_leaks.SESSION_WATCH.leaks()

@@ -6,11 +6,10 @@ import asyncio
 import re
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
 
 from server.hub import Hub
 from server.settings import HubSettings
+from tests.wire import handshake_status
 from triage.cli import main
 
 
@@ -29,10 +28,7 @@ async def handshake(db: str, token: str) -> int:
     hub = Hub(HubSettings(db_url=db, port=0))
     await hub.start()
     try:
-        async with connect(hub.url, additional_headers={"Authorization": f"Bearer {token}"}):
-            return 101
-    except InvalidStatus as exc:
-        return exc.response.status_code
+        return (await handshake_status(hub.url, token))[0]
     finally:
         await hub.stop()
 

@@ -19,6 +19,8 @@ from triage.export import Progress, flatten, to_csv
 from triage.hubclient import hub_client
 from triage.report import format_table
 
+pytestmark = pytest.mark.slow  # each test runs `python -m triage` in subprocesses: 2-4 s apiece
+
 CLIENT = dict(kind="agent", first_name="Zoe", last_name="Quinn", email="zoe.quinn@example.com",
               phone="303-555-0101", street="9 Elm St", city="Denver", state="CO", zip="80202",
               intent="buy", fee_percent=25)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from server.hub import Hub
 from server.storage.models import Person
 from shared.protocol import ReferralInput
 from tests.cli.test_report_export import run_cli
 
 
+@pytest.mark.slow  # four `triage dry-run` subprocesses: ~4 s
 async def test_dry_run_lists_who_would_get_it_in_order_and_why_not(hub: Hub) -> None:
     _, desk = await hub.add_person(name="Routing Desk", roles=["concierge"])
     top, _ = await hub.add_person(name="Tia Top", zips=["78701"], rank_score=90)

@@ -14,7 +14,7 @@ from server.hub import Hub
 from server.settings import HubSettings
 from server.storage.models import Audit, Delivery, Event, Offer, Person, Recipient, Referral
 from tests.integration.privacy_sweep import violations
-from tests.integration.wire import Wire
+from tests.wire import Wire
 
 
 @pytest.fixture(autouse=True)
@@ -57,9 +57,8 @@ async def make_hub(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Hub]
         return hub
 
     yield make
-    for hub in hubs:
-        if hub._server is not None and hub._server.is_serving():
-            await hub.stop()
+    for hub in hubs:  # a hub the test stopped itself is stopped again: stop() is idempotent
+        await hub.stop()
 
 
 @pytest.fixture
@@ -69,18 +68,12 @@ async def hub(make_hub: Callable[..., Awaitable[Hub]]) -> Hub:
 
 @pytest.fixture
 async def wires() -> AsyncIterator[list[Wire]]:
-    """Collects the test's clients and closes them at the end."""
+    """Collects the test's clients (`tests.wire.connect` adds to it) and closes them at the end."""
     opened: list[Wire] = []
     yield opened
     for wire in opened:
         if not wire.closed.is_set():
             await wire.close()
-
-
-async def connect(hub: Hub, token: str, wires: list[Wire], label: str = "", **kw: Any) -> Wire:
-    wire = await Wire.open(hub.url, token, label=label, **kw)
-    wires.append(wire)
-    return wire
 
 
 async def referral_row(hub: Hub, ref_id: str) -> Referral:

@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from server.storage.models import Person
 from shared.protocol import ReferralInput
-from tests.integration.conftest import connect, offer_rows, referral_row, snapshot
-from tests.integration.wire import removed_of, upsert_of
+from tests.integration.conftest import offer_rows, referral_row, snapshot
+from tests.wire import connect, removed_of, upsert_of
 
 
 async def test_decline_is_answered_and_the_referral_leaves_the_decliner(hub, wires):

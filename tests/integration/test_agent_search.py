@@ -5,8 +5,7 @@ agent's profile and track record; bad areas refused."""
 from __future__ import annotations
 
 from server.hub import Hub
-from tests.integration.conftest import connect
-from tests.integration.wire import Wire
+from tests.wire import Wire, connect
 
 
 async def _people(hub: Hub) -> str:

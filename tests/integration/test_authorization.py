@@ -22,7 +22,8 @@ from server.hub import Hub
 from server.operations.context import OpContext
 from server.operations.table import OPERATIONS
 from shared.protocol import decode_args
-from tests.integration.conftest import connect, settings_for, snapshot
+from tests.integration.conftest import settings_for, snapshot
+from tests.wire import connect
 
 ROLES = ("sender", "receiver", "partner", "vendor", "concierge", "outsider")
 """sender: the agent who sent the referral (for appointment and active leads the concierge is

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from shared.protocol import ReferralInput
-from tests.integration.conftest import connect, referral_row, snapshot
+from tests.integration.conftest import referral_row, snapshot
+from tests.wire import connect
 
 
 @pytest.fixture
@@ -46,10 +46,10 @@ async def test_malformed_json_is_bad_frame(hub, world, wires):
     wire = await connect(hub, world["ann_t"], wires, "ann")
     before = await snapshot(hub)
     await wire.send_raw("{not json")
-    error = await asyncio.wait_for(wire.orphans.get(), 5)
+    error = await wire.next_orphan()
     assert error["code"] == "bad_frame"
     await wire.send_raw(json.dumps(["a", "list"]))
-    assert (await asyncio.wait_for(wire.orphans.get(), 5))["code"] == "bad_frame"
+    assert (await wire.next_orphan())["code"] == "bad_frame"
     # the same connection still answers
     assert (await wire.ok("inbox"))["total"] == 1
     assert await snapshot(hub) == before
@@ -111,7 +111,7 @@ async def test_frame_over_64_kib_closes_with_1009(hub, world, wires):
         await wire.send_raw(big)
     except ConnectionClosed:
         pass
-    await asyncio.wait_for(wire.closed.wait(), 5)
+    await wire.wait_closed()
     assert wire.ws.close_code == 1009
     assert await snapshot(hub) == before
     assert (await referral_row(hub, world["appt"])).status == "offered"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 from server.settings import HubSettings
 from shared.protocol import ReferralInput
-from tests.integration.conftest import StepClock, connect, offer_rows, referral_row, snapshot
-from tests.integration.wire import removed_of, upsert_of
+from tests.integration.conftest import StepClock, offer_rows, referral_row, snapshot
+from tests.wire import connect, removed_of, upsert_of
 
 ZIP = "78701"
 
@@ -87,10 +87,9 @@ async def test_a_failed_claim_ahead_does_not_hold_up_the_real_one(hub, wires):
     others = [await connect(hub, tok, wires, f"out{i}") for i, (_, tok) in enumerate(outsiders)]
     mine = await connect(hub, holder_token, wires, "holder")
 
-    sent = [asyncio.create_task(w.request("claim", id=ref_id)) for w in others]
-    await asyncio.sleep(0)  # the outsiders' claims go out first
-    sent.append(asyncio.create_task(mine.request("claim", id=ref_id)))
-    *refused, won = await asyncio.wait_for(asyncio.gather(*sent), 5)
+    sent = [(w, await w.send("claim", id=ref_id)) for w in others]  # the outsiders' claims go out first
+    sent.append((mine, await mine.send("claim", id=ref_id)))
+    *refused, won = await asyncio.gather(*(w.answer(request_id) for w, request_id in sent))
 
     assert won["type"] == "reply" and won["result"]["referral"]["status"] == "awarded"
     assert won["result"]["referral"]["email"] == "carla@example.com"
@@ -102,15 +101,17 @@ async def test_a_failed_claim_ahead_does_not_hold_up_the_real_one(hub, wires):
 
 
 async def test_a_shorter_clock_started_while_a_longer_one_runs_still_ends_on_time(make_hub, wires):
-    # the hub's clock sleeps until the earliest deadline; an offer whose window ends sooner
-    # than that must wake it, or the short offer would sit past its deadline
+    # the hub's clock sleeps until the earliest deadline (30 s at most); an offer whose window
+    # ends sooner than that must wake it, or the short offer would sit past its deadline. The
+    # clock goes to sleep after one read at the start, long before the people, the connection
+    # and the slow offer below are done (the slow offer ends after the clock wakes anyway, so
+    # it leaves it asleep); no fixed pause is needed for it to be asleep
     hub = await make_hub(claim_window_seconds=60)
     desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
     _, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
     a = await connect(hub, ann_t, wires, "ann")
     slow = await hub.submit(desk.id, appointment())
     await a.event_where(upsert_of(slow))
-    await asyncio.sleep(0.1)  # the clock is asleep until the 60 s deadline
     quick = await hub.submit(desk.id, appointment(first_name="Dee", claim_window_seconds=1))
     await a.event_where(upsert_of(quick))
     removed = await a.event_where(removed_of(quick), timeout=3)
@@ -130,7 +131,7 @@ async def test_timeout_moves_the_offer_to_the_next_agent(make_hub, wires):
     offered = await a.event_where(upsert_of(ref_id))
     deadline = parse(offered["data"]["offer"]["deadline"])
     assert offered["data"]["actions"] == ["claim", "pass"]
-    await b.no_event(0.2)  # Bob is not offered it while Ann's window runs
+    await b.no_event()  # Bob is not offered it while Ann's window runs
 
     removed = await a.event_where(removed_of(ref_id), timeout=3)
     assert "expired" in removed["data"]["reason"]
@@ -212,18 +213,17 @@ async def test_restart_moves_overdue_offers_on_at_once(make_hub, wires, tmp_path
 
     [offer] = await _offers_on_disk(tmp_path, ref_id)
     assert offer.agent_id == ann.id and offer.state == "open"
-    wait = (offer.deadline - datetime.now(timezone.utc)).total_seconds() + 0.1
-    await asyncio.sleep(max(0.0, wait))  # past the deadline while no hub runs
+    # no hub runs while the deadline passes: the next hub's clock starts a second after it
+    clock = StepClock()
+    clock.advance((offer.deadline - clock()).total_seconds() + 1)
 
-    started = time.monotonic()
-    hub2 = await make_hub(claim_window_seconds=1)
-    b = await connect(hub2, bob_t, wires, "bob")
-    inbox = await b.ok("inbox")
-    assert time.monotonic() - started < 1.0
-    [view] = inbox["referrals"]
-    assert view["id"] == ref_id and view["offer"]["state"] == "open"
+    hub2 = await make_hub(claim_window_seconds=60, clock=clock)  # Bob's offer outlives the test
+    # at once: the first read after the start shows the offer moved on to Bob
     states = {o.agent_id: o.state for o in await offer_rows(hub2, ref_id)}
-    assert states[ann.id] == "expired" and states[bob.id] in ("open", "expired")
+    assert states == {ann.id: "expired", bob.id: "open"}
+    b = await connect(hub2, bob_t, wires, "bob")
+    [view] = (await b.ok("inbox"))["referrals"]
+    assert view["id"] == ref_id and view["offer"]["state"] == "open"
     # Ann, reconnecting, is told what she missed: the offer left her
     a2 = await connect(hub2, ann_t, wires, "ann2", since=ann_seq)
     assert a2.hello_result["replay"] == "events"

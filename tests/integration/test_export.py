@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.integration.conftest import connect
+from tests.wire import connect
 
 CONTACT = dict(email="zoe.quinn@example.com", phone="303-555-0101", street="9 Elm St")
 AGENT_CLIENT = dict(kind="agent", first_name="Zoe", last_name="Quinn", city="Denver", state="CO",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from server.storage.models import Message
-from tests.integration.conftest import connect, snapshot
-from tests.integration.wire import Wire, removed_of, upsert_of
+from tests.integration.conftest import snapshot
+from tests.wire import Wire, connect, removed_of, upsert_of
 
 LEAD = dict(kind="active", first_name="Carla", last_name="Client", email="carla@example.com",
             phone="512-555-7777", street="77 Lead Lane", city="Austin", state="TX", zip="78702",
@@ -52,7 +52,7 @@ async def test_active_lead_visibility_and_work(hub, wires):
         assert view["client_name"] == "Carla Client" and view["street"] == LEAD["street"]
         assert "email" not in view and "phone" not in view
         assert view["actions"] == ["work"]
-    await wf.no_event(0.1)
+    await wf.no_event()
     assert (await wf.request("referral.get", id=ref_id))["code"] == "not_found"
     assert (await wf.request("work", id=ref_id))["code"] == "not_found"
     assert (await d.request("work", id=ref_id))["code"] == "forbidden"
@@ -65,7 +65,7 @@ async def test_active_lead_visibility_and_work(hub, wires):
         inbox = await wire.ok("inbox")
         assert ref_id in [v["id"] for v in inbox["referrals"]]
         assert inbox["unread"].get(ref_id, 0) == 0, "unread count of a thread one may not read"
-        await wire.no_event(0.05)
+        await wire.no_event()
 
     taken = (await wp.ok("work", id=ref_id))["referral"]
     assert taken["status"] == "working" and taken["receiver"]["id"] == plain.id
@@ -102,7 +102,7 @@ async def test_threads_between_parties_only(hub, wires):
         assert event["data"]["body"] == "Bill is expecting your call"
     await p.ok("thread.send", id=ref_id, body="He prefers mornings")
     await v.event_where(lambda f: is_message(ref_id)(f) and f["data"]["body"] == "He prefers mornings")
-    await x.no_event(0.1)
+    await x.no_event()
 
     assert await unread(v, ref_id) == 2
     assert await unread(p, ref_id) == 0  # one's own messages are read
@@ -127,8 +127,8 @@ async def test_threads_between_parties_only(hub, wires):
     for body in ("", "   \n "):
         assert (await p.request("thread.send", id=ref_id, body=body))["code"] == "bad_request"
     assert await message_count(hub) == count
-    await p.no_event(0.1)
-    await v.no_event(0.05)
+    await p.no_event()
+    await v.no_event()
     exact = (await p.ok("thread.send", id=ref_id, body="y" * 4000))["message"]
     assert len(exact["body"]) == 4000
     assert await message_count(hub) == count + 1

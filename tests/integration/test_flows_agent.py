@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from server.storage.models import GroupMember, NetworkGroup, Recipient
-from tests.integration.conftest import connect, referral_row, snapshot
-from tests.integration.wire import removed_of, upsert_of
+from tests.integration.conftest import referral_row, snapshot
+from tests.wire import connect, removed_of, upsert_of
 
 CONTACT = ("email", "phone", "street")
 CLIENT = dict(
@@ -59,7 +59,7 @@ async def test_private_referral_from_draft_to_archived(hub, wires):
     assert edited["referral"]["notes"] == "pre-approved"
     assert edited["referral"]["price_max"] == 500000
     await refused(w1, "edit", ("forbidden", "not_found"), hub, id=ref_id, changes={"notes": "x"})
-    await w1.no_event(0.1)
+    await w1.no_event()
 
     # private send to r1; r2 added later; both get masked upserts
     sent = (await s.ok("send", id=ref_id, mode="private", receivers=[r1.id]))["referral"]
@@ -68,7 +68,7 @@ async def test_private_referral_from_draft_to_archived(hub, wires):
     masked(ev1["data"])
     assert ev1["data"]["notes"] == "pre-approved"
     assert set(ev1["data"]["actions"]) >= {"interest", "decline"}
-    await w2.no_event(0.1)
+    await w2.no_event()
     await refused(s, "edit", "forbidden_move", hub, id=ref_id, changes={"notes": "late"})
 
     await s.ok("add_receivers", id=ref_id, receivers=[r2.id])
@@ -195,7 +195,7 @@ async def test_network_mode_alerts_nearest_first(hub, wires):
         masked(event["data"])
         arrivals[label] = wire.arrival_of(event)
     assert arrivals["near"] <= arrivals["mid"] <= arrivals["far"], arrivals
-    await wo.no_event(0.1)  # serves the zip, but not in the network
+    await wo.no_event()  # serves the zip, but not in the network
 
 
 async def test_open_mode_area_search_and_link(hub, wires):
@@ -218,8 +218,8 @@ async def test_open_mode_area_search_and_link(hub, wires):
     masked(event["data"])
     assert event["data"]["link"] == link
     assert set(event["data"]["actions"]) >= {"interest", "decline"}
-    await wn.no_event(0.1)
-    await wf.no_event(0.05)
+    await wn.no_event()
+    await wf.no_event()
 
     found = (await wn.ok("open.search", radius_miles=10))["referrals"]
     assert [v["id"] for v in found] == [ref_id]

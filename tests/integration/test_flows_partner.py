@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from server.storage.models import Audit, Customer, Invoice
-from tests.integration.conftest import connect, snapshot
-from tests.integration.wire import upsert_of
+from tests.integration.conftest import snapshot
+from tests.wire import connect, upsert_of
 
 
 def prospect(company: str, email: str = "", phone: str = "", **more: Any) -> dict[str, Any]:

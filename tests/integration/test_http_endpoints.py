@@ -9,17 +9,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
 from server.hub import Hub
 from server.settings import HubSettings
 from server.storage.database import sqlite_url
-from tests.integration.conftest import connect
 from tests.integration.test_claims import ZIP, appointment
-from tests.integration.wire import upsert_of
+from tests.wire import connect, upsert_of
 
 METRICS_TOKEN = "metrics-7f3c9e1d5b"
 

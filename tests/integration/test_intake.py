@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import connect, snapshot
+from tests.integration.conftest import snapshot
+from tests.wire import connect
 
 
 @pytest.fixture

@@ -10,38 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
 
 from server import admin
 from server.hub import Hub
 from server.storage.people import hash_token
-from tests.integration.conftest import connect as connect_wire
-from tests.integration.wire import Wire, WireError
+from tests.wire import WireError, handshake_status, wait_until
+from tests.wire import connect as connect_wire
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-async def wait_closed(wire: Wire, timeout: float = 5.0) -> None:
-    await asyncio.wait_for(wire.closed.wait(), timeout)
-
-
-async def until(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < end, "condition not met in time"
-        await asyncio.sleep(0.02)
-
-
-async def handshake_status(url: str, token: str | None, origin: str | None = None) -> tuple[int, str]:
-    """The HTTP status of a handshake (101 when it opens) and the refusal's body."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        async with connect(url, additional_headers=headers, origin=origin, open_timeout=5):  # type: ignore[arg-type]
-            return 101, ""
-    except InvalidStatus as exc:
-        return exc.response.status_code, exc.response.body.decode()
 
 
 # ------------------------------------------------------------------ requests per minute
@@ -54,7 +30,7 @@ async def test_the_default_limit_closes_the_101st_request_of_a_minute_with_1008(
         await wire.ok("inbox")
     with pytest.raises(WireError):
         await wire.request("inbox")
-    await wait_closed(wire)
+    await wire.wait_closed()
     assert wire.ws.close_code == 1008
     assert wire.ws.close_reason == "rate limit: more than 100 requests a minute"
 
@@ -68,7 +44,7 @@ async def test_the_limit_is_per_connection_and_a_new_one_starts_fresh(make_hub, 
         await first.ok("inbox")
     with pytest.raises(WireError):
         await first.request("inbox")
-    await wait_closed(first)
+    await first.wait_closed()
     assert (first.ws.close_code, first.ws.close_reason) == (1008, "rate limit: more than 5 requests a minute")
     # the same person's other connection, and a new one, still work
     assert (await other.ok("inbox")) is not None
@@ -100,7 +76,7 @@ async def test_the_21st_connection_of_one_person_is_refused_with_429(hub: Hub, w
     assert (await handshake_status(hub.url, bob_token))[0] == 101
     # closing one of Ann's makes room for another
     await wires[0].close()
-    await until(lambda: hub.cap.count(ann.id) < 20)
+    await wait_until(lambda: hub.cap.count(ann.id) < 20)
     wire = await connect_wire(hub, ann_token, wires, "ann-again")
     assert wire.hello_result["person"]["id"] == ann.id
 
@@ -109,7 +85,7 @@ async def test_a_refused_connection_holds_no_place(make_hub, wires):
     hub = await make_hub(max_connections_per_person=1, allowed_origins=("https://desk.example",))
     ann, token = await hub.add_person(name="Ann Agent", zips=["78701"])
     for _ in range(3):
-        assert (await handshake_status(hub.url, token, "https://evil.example"))[0] == 403
+        assert (await handshake_status(hub.url, token, origin="https://evil.example"))[0] == 403
     assert hub.cap.count(ann.id) == 0
     wire = await connect_wire(hub, token, wires, "ann")
     assert wire.hello_result["person"]["id"] == ann.id
@@ -121,16 +97,16 @@ async def test_a_refused_connection_holds_no_place(make_hub, wires):
 async def test_only_listed_origins_and_clients_sending_none_get_in(make_hub):
     hub = await make_hub(allowed_origins=("https://desk.example", "https://ops.example"))
     _, token = await hub.add_person(name="Ann Agent", zips=["78701"])
-    assert (await handshake_status(hub.url, token, "https://evil.example"))[0] == 403
-    assert (await handshake_status(hub.url, token, "null"))[0] == 403
-    assert (await handshake_status(hub.url, token, "https://desk.example"))[0] == 101
-    assert (await handshake_status(hub.url, token, "https://ops.example"))[0] == 101
-    assert (await handshake_status(hub.url, token, None))[0] == 101  # the app and the CLI
+    assert (await handshake_status(hub.url, token, origin="https://evil.example"))[0] == 403
+    assert (await handshake_status(hub.url, token, origin="null"))[0] == 403
+    assert (await handshake_status(hub.url, token, origin="https://desk.example"))[0] == 101
+    assert (await handshake_status(hub.url, token, origin="https://ops.example"))[0] == 101
+    assert (await handshake_status(hub.url, token, origin=None))[0] == 101  # the app and the CLI
 
 
 async def test_without_an_allowlist_any_origin_passes(hub: Hub):
     _, token = await hub.add_person(name="Ann Agent", zips=["78701"])
-    assert (await handshake_status(hub.url, token, "https://anywhere.example"))[0] == 101
+    assert (await handshake_status(hub.url, token, origin="https://anywhere.example"))[0] == 101
 
 
 # ------------------------------------------------------------------ revocation
@@ -158,7 +134,7 @@ async def test_revoking_from_another_process_closes_open_connections(make_hub, w
     out = await revoke_with_the_cli(tmp_path / "hub.sqlite3", ann.id)
     assert "revoked 1 token" in out
     for wire in (live, before_hello):
-        await wait_closed(wire, timeout=10)
+        await wire.wait_closed()
         assert (wire.ws.close_code, wire.ws.close_reason) == (1008, "token revoked")
     assert (await handshake_status(hub.url, ann_token))[0] == 401
     assert (await bob.ok("inbox")) is not None  # another person's connection runs on
@@ -175,15 +151,15 @@ async def test_limit_and_revocation_logs_name_the_person_never_the_token(
     await chatty.ok("inbox")
     with pytest.raises(WireError):
         await chatty.request("inbox")
-    await wait_closed(chatty)
-    assert (await handshake_status(hub.url, token, "https://evil.example"))[0] == 403
+    await chatty.wait_closed()
+    assert (await handshake_status(hub.url, token, origin="https://evil.example"))[0] == 403
     quiet = await connect_wire(hub, token, wires, "quiet", hello=False)
-    await until(lambda: hub.cap.count(ann.id) == 1)
+    await wait_until(lambda: hub.cap.count(ann.id) == 1)
     await connect_wire(hub, token, wires, "second", hello=False)
     assert (await handshake_status(hub.url, token))[0] == 429
     await admin.revoke_tokens(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}", ann.id)
     assert await hub.revocations.sweep() == 2
-    await wait_closed(quiet)
+    await quiet.wait_closed()
     text = caplog.text
     for event in ("rate limit: more than 2 requests a minute", "HTTP 403", "connections open already",
                   "token revoked"):

@@ -4,7 +4,6 @@ hub working."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 from collections.abc import Iterator
@@ -16,8 +15,7 @@ from aiosmtpd.controller import Controller
 from server.events.mail import SmtpSettings
 from server.hub import Hub
 from shared.protocol import ReferralInput
-from tests.integration.conftest import connect
-from tests.integration.wire import Wire, upsert_of
+from tests.wire import Wire, connect, upsert_of, wait_until
 
 
 def free_port() -> int:
@@ -44,12 +42,8 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-async def wait_for_mail(inbox: Inbox, count: int, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if len(inbox.received) >= count:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"expected {count} mails, got {len(inbox.received)}")
+async def wait_for_mail(inbox: Inbox, count: int) -> None:
+    await wait_until(lambda: len(inbox.received) >= count, what=f"{count} mails, got {inbox.received}")
 
 
 APPOINTMENT = ReferralInput(
@@ -85,8 +79,13 @@ async def test_offer_and_message_mails_reach_who_asked(make_hub, smtp, wires: li
     await wait_for_mail(inbox, 2)
     to, mail = inbox.received[1]
     assert to == ["ann@agents.test"] and "Carla prefers mornings" in mail.get_payload()
-    await asyncio.sleep(0.2)
-    assert len(inbox.received) == 2  # Bob asked for none; the desk wrote the message itself
+    # Bob asked for none; the desk wrote the message itself. The hub sends its mails one at a
+    # time in the order they were queued, so a later mail to Ann arriving third proves no other
+    # mail was on its way.
+    await desk_wire.ok("thread.send", id=ref_id, body="and she has a dog")
+    await wait_for_mail(inbox, 3)
+    assert [to for to, _ in inbox.received] == [["ann@agents.test"]] * 3
+    assert "and she has a dog" in inbox.received[2][1].get_payload()
 
 
 async def test_an_unreachable_mail_server_leaves_the_hub_working(
@@ -102,12 +101,13 @@ async def test_an_unreachable_mail_server_leaves_the_hub_working(
     await ann.event_where(upsert_of(ref_id))
     claimed = await ann.ok("claim", id=ref_id)
     assert claimed["referral"]["email"] == "carla@example.com"
-    for _ in range(100):
-        if hub.mailer.failed:
-            break
-        await asyncio.sleep(0.05)
+
+    def mail_lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "triage.mail"]
+
+    await wait_until(mail_lines, what="the mailer's warning")  # the attempt failed and was logged
     assert hub.mailer.failed == 1 and hub.mailer.sent == 0
-    lines = [r.getMessage() for r in caplog.records if r.name == "triage.mail"]
+    lines = mail_lines()
     assert lines[0].startswith("could not mail the offer notification for P-")
     assert "ann@agents.test" not in " ".join(lines)
 

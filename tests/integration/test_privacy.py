@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.storage.models import Audit
-from tests.integration.conftest import connect
-from tests.integration.wire import Wire, removed_of, upsert_of
+from tests.wire import Wire, connect, removed_of, upsert_of
 
 CONTACT = ("email", "phone", "street", "contact_email", "contact_phone")
 

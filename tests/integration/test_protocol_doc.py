@@ -29,7 +29,6 @@ same type and code, and every key it shows is in the answer with the same value,
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -45,8 +44,8 @@ import shared.protocol as protocol
 from server.hub import Hub
 from server.operations.table import OPERATIONS
 from shared.protocol import ErrorCode, ReferralView
-from tests.integration.conftest import StepClock, connect, offer_rows
-from tests.integration.wire import DEFAULT_TIMEOUT, Wire
+from tests.integration.conftest import StepClock, offer_rows
+from tests.wire import DEFAULT_TIMEOUT, Wire, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "protocol.md"
@@ -507,15 +506,12 @@ def _params() -> list[Any]:
 
 async def send_example(wire: Wire, frame: dict[str, Any]) -> dict[str, Any]:
     """Send an example frame as it is and wait for its answer."""
-    loop = asyncio.get_running_loop()
     request_id = frame.get("id")
     if isinstance(request_id, str):
-        answer: asyncio.Future[dict[str, Any]] = loop.create_future()
-        wire._waiting[request_id] = answer
-        await wire.send_raw(json.dumps(frame))
-        return await asyncio.wait_for(answer, DEFAULT_TIMEOUT)
+        await wire.send_raw_request(json.dumps(frame), request_id)
+        return await wire.answer(request_id, DEFAULT_TIMEOUT)
     await wire.send_raw(json.dumps(frame))
-    return await asyncio.wait_for(wire.orphans.get(), DEFAULT_TIMEOUT)
+    return await wire.next_orphan(DEFAULT_TIMEOUT)
 
 
 @pytest.mark.parametrize("example", _params())

@@ -4,8 +4,7 @@ longer than the retention window is told to resync."""
 from __future__ import annotations
 
 from shared.protocol import ReferralInput
-from tests.integration.conftest import connect
-from tests.integration.wire import upsert_of
+from tests.wire import connect, upsert_of
 
 ZIP = "78702"
 
@@ -46,7 +45,7 @@ async def test_reconnect_with_since_replays_every_missed_event_in_order(hub, wir
     replay_raw = [r for r in back.frames if '"type":"event"' in r]
     live_raw = [r for r in stays.frames if '"type":"event"' in r][-6:]
     assert replay_raw == live_raw
-    await back.no_event(0.1)
+    await back.no_event()
 
     # and after the replay it is live again
     newest = await hub.submit(desk.id, lead(9))
@@ -60,7 +59,7 @@ async def test_since_equal_to_current_replays_nothing(hub, wires):
     await hub.submit(desk.id, lead(1))
     w = await connect(hub, ann_t, wires, "ann", since=1)
     assert w.hello_result == {**w.hello_result, "replay": "events", "seq": 1}
-    await w.no_event(0.1)
+    await w.no_event()
 
 
 async def test_since_older_than_retention_gets_resync(make_hub, wires):
@@ -76,7 +75,7 @@ async def test_since_older_than_retention_gets_resync(make_hub, wires):
     assert w.hello_result["seq"] == 3
     frame = await w.next_event()
     assert frame["type"] == "resync" and frame["seq"] == 3
-    await w.no_event(0.1)  # no partial replay follows
+    await w.no_event()  # no partial replay follows
     # the inbox is the way back: it holds all three leads
     inbox = await w.ok("inbox")
     assert inbox["total"] == 3 and inbox["seq"] == 3

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from server.views.report_figures import OfferRow, RefRow, Rows, compute
-from tests.integration.conftest import StepClock, connect
+from tests.integration.conftest import StepClock
+from tests.wire import connect
 
 
 class ManualClock(StepClock):

@@ -10,7 +10,8 @@ import pytest
 from server.events.awards import AwardBook
 from server.operations.table import OPERATIONS
 from shared.protocol import ReferralInput
-from tests.integration.conftest import connect, snapshot
+from tests.integration.conftest import snapshot
+from tests.wire import connect
 
 NO_SUCH = "R-NOSUCH00"
 

@@ -9,14 +9,13 @@ import pytest
 
 from server.hub import Hub
 from server.settings import HubSettings
-from tests.integration.wire import Wire
-from tests.postgres import postgres_url  # noqa: F401 - a fixture
+from tests.wire import Wire
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def hubs(postgres_url: str) -> AsyncIterator[Callable[..., Awaitable[list[Hub]]]]:  # noqa: F811
+async def hubs(postgres_url: str) -> AsyncIterator[Callable[..., Awaitable[list[Hub]]]]:
     started: list[Hub] = []
 
     async def start(count: int, **overrides: Any) -> list[Hub]:
@@ -40,8 +39,3 @@ async def wires() -> AsyncIterator[list[Wire]]:
         if not wire.closed.is_set():
             await wire.close()
 
-
-async def connect(hub: Hub, token: str, wires: list[Wire], label: str = "", **kw: Any) -> Wire:
-    wire = await Wire.open(hub.url, token, label=label, **kw)
-    wires.append(wire)
-    return wire

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from server.storage.models import Audit, Offer, Referral
 from shared.domain import OfferState
 from shared.protocol import ReferralInput
-from tests.integration.wire import Wire, upsert_of
-from tests.multihub.conftest import connect
-from tests.postgres import empty_postgres_url, requires_postgres  # noqa: F401 - a fixture
+from tests.postgres import requires_postgres
+from tests.wire import Wire, connect, upsert_of
 
 pytestmark = requires_postgres
 ZIP = "78701"

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from server import admin
 from server.storage.database import Database
 from server.storage.models import Audit, Offer, Referral
-from tests.integration.wire import Wire
-from tests.postgres import postgres_url, requires_postgres  # noqa: F401 - a fixture
+from tests.postgres import requires_postgres
 from tests.robustness.hub_process import HubProcess
+from tests.wire import Wire
 
 pytestmark = [requires_postgres, pytest.mark.slow]
 ZIP = "78701"
@@ -33,7 +33,7 @@ async def until(predicate, timeout: float) -> float:  # type: ignore[no-untyped-
 
 
 async def test_killing_the_clock_hub_hands_the_clocks_over_within_five_seconds(
-    postgres_url: str, tmp_path: Path  # noqa: F811
+    postgres_url: str, tmp_path: Path
 ) -> None:
     desk_id, desk_t = await admin.add_person(postgres_url, name="Desk", roles=["concierge"])
     for i in range(4):

@@ -14,8 +14,8 @@ from typing import Any
 
 from websockets.exceptions import InvalidHandshake, WebSocketException
 
-from tests.integration.wire import Wire, WireError
 from tests.robustness.cast import appointment
+from tests.wire import Wire, WireError
 
 RECEIVER_STEPS = {"awarded": "working", "working": "in_escrow", "in_escrow": "fee_sent"}
 SENDER_STEPS = {"fee_sent": "fee_received", "fee_received": "closed"}
@@ -60,7 +60,7 @@ class StormClient:
             try:
                 wire = await Wire.open(self.url, self.token, label=self.person_id, since=self.last_seq)
             except DOWN:
-                await asyncio.sleep(delay * (0.5 + self.rng.random()))
+                await asyncio.sleep(delay * (0.5 + self.rng.random()))  # the app's backoff
                 delay = min(1.0, delay * 1.5)
                 continue
             hello = wire.hello_result
@@ -125,7 +125,7 @@ class StormClient:
             return  # else: ignore it and let the clock run out
         step = RECEIVER_STEPS.get(view["status"]) or SENDER_STEPS.get(view["status"])
         if step and step in view.get("moves", ()):
-            await asyncio.sleep(self.rng.random() * 0.05)
+            await asyncio.sleep(self.rng.random() * 0.05)  # load: a person's pause before a move
             reply = await wire.request("move", id=view["id"], to=step)
             if reply["type"] == "reply":
                 self.acks.moves.append((view["id"], self.person_id, step))
@@ -152,7 +152,7 @@ class Desk(StormClient):
             reply = await wire.request("submit", referral=_plain(ref))
             if reply["type"] == "reply":
                 self.acks.submits.append(reply["result"]["referral"]["id"])
-            await asyncio.sleep(self.every)
+            await asyncio.sleep(self.every)  # load: the desk's pace, nothing waits on it
 
 
 def _plain(ref: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from shared.protocol import ErrorCode
 from tests.robustness import cast as casting
 from tests.robustness.conftest import scale
 from tests.robustness.frame_strategies import frames, mutated
-from tests.robustness.sync_wire import SyncWire
+from tests.wire import SyncWire
 
 FRAMES = scale("TRIAGE_FUZZ_FRAMES", 10_000)
 ANSWER_WITHIN = 1.0
@@ -71,6 +71,7 @@ class Watcher(threading.Thread):
 
 
 # The hub thread draws ids from `random` while Hypothesis generates: harmless here.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @pytest.mark.timeout(max(600, FRAMES // 50))
 def test_every_hostile_frame_gets_a_structured_answer_and_others_keep_working(threaded_hub):
@@ -93,9 +94,9 @@ def test_every_hostile_frame_gets_a_structured_answer_and_others_keep_working(th
         wire = fuzzers[which]
         for variant in [frame, *(mutated(frame, rng) for _ in range(VARIANTS - 1))]:
             started = time.monotonic()
-            wire.ws.send(variant)
+            wire.send_raw(variant)
             sent["frames"] += 1
-            answer = wire.answer(None, timeout=ANSWER_WITHIN)
+            answer = wire.next_orphan(ANSWER_WITHIN)
             took = time.monotonic() - started
             sent["slowest"] = max(sent["slowest"], took)
             assert answer["type"] in ("reply", "error"), answer
@@ -118,19 +119,21 @@ def test_every_hostile_frame_gets_a_structured_answer_and_others_keep_working(th
         assert "referrals" in wire.ok("inbox")
     fresh = SyncWire.open(hub.url, cast.tokens[cast.agents[0]], "fresh")
     assert fresh.ok("inbox")["total"] >= 1
+    for wire in [*fuzzers, watcher.wire, fresh]:
+        wire.close()
     print(f"\nfuzz: {sent['frames']} frames, slowest answer {sent['slowest'] * 1000:.0f} ms, "
           f"other client's slowest {max(watcher.latencies) * 1000:.0f} ms")
 
 
 async def test_a_deeply_nested_frame_is_a_bad_frame_not_an_internal_error(make_hub, wires):
-    from tests.integration.conftest import connect
     from tests.robustness.frame_strategies import nested
+    from tests.wire import connect
 
     hub = await make_hub()
     _, token = await hub.add_person(name="Ann Agent", zips=[casting.ZIP])
     wire = await connect(hub, token, wires, "ann")
     for kind in ("list", "dict", "args"):
         await wire.send_raw(nested(5000, kind))
-        error = await wire.orphans.get()
+        error = await wire.next_orphan()
         assert error["code"] == "bad_frame", error  # was "internal" (a RecursionError)
     assert (await wire.ok("inbox"))["total"] == 0

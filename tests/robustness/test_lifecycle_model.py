@@ -11,11 +11,16 @@ lifecycle allows, made by someone allowed to make it, and each referral's moves 
 chain ending at its status (lifecycle_rules.py); each client's event sequence has no gap, across
 reconnects with `hello since=...`.
 
+Nothing here depends on how fast the machine is: the hub's clock moves only when the model moves
+it, the views the model acts on are read up to a marker request's reply (not whatever had arrived
+within 0-100 ms), and the deadlines on clients are bounds for a hung hub, not latency checks.
+
 TRIAGE_MODEL_EXAMPLES and TRIAGE_MODEL_STEPS size the run (default 20 examples of up to 50 steps)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,9 +43,10 @@ from hypothesis.stateful import (
 from server.hub import Hub
 from shared.domain import Status
 from shared.protocol import ReferralInput
-from tests.integration.conftest import StepClock, settings_for
+from tests.integration.conftest import settings_for
 from tests.integration.privacy_sweep import violations
 from tests.log_leaks import SESSION_WATCH
+from tests.loop_thread import LoopThread
 from tests.robustness.cast import client_contact
 from tests.robustness.conftest import scale
 from tests.robustness.lifecycle_rules import (
@@ -50,8 +56,7 @@ from tests.robustness.lifecycle_rules import (
     referral_row,
     views_in,
 )
-from tests.robustness.loop_thread import LoopThread
-from tests.robustness.sync_wire import SyncWire
+from tests.wire import SyncWire
 
 EXAMPLES = scale("TRIAGE_MODEL_EXAMPLES", 20)
 STEPS = scale("TRIAGE_MODEL_STEPS", 50)
@@ -61,6 +66,26 @@ ZIPS = sorted(r["zip_code"] for r in zipcodes.filter_by(state="TX") if r["zip_co
 STATUSES = [s.value for s in Status]
 LIFECYCLE_OPS = {"claim", "pass", "interest", "decline", "pick", "sign"}
 AFTER_AWARD = {"awarded", "working", "in_escrow", "fee_sent", "fee_received", "closed", "lost", "archived"}
+# The deadline of every wait on a client (a reply, a marker's reply, the handshake): a bound for
+# a hung hub only. The model checks what the hub does, not how fast: on a machine busy with other
+# test runs a commit's fsync alone can take seconds.
+HANG = 60.0
+
+
+class ModelClock:
+    """The hub's clock in the model: it moves only when the model moves it (time passes, an offer
+    lapses), never with the wall clock. With real time in it, an offer's 60 s window could run out
+    by itself on a machine slow enough, and the hub's own claim clock would act at moments that
+    depend on how fast the steps ran; this way what the hub decides depends on the steps alone."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
 
 
 class World:
@@ -68,7 +93,7 @@ class World:
 
     hub: Hub
     loop: LoopThread
-    clock: StepClock
+    clock: ModelClock
     examples = count()
     clients = count(1)
     done: ClassVar[Counter[str]] = Counter()  # operations the hub accepted, over all examples
@@ -82,7 +107,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         w = World
         self.zip = ZIPS[next(w.examples) % len(ZIPS)]
         w.loop.run(self._cast())
-        self.wires = {pid: SyncWire.open(w.hub.url, tok, pid) for pid, tok in self.tokens.items()}
+        self.wires = {pid: SyncWire.open(w.hub.url, tok, pid, timeout=HANG)
+                      for pid, tok in self.tokens.items()}
         self.seen: dict[str, int] = {pid: 0 for pid in self.wires}  # frames already checked
         self.gaps: list[str] = []
         self.seqs = {pid: wire.hello_result["seq"] for pid, wire in self.wires.items()}
@@ -205,9 +231,12 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _offered(self, ref: str) -> list[tuple[str, str, str]]:
         """What the app would offer now on `ref`: (person, op, target status) from the views each
-        person last received, the lifecycle's operations only."""
+        person last received, the lifecycle's operations only. Each wire first gets a marker's
+        reply, so every view pushed so far has arrived however busy the machine: the choice
+        depends on what was done, not on how fast the frames came in."""
         for person, wire in self.wires.items():
-            wire.pump(0)
+            wire.sync()
+            wire.pump()
             self._check_frames(person)
         return sorted(
             [(person, op, "") for person, view in self.views[ref].items()
@@ -307,7 +336,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         person = self.desk if who == AGENTS else self.agents[who]
         wire = self.wires.pop(person, None)
         if wire is not None:
-            wire.pump(0.05)
+            wire.sync()  # everything pushed to it so far has arrived
             self._check_frames(person, wire)
             wire.close()
 
@@ -318,11 +347,12 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _wire(self, person: str) -> SyncWire:
         """The person's connection, reconnecting with `since` if they were offline."""
         if person not in self.wires:
-            wire = SyncWire.open(World.hub.url, self.tokens[person], person, since=self.seqs[person])
+            wire = SyncWire.open(World.hub.url, self.tokens[person], person, since=self.seqs[person],
+                                 timeout=HANG)
             assert wire.hello_result["replay"] == "events", wire.hello_result
             self.wires[person], self.seen[person] = wire, 0
             World.done["reconnect"] += 1
-            wire.pump(0.05)  # the replay follows the hello at once
+            wire.sync()  # the replay follows the hello, before the marker's reply
             self._check_frames(person)
         return self.wires[person]
 
@@ -330,8 +360,8 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _check_frames(self, person: str, wire: SyncWire | None = None) -> None:
         wire = wire or self.wires[person]
-        new = wire.frames[self.seen[person]:]
-        self.seen[person] = len(wire.frames)
+        new = wire.frames[self.seen[person]:]  # the list grows as frames arrive: take a slice
+        self.seen[person] += len(new)
         broken = violations(new)
         assert not broken, broken[:3]
         for raw in new:
@@ -362,7 +392,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @invariant()
     def frames_are_private_and_without_gaps(self) -> None:
         for person, wire in self.wires.items():
-            wire.pump(0)
+            wire.pump()
             self._check_frames(person)
 
     @invariant()
@@ -373,28 +403,37 @@ class LifecycleMachine(RuleBasedStateMachine):
         for person in self.tokens:
             self._wire(person)  # everyone offline comes back and gets what they missed
         for person, wire in self.wires.items():
-            wire.pump(0.1)
+            wire.sync()
             self._check_frames(person)
             wire.close()
 
 
-@pytest.mark.timeout(max(600, EXAMPLES * STEPS // 2))
+INTERESTING = ("claim", "pass", "interest", "pick", "sign", "move to working")
+ROUNDS = 3  # runs of EXAMPLES examples at most, while the interesting places are not all reached
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(max(900, ROUNDS * EXAMPLES * STEPS // 2))
 def test_random_lifecycles_keep_awards_moves_and_contact_right(tmp_path: Path) -> None:
-    World.loop, World.clock, World.done = LoopThread(), StepClock(), Counter()
+    World.loop, World.clock, World.done = LoopThread(), ModelClock(), Counter()
     World.hub = Hub(settings_for(tmp_path, clock=World.clock, rate_limit_per_minute=0,
                                  max_connections_per_person=10_000))
     World.loop.run(World.hub.start())
+    rounds = 0
     try:
-        run_state_machine_as_test(LifecycleMachine, settings=settings(
-            max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
-            suppress_health_check=list(HealthCheck)))
+        # Hypothesis switches rules off at random in each example, so one run of EXAMPLES can,
+        # now and then, end without ever signing or moving to working: another run (new random
+        # examples, every check as strict) is then made, up to ROUNDS
+        while rounds < ROUNDS and not all(World.done[op] for op in INTERESTING):
+            rounds += 1
+            run_state_machine_as_test(LifecycleMachine, settings=settings(
+                max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
+                suppress_health_check=list(HealthCheck)))
     finally:
         World.loop.run(World.hub.stop())
         World.loop.close()
     # the machine reached the interesting places, not only refusals: claims, the agreement
     # signed (awards by signature), and the lifecycle past the award
-    reached = [op for op in ("claim", "pass", "interest", "pick", "sign", "move to working")
-               if World.done[op]]
-    assert len(reached) == 6, f"only reached {reached}: {dict(World.done)}"
-    print(f"\nlifecycle model: {dict(World.done)}")
-
+    reached = [op for op in INTERESTING if World.done[op]]
+    assert len(reached) == len(INTERESTING), f"only reached {reached} in {rounds} runs: {dict(World.done)}"
+    print(f"\nlifecycle model ({rounds} run(s) of {EXAMPLES} examples): {dict(World.done)}")

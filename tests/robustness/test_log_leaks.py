@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.log_leaks import LogWatch, leaks_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +46,7 @@ def test_ordinary_hub_lines_are_not_leaks() -> None:
     assert [line for line in clean if leaks_in(line)] == []
 
 
+@pytest.mark.slow  # a whole pytest session in a subprocess: ~5 s
 def test_a_leak_fails_the_whole_test_run_even_when_every_test_passes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
