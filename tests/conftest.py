@@ -23,6 +23,7 @@ def _log_watch_attached() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs the PostgreSQL server (TRIAGE_TEST_POSTGRES)")
+    config.addinivalue_line("markers", "sqlite_only: about SQLite's own file or writer; not run on PostgreSQL")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -45,13 +45,25 @@ def settings_for(tmp_path: Path, **overrides: Any) -> HubSettings:
     return HubSettings(db_url=f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3", port=0, **overrides)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database every hub of the test uses: the test's SQLite file, or (with
+    TRIAGE_TEST_POSTGRES) a PostgreSQL database of its own. Tests marked `sqlite_only` check
+    what only SQLite has (its file, its single writer)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about SQLite's own file or writer")
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-async def make_hub(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Hub]]]:
-    """Start hubs on the test's SQLite file; every hub still running is stopped at the end."""
+async def make_hub(store: str) -> AsyncIterator[Callable[..., Awaitable[Hub]]]:
+    """Start hubs on the test's database; every hub still running is stopped at the end."""
     hubs: list[Hub] = []
 
     async def make(**overrides: Any) -> Hub:
-        hub = Hub(settings_for(tmp_path, **overrides))
+        hub = Hub(HubSettings(db_url=store, port=0, **overrides))
         await hub.start()
         hubs.append(hub)
         return hub

@@ -199,7 +199,7 @@ async def test_last_pass_sends_it_back_to_the_concierge_as_unclaimed(hub, wires)
     assert (await referral_row(hub, ref_id)).status == "unclaimed"
 
 
-async def test_restart_moves_overdue_offers_on_at_once(make_hub, wires, tmp_path):
+async def test_restart_moves_overdue_offers_on_at_once(make_hub, wires, store):
     hub = await make_hub(claim_window_seconds=1)
     desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
     ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
@@ -211,7 +211,7 @@ async def test_restart_moves_overdue_offers_on_at_once(make_hub, wires, tmp_path
     await a.close()
     await hub.stop()
 
-    [offer] = await _offers_on_disk(tmp_path, ref_id)
+    [offer] = await _offers_on_disk(store, ref_id)
     assert offer.agent_id == ann.id and offer.state == "open"
     # no hub runs while the deadline passes: the next hub's clock starts a second after it
     clock = StepClock()
@@ -231,10 +231,10 @@ async def test_restart_moves_overdue_offers_on_at_once(make_hub, wires, tmp_path
     assert gone["seq"] == ann_seq + 1
 
 
-async def _offers_on_disk(tmp_path, ref_id):
+async def _offers_on_disk(store, ref_id):
     from server.hub import Hub
 
-    reader = Hub(HubSettings(db_url=f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3", port=0))
+    reader = Hub(HubSettings(db_url=store, port=0))
     try:
         return await offer_rows(reader, ref_id)
     finally:

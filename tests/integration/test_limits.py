@@ -112,10 +112,10 @@ async def test_without_an_allowlist_any_origin_passes(hub: Hub):
 # ------------------------------------------------------------------ revocation
 
 
-async def revoke_with_the_cli(db_file: Path, person_id: str) -> str:
+async def revoke_with_the_cli(db_url: str, person_id: str) -> str:
     """`triage agent revoke` in its own process, as an operator would run it next to the hub."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "triage.cli", "agent", "revoke", person_id, "--db", str(db_file),
+        sys.executable, "-m", "triage.cli", "agent", "revoke", person_id, "--db", db_url,
         cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
@@ -123,7 +123,7 @@ async def revoke_with_the_cli(db_file: Path, person_id: str) -> str:
     return out.decode()
 
 
-async def test_revoking_from_another_process_closes_open_connections(make_hub, wires, tmp_path: Path):
+async def test_revoking_from_another_process_closes_open_connections(make_hub, wires, store: str):
     hub = await make_hub(revocation_check_seconds=0.5)
     ann, ann_token = await hub.add_person(name="Ann Agent", zips=["78701"])
     _, bob_token = await hub.add_person(name="Bob Agent", zips=["78701"])
@@ -131,7 +131,7 @@ async def test_revoking_from_another_process_closes_open_connections(make_hub, w
     before_hello = await connect_wire(hub, ann_token, wires, "ann-quiet", hello=False)
     bob = await connect_wire(hub, bob_token, wires, "bob")
 
-    out = await revoke_with_the_cli(tmp_path / "hub.sqlite3", ann.id)
+    out = await revoke_with_the_cli(store, ann.id)
     assert "revoked 1 token" in out
     for wire in (live, before_hello):
         await wire.wait_closed()
@@ -141,7 +141,7 @@ async def test_revoking_from_another_process_closes_open_connections(make_hub, w
 
 
 async def test_limit_and_revocation_logs_name_the_person_never_the_token(
-    make_hub, wires, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_hub, wires, store: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="triage")
     hub = await make_hub(rate_limit_per_minute=2, max_connections_per_person=2,
@@ -157,7 +157,7 @@ async def test_limit_and_revocation_logs_name_the_person_never_the_token(
     await wait_until(lambda: hub.cap.count(ann.id) == 1)
     await connect_wire(hub, token, wires, "second", hello=False)
     assert (await handshake_status(hub.url, token))[0] == 429
-    await admin.revoke_tokens(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}", ann.id)
+    await admin.revoke_tokens(store, ann.id)
     assert await hub.revocations.sweep() == 2
     await quiet.wait_closed()
     text = caplog.text

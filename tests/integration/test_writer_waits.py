@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from server.hub import Hub
 from tests.wire import Wire, connect, wait_until
 
@@ -43,6 +45,7 @@ class OtherProcessLock:
         self._thread.join(5)
 
 
+@pytest.mark.sqlite_only  # SQLite's file lock, held from another process
 async def test_a_write_waiting_for_the_lock_holds_up_no_other_client(
     hub: Hub, wires: list[Wire], tmp_path: Path
 ) -> None:
@@ -68,6 +71,7 @@ async def test_a_write_waiting_for_the_lock_holds_up_no_other_client(
     assert (await paula.ok("availability.get"))["paused"] is True
 
 
+@pytest.mark.sqlite_only  # SQLite's single writer and its maintenance connection
 async def test_pruning_a_large_backlog_holds_up_no_client(
     make_hub, wires: list[Wire], tmp_path: Path
 ) -> None:
