@@ -168,3 +168,39 @@ async def test_hubs_started_together_on_an_empty_database_all_come_up(empty_post
     finally:
         for hub in hubs:
             await hub.stop()
+
+
+async def test_a_token_revoked_through_one_hub_closes_its_connections_on_every_hub(hubs, wires):
+    a, b, c = await hubs(3, revocation_check_seconds=1.0)
+    ann, ann_t = await a.add_person(name="Ann Agent", zips=[ZIP])
+    _, bob_t = await a.add_person(name="Bob Agent", zips=[ZIP])
+    on = [await connect(hub, ann_t, wires, f"ann@{i}") for i, hub in enumerate((a, b, c))]
+    bob = await connect(c, bob_t, wires, "bob@c")
+    from server import admin
+
+    assert await admin.revoke_tokens(a.db.url, ann.id) == 1
+    for wire in on:  # within the documented time (revocation_check_seconds), on every hub
+        await wire.wait_closed(timeout=10)
+        assert (wire.ws.close_code, wire.ws.close_reason) == (1008, "token revoked")
+    assert (await bob.ok("inbox")) is not None
+
+
+async def test_a_change_of_availability_on_one_hub_shows_in_agent_search_on_another(hubs, wires):
+    a, b = await hubs(2)
+    ann, ann_t = await a.add_person(name="Ann Agent", zips=[ZIP])
+    searcher, searcher_t = await a.add_person(name="Sam Searcher", zips=["10001"])
+    sam_b = await connect(b, searcher_t, wires, "sam@b")
+    before = (await sam_b.ok("agents.search", text="Ann Agent"))["agents"]
+    assert before and before[0].get("available", True) is True
+    ann_a = await connect(a, ann_t, wires, "ann@a")
+    await ann_a.ok("availability.set", paused=True)
+
+    async def paused_on_b() -> bool:
+        cards = (await sam_b.ok("agents.search", text="Ann Agent"))["agents"]
+        return bool(cards) and cards[0].get("available", True) is False
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not await paused_on_b():
+        assert loop.time() < end, "hub B's directory still shows Ann available"
+        await asyncio.sleep(0.1)
