@@ -11,9 +11,15 @@ from server.hub import Hub
 from server.settings import HubSettings
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The hub's database URL, as `--db` takes it: the test's SQLite file, or (with
+    TRIAGE_TEST_POSTGRES) a PostgreSQL database of its own; `sqlite_only` tests edit the file."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("edits SQLite's own file")
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
@@ -31,5 +37,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No real token or config directory leaks into a test."""
     monkeypatch.delenv("TRIAGE_TOKEN", raising=False)
     monkeypatch.delenv("TRIAGE_HUB", raising=False)
+    monkeypatch.delenv("TRIAGE_HUB_DB", raising=False)
+    monkeypatch.delenv("TRIAGE_HUB_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only  # tampers with the SQLite file itself (PostgreSQL: tests/multihub)
+
 from server.events import audit_chain
 from server.events.audit_chain import entry_hash
 from server.hub import Hub

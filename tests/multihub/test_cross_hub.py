@@ -204,3 +204,27 @@ async def test_a_change_of_availability_on_one_hub_shows_in_agent_search_on_anot
     while not await paused_on_b():
         assert loop.time() < end, "hub B's directory still shows Ann available"
         await asyncio.sleep(0.1)
+
+
+async def test_hubs_appending_at_once_keep_one_audit_chain_that_refuses_edits(hubs, wires):
+    from sqlalchemy import text
+
+    from server import admin
+
+    a, b = await hubs(2)
+    desk, _ = await a.add_person(name="Desk", roles=["concierge"])
+    await asyncio.gather(*(
+        hub.submit(desk.id, ReferralInput(**appointment(first_name=f"A{i}")))
+        for i in range(20) for hub in (a, b)
+    ))
+    report = await admin.verify_audit(a.db.url)
+    assert report.intact and report.entries >= 40, [p.describe() for p in report.problems]
+    for statement in ("UPDATE audit SET reason = 'edited'", "DELETE FROM audit", "TRUNCATE audit"):
+        try:
+            async with a.db.write_session() as session:
+                await session.execute(text(statement))
+        except Exception as exc:
+            assert "append-only" in str(exc), exc
+        else:
+            raise AssertionError(f"{statement} was allowed")
+    assert (await admin.verify_audit(b.db.url)).intact
