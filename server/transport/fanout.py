@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, column, select, text, values
+from sqlalchemy import Integer, String, and_, column, or_, select, text, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.events.frames import Push, event_frame
@@ -175,16 +175,23 @@ class Fanout:
                 floors[pid] = min(c.last_seq for c in clients)
         if not floors:
             return False
-        after = values(column("pid", String), column("after", Integer), name="floors").data(
-            list(floors.items())
-        )
         query = (
             select(Delivery.person_id, Delivery.seq, Event.name, Event.at, Event.body)
             .join(Event, Event.id == Delivery.event_id)
-            .join(after, and_(Delivery.person_id == after.c.pid, Delivery.seq > after.c.after))
             .order_by(Delivery.person_id, Delivery.seq)
             .limit(PAGE)
         )
+        if self.shared:  # PostgreSQL: each person's floor joined as a VALUES list
+            after = values(column("pid", String), column("after", Integer), name="floors").data(
+                list(floors.items())
+            )
+            query = query.join(
+                after, and_(Delivery.person_id == after.c.pid, Delivery.seq > after.c.after)
+            )
+        else:  # SQLite names no VALUES columns; a gap there is rare (another process wrote)
+            query = query.where(or_(*(
+                and_(Delivery.person_id == pid, Delivery.seq > seq) for pid, seq in floors.items()
+            )))
         async with self.db.read() as session:
             rows = (await session.execute(query)).all()
         pushes = [

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from server.hub import Hub
-from tests.integration.conftest import make_hub, privacy_sweep, settings_for, wires  # noqa: F401
+from tests.integration.conftest import (  # noqa: F401 - fixtures
+    make_hub,
+    privacy_sweep,
+    settings_for,
+    store,
+    wires,
+)
 from triage.runner import HubThread
 
 
