@@ -31,6 +31,10 @@ BENCHMARKS: dict[str, tuple[dict[str, object], dict[str, object]]] = {
     "huge_inbox": ({}, {"quick": True}),
     "hub_start": ({}, {"referrals": 10_000, "overdue": 100}),
     "agent_search": ({}, {"agents": 2_000, "queries": 50}),
+    # several hubs on one PostgreSQL database (bench/postgres.py says which server; when it
+    # cannot be reached these report a broken figure saying so)
+    "multihub_fanout": ({}, {"clients": 100, "rounds": 10, "processes": 2}),
+    "multihub_claim_storm": ({}, {"clients": 40, "offers": 50, "racers_per_offer": 10, "processes": 2}),
 }
 
 

@@ -128,6 +128,32 @@ async def stored_outcome(hub: Hub, ref_ids: list[str]) -> dict[str, tuple[str, s
     }
 
 
+async def race(
+    index: int, ws, clients: int, count: int, outcomes: list[tuple[str, int, float, float, str]],
+    unanswered: set[tuple[str, int]] | None = None,
+) -> None:
+    """Client `index` claims every offer it is picked for, the moment the offer reaches it;
+    each outcome is appended as (ref, client, sent, replied, outcome). `unanswered`, if given,
+    holds (ref, client) from each claim's sending to its answer."""
+    unanswered = set() if unanswered is None else unanswered
+    sent: dict[str, float] = {}
+    async for message in ws:
+        frame = json.loads(message)
+        kind = frame.get("type")
+        if kind == "event" and frame["name"] == "referral.upsert":
+            data = frame["data"]
+            offer = data.get("offer")
+            if (offer and offer["phase"] == "open" and "claim" in data["actions"]
+                    and data["id"] not in sent and index in racers(data["id"], clients, count)):
+                sent[data["id"]] = time.time()
+                unanswered.add((data["id"], index))
+                await ws.send(json.dumps({"id": data["id"], "op": "claim", "args": {"id": data["id"]}}))
+        elif kind in ("reply", "error") and frame.get("id") in sent:
+            outcome = "won" if kind == "reply" else frame["code"]
+            outcomes.append((frame["id"], index, sent[frame["id"]], time.time(), outcome))
+            unanswered.discard((frame["id"], index))
+
+
 async def client_side(
     pipe: Connection, url: str, indexed: list[tuple[int, str]], clients: int, count: int
 ) -> None:
@@ -135,24 +161,8 @@ async def client_side(
     fleet = await open_fleet(url, [token for _, token in indexed], say_hello=True)
     pause_garbage_collection()
     outcomes: list[tuple[str, int, float, float, str]] = []  # ref, client, sent, replied, outcome
-
-    async def race(index: int, ws) -> None:
-        sent: dict[str, float] = {}
-        async for message in ws:
-            frame = json.loads(message)
-            kind = frame.get("type")
-            if kind == "event" and frame["name"] == "referral.upsert":
-                data = frame["data"]
-                offer = data.get("offer")
-                if (offer and offer["phase"] == "open" and "claim" in data["actions"]
-                        and data["id"] not in sent and index in racers(data["id"], clients, count)):
-                    sent[data["id"]] = time.time()
-                    await ws.send(json.dumps({"id": data["id"], "op": "claim", "args": {"id": data["id"]}}))
-            elif kind in ("reply", "error") and frame.get("id") in sent:
-                outcome = "won" if kind == "reply" else frame["code"]
-                outcomes.append((frame["id"], index, sent[frame["id"]], time.time(), outcome))
-
-    tasks = [asyncio.create_task(race(index, ws)) for (index, _), ws in zip(indexed, fleet, strict=True)]
+    tasks = [asyncio.create_task(race(index, ws, clients, count, outcomes))
+             for (index, _), ws in zip(indexed, fleet, strict=True)]
     pipe.send(("ready",))
     await receive(pipe)
     pipe.send(("outcomes", outcomes))
@@ -186,7 +196,9 @@ def run(clients: int = 200, offers: int = 500, racers_per_offer: int = 20, proce
     return figures(outcomes, stored, clients, offers, racers_per_offer)
 
 
-def figures(outcomes: list, stored: dict, clients: int, offers: int, per_offer: int) -> list[Figure]:
+def figures(
+    outcomes: list, stored: dict, clients: int, offers: int, per_offer: int, label: str = "claim storm"
+) -> list[Figure]:
     wins: dict[str, list[int]] = {}
     for ref_id, index, _, _, outcome in outcomes:
         if outcome == "won":
@@ -202,7 +214,7 @@ def figures(outcomes: list, stored: dict, clients: int, offers: int, per_offer: 
     rate = len(outcomes) / span if span else 0.0
     replies_ms = [(o[3] - o[2]) * 1000 for o in outcomes]
     p99 = percentile(replies_ms, 99)
-    name = f"claim storm, {clients} clients, {offers} open offers x {per_offer} racers"
+    name = f"{label}, {clients} clients, {offers} open offers x {per_offer} racers"
     return [
         Figure(
             name + ": winners",

@@ -1,12 +1,13 @@
-"""A hub as the benchmarks run it: on a temporary SQLite file, on a free loopback port, with no
-request rate limit (the benchmarks are the load), quiet logs, and the wall-clock time of each of
-its write commits and of the frames it pushes."""
+"""A hub as the benchmarks run it: on a temporary SQLite file (or a benchmark's own PostgreSQL
+database), on a free loopback port, with no request rate limit (the benchmarks are the load),
+quiet logs, and the wall-clock time of each of its write commits and of the frames it pushes."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +21,47 @@ from server.storage.database import sqlite_url
 
 
 def bench_hub(db_path: Path | str, **overrides: Any) -> Hub:
+    return bench_hub_on(sqlite_url(db_path), **overrides)
+
+
+def bench_hub_on(db_url: str, **overrides: Any) -> Hub:
+    """`bench_hub` on any database URL (a PostgreSQL one for the multi-hub benchmarks)."""
     logging.basicConfig(level=logging.WARNING)
-    settings = HubSettings(db_url=sqlite_url(db_path), port=0, rate_limit_per_minute=0)
+    settings = HubSettings(db_url=db_url, port=0, rate_limit_per_minute=0)
     for name, value in overrides.items():
         setattr(settings, name, value)
     return Hub(settings)
 
 
 class CommitTimes:
-    """`time.time()` right after each commit of the hub's writer (SQLAlchemy's after_commit)."""
+    """`time.time()` right after each commit of the hub's writer (SQLAlchemy's after_commit).
+
+    On SQLite the writer has an engine of its own. On PostgreSQL reads and writes share one
+    engine, so the hub's write sessions are marked as they open (`Database.write_session`
+    wrapped on this hub only) and only their commits are stamped: a read committing between a
+    write's commit and the benchmark asking for `last` must not move it."""
+
+    MARK = "bench_writer"
 
     def __init__(self, hub: Hub) -> None:
         self.times: list[float] = []
-        self._writer = hub.db.write_engine.sync_engine
+        db = hub.db
+        self._writer = db.write_engine.sync_engine
+        self._shared = db.read_engine is db.write_engine
+        if self._shared:
+            opened = db.write_session
+
+            @asynccontextmanager
+            async def marked() -> AsyncIterator[Any]:
+                async with opened() as session:
+                    session.sync_session.info[self.MARK] = True
+                    yield session
+
+            db.write_session = marked  # type: ignore[method-assign]
         event.listen(Session, "after_commit", self._stamp)
 
     def _stamp(self, session: Session) -> None:
-        if session.bind is self._writer:
+        if session.bind is self._writer and (not self._shared or session.info.get(self.MARK)):
             self.times.append(time.time())
 
     @property
