@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.events import audit_chain
 from server.events.awards import Award, AwardBook
 from server.events.frames import Outgoing, Push, deliver
 from server.events.mail import Mail
-from server.storage.models import Audit, Referral
+from server.storage.models import Audit, Person, Referral
 from server.views.audience import audience_of
 from server.views.bulk_audience import audiences_of
 from server.views.fields import many_referral_fields
@@ -61,6 +61,7 @@ class Tx:
     _won: list[Award] = field(default_factory=list)
     _final: dict[str, tuple[dict[str, object], dict[str, Viewer]]] = field(default_factory=dict)
     earliest_new_deadline: datetime | None = None  # of the claim clocks this transaction started
+    _offered: set[str] = field(default_factory=set)
 
     async def referral(self, ref_id: str) -> Referral | None:
         """The referral, locked for this transaction (PostgreSQL: `SELECT ... FOR UPDATE`, so
@@ -78,6 +79,12 @@ class Tx:
             .with_for_update(key_share=True).execution_options(populate_existing=True)
         )
         return {ref.id: ref for ref in rows.scalars()}
+
+    def offered(self, agent_ids: Iterable[str]) -> None:
+        """These agents were offered something now: their last offer time moves on at the end,
+        after the people of this transaction are locked in id order (an UPDATE of them earlier
+        locked them out of order, and two hubs' transactions waited on each other in a circle)."""
+        self._offered.update(agent_ids)
 
     def new_deadline(self, deadline: datetime) -> None:
         """An offer with a claim clock running until `deadline` was made."""
@@ -193,6 +200,11 @@ class Tx:
         for ref_id, person_ids, name, data in self._notes:
             outgoing.append(Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
         pushes = await deliver(self.session, outgoing, self.now, encoder.encode(self.now).decode())
+        if self._offered:
+            await self.session.execute(
+                update(Person).where(Person.id.in_(sorted(self._offered)))
+                .values(last_offer_at=self.now).execution_options(synchronize_session=False)
+            )
         await audit_chain.append(self.session, self._audits)
         self._audits.clear()
         return pushes

@@ -80,7 +80,8 @@ def _new_offer(
     tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int, why: str
 ) -> Offer:
     deadline = tx.now + timedelta(seconds=window)
-    agent.last_offer_at = tx.now
+    tx.offered([agent.id])
+    set_committed_value(agent, "last_offer_at", tx.now)  # ranks later in this transaction see it
     _offer_mail(tx, ref, [agent], deadline, why)
     tx.new_deadline(deadline)
     offer = Offer(referral_id=ref.id, agent_id=agent.id, phase=phase, state=OfferState.OPEN,
@@ -104,10 +105,7 @@ async def _new_offers(
     ).where(Person.id.in_(ids))
     columns = ["referral_id", "agent_id", "phase", "state", "offered_at", "deadline", "why"]
     await tx.session.execute(insert(Offer).from_select(columns, offers))
-    await tx.session.execute(
-        update(Person).where(Person.id.in_(ids)).values(last_offer_at=tx.now)
-        .execution_options(synchronize_session=False)
-    )
+    tx.offered(ids)
     for agent in agents:
         set_committed_value(agent, "last_offer_at", tx.now)
 
