@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -54,7 +55,8 @@ async def _migrated_template() -> str:
         if _template is None:
             from server.storage.database import Database
 
-            name = f"triage_tpl_{uuid.uuid4().hex[:10]}"
+            await _drop_stale_templates()
+            name = f"triage_tpl_{int(time.time())}_{uuid.uuid4().hex[:8]}"
             await _admin(f'CREATE DATABASE "{name}"')
             db = Database(url_of(name))
             try:
@@ -63,6 +65,28 @@ async def _migrated_template() -> str:
                 await db.close()
             _template = name
         return _template
+
+
+STALE_SECONDS = 6 * 3600  # a template this old belongs to a run that was killed
+
+
+async def _drop_stale_templates() -> None:
+    """Templates left by runs that were killed before their session ended."""
+    import asyncpg
+
+    url = base_url()
+    assert url is not None
+    conn = await asyncpg.connect(_dsn(url), timeout=10)
+    try:
+        names = [row[0] for row in await conn.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'triage\\_tpl\\_%'"
+        )]
+    finally:
+        await conn.close()
+    for name in names:
+        stamp = name.split("_")[2] if name.count("_") >= 3 else ""
+        if not stamp.isdigit() or time.time() - int(stamp) > STALE_SECONDS:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def url_of(name: str) -> str:
