@@ -20,13 +20,25 @@ _EVENTS = Event.__table__
 _DELIVERIES = Delivery.__table__
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class View:
+    """One event's pieces, encoded once for all its recipients: its name, its time (JSON) and
+    its body (JSON)."""
+
+    name: str
+    at_json: str
+    body: str
+
+
+@dataclass(slots=True)
 class Push:
-    """One frame for one person, pushed to their live connections after the commit."""
+    """One frame for one person, pushed to their live connections after the commit (and the
+    view it was spliced from, so other hubs can be handed it without asking the database)."""
 
     person_id: str
     seq: int
     frame: str
+    view: View | None = None
 
 
 @dataclass
@@ -76,12 +88,13 @@ async def deliver(
     deliveries: list[dict[str, object]] = []
     pushes: list[Push] = []
     for item, event_id in zip(outgoing, event_ids, strict=True):
+        view = View(item.name, at_json, item.body)
         for pid in item.person_ids:
             if pid not in first:
                 continue
             seq = first[pid] = first[pid] + 1
             deliveries.append({"person_id": pid, "seq": seq, "event_id": event_id, "at": now})
-            pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body)))
+            pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body), view))
     if deliveries:
         await session.execute(insert(_DELIVERIES), deliveries)
     return pushes

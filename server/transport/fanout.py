@@ -2,9 +2,11 @@
 
 A hub pushes its own commits' frames at once (`Registry.push`). With several hubs on one
 PostgreSQL database, each commit also announces itself (`pg_notify` inside the transaction, so
-the announcement goes out exactly when the commit does) naming the people it delivered to; every
-other hub that holds a connection of one of them fetches their new deliveries from the database
-and pushes them in sequence order. The database is the log: an announcement is only a wake-up.
+the announcement goes out exactly when the commit does) carrying its frames
+(`announcements.py`); every other hub pushes those of the people connected to it at once. Frames
+too large to carry are announced by naming their people, whose hubs fetch their new deliveries
+from the database and push them in sequence order. The database is the log: what an
+announcement carries only saves a query.
 A hub that missed announcements (its listening connection dropped) catches everyone up when it
 listens again, and a poll every few seconds catches up anyone still behind, so nothing depends on
 an announcement arriving.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -32,17 +33,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.events.frames import Push, event_frame
 from server.storage.database import Database
 from server.storage.models import Delivery, Event, Person
+from server.transport.announcements import heard, payloads, people_named
 from server.transport.connections import Registry
 from shared.protocol import Resync, encoder
 
 log = logging.getLogger("triage.hub")
 
 CHANNEL = "triage_events"
-MAX_PAYLOAD = 7000  # bytes of a NOTIFY payload (PostgreSQL's limit is 8000)
 POLL_SECONDS = 2.0
 PAGE = 5000  # deliveries fetched at once
 
 
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+_NOTIFY_ALL = text(
+    "SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, n)"
+    " ORDER BY n"
+)
 _CATCH_UP = text(
     "SELECT d.person_id, d.seq, e.name, e.at, e.body FROM deliveries AS d"
     " JOIN unnest(CAST(:pids AS varchar[]), CAST(:afters AS integer[])) AS f(pid, after)"
@@ -105,14 +111,16 @@ class Fanout:
         self, session: AsyncSession, pushes: list[Push], deadline: datetime | None,
         directory: bool = False,
     ) -> None:
-        """Inside a write transaction: tell the other hubs, at its commit, whom it delivered to
-        (and the earliest claim clock it started, for the hub that runs the clocks)."""
+        """Inside a write transaction: hand the other hubs, at its commit, the frames it
+        delivered (or name their people, when they do not fit), and the earliest claim clock it
+        started, for the hub that runs the clocks."""
         if not self.shared or not (pushes or deadline or directory):
             return
-        await session.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": CHANNEL, "payload": self._payload(pushes, deadline, directory)},
-        )
+        said = payloads(self.hub_id, pushes, deadline, directory)
+        if len(said) == 1:
+            await session.execute(_NOTIFY, {"channel": CHANNEL, "payload": said[0]})
+        elif said:  # one round trip however many payloads
+            await session.execute(_NOTIFY_ALL, {"channel": CHANNEL, "payloads": said})
 
     async def announce_directory(self) -> None:
         """Outside any transaction: people's profiles changed; other hubs reload their directory."""
@@ -120,38 +128,20 @@ class Fanout:
             async with self.db.write_session() as session:
                 await self.announce(session, [], None, directory=True)
 
-    def _payload(self, pushes: list[Push], deadline: datetime | None, directory: bool) -> str:
-        body: dict[str, Any] = {"hub": self.hub_id}
-        people = sorted({p.person_id for p in pushes})
-        if people:
-            body["people"] = people
-        if deadline is not None:
-            body["deadline"] = deadline.isoformat()
-        if directory:
-            body["directory"] = True
-        payload = json.dumps(body, separators=(",", ":"))
-        if len(payload) > MAX_PAYLOAD:  # too many to name: everyone here checks
-            body["people"] = "*"
-            payload = json.dumps(body, separators=(",", ":"))
-        return payload
-
     def _heard(self, payload: str) -> None:
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            log.warning("ignored an announcement that is not JSON")
+        announced = heard(payload)
+        if announced is None:
+            log.warning("ignored an announcement that is not one of ours")
             return
-        if body.get("hub") == self.hub_id:
+        if announced.hub == self.hub_id:
             return  # our own commit: pushed already
-        people = body.get("people")
-        if people == "*":
-            self.catch_up(self.registry.people())
-        elif people:
-            self.catch_up(set(people) & self.registry.people())
-        if deadline := body.get("deadline"):
-            with contextlib.suppress(ValueError):
-                self._on_deadline(datetime.fromisoformat(deadline))
-        if body.get("directory"):
+        here = self.registry.people()
+        if announced.frames:
+            self.registry.push(announced.pushes(here))  # one out of turn asks for a catch-up
+        self.catch_up(people_named(announced, here))
+        if announced.deadline is not None:
+            self._on_deadline(announced.deadline)
+        if announced.directory:
             self._on_directory()
 
     # ------------------------------------------------------------------ catching up
