@@ -1,5 +1,5 @@
-"""Database-level administration for the command line: people and their tokens, and the audit
-chain's verification and evidence.
+"""Database-level administration for the command line: people and their tokens, the team's
+programs, network groups and claim windows, and the audit chain's verification and evidence.
 
 Each function opens the database, brings its schema up to date, does one thing and closes it, so
 `triage agent ...` works on a fresh file and next to a running hub (SQLite WAL, one short write).
@@ -7,16 +7,30 @@ Each function opens the database, brings its schema up to date, does one thing a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import getpass
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from server.events import audit_chain
+from server.events.transaction import Tx
 from server.settings import utc_now
 from server.storage import people
 from server.storage.database import Database
 from server.storage.models import Person
+from server.team import checks, networks, programs, windows
+from server.team.profiles import directory_changed, profile, set_person
+from shared.protocol.team import (
+    AreaWindowView,
+    NetworkView,
+    PersonChanges,
+    PersonProfile,
+    ProgramTerms,
+    ProgramView,
+)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,11 +55,85 @@ async def opened(url: str) -> AsyncIterator[Database]:
         await db.close()
 
 
-async def add_person(url: str, **fields: Any) -> tuple[str, str]:
-    """Create a person; return the id and the first token (shown once, stored hashed)."""
+def host_actor() -> str:
+    """Who made a change from the hub host's command line, as the audit names them."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"host:{user}"[:40]
+
+
+async def _change(url: str, change: Callable[[Tx], Awaitable[T]]) -> T:
+    """One audited change in one transaction: all of it is written, or (on an error) none."""
     async with opened(url) as db, db.write_lock, db.write_session() as session:
-        person, token = await people.add_person(session, utc_now(), **fields)
+        tx = Tx(session, utc_now())
+        result = await change(tx)
+        await tx.finish()
+        return result
+
+
+async def add_person(url: str, **fields: Any) -> tuple[str, str]:
+    """Create a person (every field checked first); return the id and the first token (shown
+    once, stored hashed)."""
+    fields["name"] = checks.text("name", fields["name"], required=True)
+    fields["zips"] = checks.zip_codes("zips", fields.get("zips", ()))
+    fields["sponsor_zips"] = checks.zip_codes("sponsor_zips", fields.get("sponsor_zips", ()))
+    fields["roles"] = checks.roles(fields.get("roles") or ["agent"])
+    fields["rank_score"] = checks.rank(fields.get("rank_score", 50.0))
+
+    async def add(tx: Tx) -> tuple[str, str]:
+        person, token = await people.add_person(tx.session, tx.now, **fields)
+        await tx.session.flush()
+        tx.record(person.id, host_actor(), "person_added", f"name {person.name}; roles {', '.join(fields['roles'])}")
+        await directory_changed(tx.session)
         return person.id, token
+
+    return await _change(url, add)
+
+
+async def change_person(url: str, person_id: str, changes: PersonChanges) -> PersonProfile:
+    return await _change(url, lambda tx: set_person(tx, host_actor(), person_id, changes))
+
+
+async def person_profiles(url: str) -> list[PersonProfile]:
+    async with opened(url) as db, db.read() as session:
+        return [profile(p, count) for p, count in await people.list_people(session)]
+
+
+async def add_program(url: str, terms: ProgramTerms, program_id: str | None = None) -> ProgramView:
+    return await _change(url, lambda tx: programs.add_program(tx, host_actor(), terms, program_id))
+
+
+async def change_program(url: str, program_id: str, terms: ProgramTerms) -> ProgramView:
+    return await _change(url, lambda tx: programs.set_program(tx, host_actor(), program_id, terms))
+
+
+async def list_programs(url: str) -> list[ProgramView]:
+    async with opened(url) as db, db.read() as session:
+        return await programs.list_programs(session)
+
+
+async def add_network(url: str, name: str, owner_id: str, members: list[str]) -> NetworkView:
+    return await _change(url, lambda tx: networks.add_network(tx, host_actor(), name, owner_id, members))
+
+
+async def change_network(url: str, group_id: str, **changes: Any) -> NetworkView:
+    return await _change(url, lambda tx: networks.set_network(tx, host_actor(), group_id, **changes))
+
+
+async def list_networks(url: str) -> list[NetworkView]:
+    async with opened(url) as db, db.read() as session:
+        return await networks.list_networks(session)
+
+
+async def set_window(url: str, area: str, seconds: int | None) -> AreaWindowView | None:
+    return await _change(url, lambda tx: windows.set_window(tx, host_actor(), area, seconds))
+
+
+async def list_windows(url: str) -> list[AreaWindowView]:
+    async with opened(url) as db, db.read() as session:
+        return await windows.list_windows(session)
 
 
 async def list_people(url: str) -> list[PersonRow]:

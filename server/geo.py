@@ -99,3 +99,10 @@ def nearest_miles(target: str, zips: Iterable[str]) -> float | None:
     """The distance from `target` to the nearest of `zips`."""
     distances = [d for z in zips if (d := zip_miles(target, z)) is not None]
     return min(distances) if distances else None
+
+
+def known_area(area: str) -> bool:
+    """`area` is a zip code, or the first digits of at least one."""
+    if not (isinstance(area, str) and area.isdigit() and 1 <= len(area) <= 5):
+        return False
+    return known_zip(area) if len(area) == 5 else any(z.startswith(area) for z in _points())

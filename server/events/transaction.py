@@ -176,6 +176,13 @@ class Tx:
             )
         )
 
+    def record(self, subject_id: str, actor_id: str, action: str, reason: str) -> None:
+        """Record a change to something other than a referral (a person, a program, a network
+        group, a claim window), named by its id, in the same chain."""
+        self._audits.append(
+            Audit(referral_id=subject_id, actor_id=actor_id, action=action, reason=reason, at=self.now)
+        )
+
     async def touch_many(self, refs: list[Referral], *, reason: str = "") -> None:
         """`touch` for many referrals, their audiences loaded together."""
         fresh = {ref.id: ref for ref in refs if ref.id not in self._touched}

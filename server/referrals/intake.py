@@ -8,6 +8,7 @@ from server.errors import HubError
 from server.events.transaction import Tx
 from server.referrals.duplicates import Prospect, find_duplicate
 from server.referrals.sending import send
+from server.routing.claim_windows import window_for
 from server.routing.offers import offer_next
 from server.storage.ids import new_id
 from server.storage.models import Person, Program, Referral
@@ -57,10 +58,16 @@ async def submit(tx: Tx, person: Person, data: ReferralInput, window: int) -> Re
         )
     _validate(data)
     program = None
-    if kind == Kind.PARTNER:
+    if kind in (Kind.PARTNER, Kind.APPOINTMENT) and data.program:
         program = await tx.session.get(Program, data.program)
         if program is None:
-            raise HubError(ErrorCode.NOT_FOUND, f"no program {data.program}")
+            raise HubError(
+                ErrorCode.NOT_FOUND, f"no program {data.program} (see `triage program list`)",
+                field="program",
+            )
+    window_seconds = data.claim_window_seconds
+    if kind == Kind.APPOINTMENT and window_seconds is None:
+        window_seconds = await window_for(tx.session, data.zip.strip(), program)
     status = INITIAL_STATUS[kind]
     ref = Referral(
         id=new_id("R-"),
@@ -91,11 +98,11 @@ async def submit(tx: Tx, person: Person, data: ReferralInput, window: int) -> Re
         title=data.title,
         website=data.website.strip(),
         fee_percent=(data.fee_percent or DEFAULT_FEE_PERCENT) if kind == Kind.AGENT else None,
-        claim_window_seconds=data.claim_window_seconds,
+        claim_window_seconds=window_seconds,
         created_at=tx.now,
         updated_at=tx.now,
     )
-    if program is not None:
+    if program is not None and kind == Kind.PARTNER:
         prospect = Prospect(data.company, data.contact_email, data.contact_phone, data.website)
         found = await find_duplicate(tx.session, program.id, prospect)
         if found is not None:

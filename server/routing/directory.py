@@ -1,6 +1,7 @@
 """The agent directory: every agent's profile and track record, held in memory so a search over
-ten thousand agents answers in milliseconds. Reloaded when it is older than `max_age` or when
-the hub says profiles changed."""
+ten thousand agents answers in milliseconds. Reloaded before a search when people changed
+anywhere (the database's directory version moved on: this hub, another hub, the command line),
+and in the background when it is older than `max_age` (track records move with every claim)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.geo import zip_miles
 from server.routing.eligibility import is_available
 from server.storage.database import Database
-from server.storage.models import AgentZip, Offer, Person, Referral, has_role
+from server.storage.models import AgentZip, DirectoryVersion, Offer, Person, Referral, has_role
 from shared.domain import OfferState, Role, Status
 from shared.protocol import AgentCard, AgentSearchArgs
 
@@ -49,6 +50,7 @@ class Directory:
         self.db = db
         self.max_age = max_age
         self._entries: list[Entry] | None = None
+        self._version: int | None = None  # the directory version the entries were loaded at
         self._loaded_at = float("-inf")
         self._reload: asyncio.Task[None] | None = None
         self.changed: Callable[[], None] = lambda: None  # told when this hub changed people
@@ -59,14 +61,20 @@ class Directory:
         self.changed()
 
     def forget(self) -> None:
-        """Reload on the next search (people changed, here or on another hub)."""
-        self._loaded_at = float("-inf")
+        """Reload before the next search (people changed, here or on another hub)."""
+        self._version = None
+
+    async def _stored_version(self) -> int:
+        async with self.db.read() as session:
+            return await session.scalar(select(DirectoryVersion.version)) or 0
 
     async def _load(self) -> None:
         started = time.monotonic()
         first = self._entries is None
         async with self.db.read() as session:
+            version = await session.scalar(select(DirectoryVersion.version)) or 0
             self._entries = await _load(session)
+        self._version = version
         self._loaded_at = started
         if first:
             # The directory lives as long as the hub: keep the garbage collector's full passes
@@ -74,7 +82,7 @@ class Directory:
             gc.freeze()
 
     async def entries(self) -> list[Entry]:
-        if self._entries is None:
+        if self._entries is None or await self._stored_version() != self._version:
             await self._load()
         elif time.monotonic() - self._loaded_at > self.max_age and (
             self._reload is None or self._reload.done()

@@ -5,12 +5,11 @@ The schema itself is created and upgraded by the Alembic migrations in `server/s
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -21,32 +20,11 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import TypeDecorator
 
+from server.storage.base import Base, UTCDateTime
 from shared.domain import OfferState, Role
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Person(Base):
@@ -159,6 +137,27 @@ class Program(Base):
     vendor_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
     fee_type: Mapped[str] = mapped_column(String(20), default="intro")  # intro | percent
     fee_amount: Mapped[float] = mapped_column(Float, default=0.0)
+    claim_window_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AreaWindow(Base):
+    """The claim window of appointments in an area: a zip code or a prefix of one (the longest
+    prefix matching a referral's zip code wins)."""
+
+    __tablename__ = "area_windows"
+
+    area: Mapped[str] = mapped_column(String(5), primary_key=True)
+    claim_window_seconds: Mapped[int] = mapped_column(Integer)
+
+
+class DirectoryVersion(Base):
+    """One row, moved on by every change to people, read by each hub's directory before a
+    search: a change made anywhere (another hub, the command line) is searched at once."""
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Referral(Base):

@@ -1,0 +1,80 @@
+"""Running a team: the changes the desk (or the hub host's command line) makes to people,
+programs, network groups and claim windows, and how they read back."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+UNSET = msgspec.UNSET
+FeeType = Literal["intro", "percent"]
+
+
+class PersonChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """What to change of a person; a field left out stays as it is. Lists replace the whole
+    list (`zips` served, `sponsor_zips` among them or added to them)."""
+
+    rank: float | msgspec.UnsetType = UNSET
+    zips: list[str] | msgspec.UnsetType = UNSET
+    sponsor_zips: list[str] | msgspec.UnsetType = UNSET
+    specializations: list[str] | msgspec.UnsetType = UNSET
+    languages: list[str] | msgspec.UnsetType = UNSET
+    years: int | msgspec.UnsetType = UNSET
+    office: str | msgspec.UnsetType = UNSET  # the office's city
+    brokerage: str | msgspec.UnsetType = UNSET
+    roles: list[str] | msgspec.UnsetType = UNSET
+    paused: bool | msgspec.UnsetType = UNSET
+    name: str | msgspec.UnsetType = UNSET
+
+
+class PersonProfile(msgspec.Struct, kw_only=True):
+    """A person as the desk manages them."""
+
+    id: str
+    name: str
+    roles: list[str]
+    zips: list[str]
+    sponsor_zips: list[str]
+    brokerage: str
+    office: str
+    rank: float
+    specializations: list[str]
+    languages: list[str]
+    years: int
+    paused: bool
+    live_tokens: int = 0
+
+
+class ProgramTerms(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A program's terms to set; a field left out stays as it is (`claim_window_seconds`
+    null: the hub's default)."""
+
+    name: str | msgspec.UnsetType = UNSET
+    vendor: str | msgspec.UnsetType = UNSET
+    fee_type: FeeType | msgspec.UnsetType = UNSET
+    fee_amount: float | msgspec.UnsetType = UNSET
+    claim_window_seconds: int | None | msgspec.UnsetType = UNSET
+
+
+class ProgramView(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    vendor_id: str
+    vendor_name: str
+    fee_type: FeeType
+    fee_amount: float
+    claim_window_seconds: int | None
+
+
+class NetworkView(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    owner_id: str
+    owner_name: str
+    members: list[str]  # person ids, in id order
+
+
+class AreaWindowView(msgspec.Struct, kw_only=True):
+    area: str  # a zip code or a prefix of one
+    claim_window_seconds: int
