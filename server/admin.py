@@ -83,6 +83,9 @@ async def add_person(url: str, **fields: Any) -> tuple[str, str]:
     fields["rank_score"] = checks.rank(fields.get("rank_score", 50.0))
 
     async def add(tx: Tx) -> tuple[str, str]:
+        wanted = fields.get("person_id")
+        if wanted and await tx.session.get(Person, wanted) is not None:
+            raise checks.bad("id", f"id: {wanted} is taken (see `triage agent list`)")
         person, token = await people.add_person(tx.session, tx.now, **fields)
         await tx.session.flush()
         tx.record(person.id, host_actor(), "person_added", f"name {person.name}; roles {', '.join(fields['roles'])}")

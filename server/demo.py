@@ -34,7 +34,7 @@ DEMO_AGENT_ID = "P-demo-agent"
 CONCIERGE_ID = "P-demo-desk"
 PARTNER_ID = "P-demo-partner"
 VENDOR_ID = "P-demo-vendor"
-PROGRAM_ID = "PRG-demo-title"
+PROGRAM_ID = "PRG-TITLE"
 DEMO_AGENT_NAME = "Maya Thompson"
 DEMO_ZIPS = ("78701", "78702", "78704")
 

@@ -1,4 +1,5 @@
-"""The `triage` command: the terminal app, the hub, the demo, people and tokens, submitting.
+"""The `triage` command: the terminal app, the hub, the demo, people and tokens, programs,
+network groups and claim windows, submitting.
 
 Exit codes: 0 ok, 1 runtime error, 2 usage error. Expected failures print one line on stderr.
 """
@@ -8,7 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from triage import agents, audit, democmd, dry_run, export, hubcmd, report, submit
+from triage import (
+    agents,
+    audit,
+    democmd,
+    dry_run,
+    export,
+    hubcmd,
+    networks,
+    programs,
+    report,
+    submit,
+    windows,
+)
 from triage.common import CliError, eprint
 
 
@@ -24,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     democmd.add_parser(sub)
     hubcmd.add_parser(sub)
     agents.add_parser(sub)
+    programs.add_parser(sub)
+    networks.add_parser(sub)
+    windows.add_parser(sub)
     submit.add_parser(sub)
     report.add_parser(sub)
     export.add_parser(sub)

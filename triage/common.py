@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 DEFAULT_HUB_URL = "ws://127.0.0.1:8765"
 
@@ -75,3 +76,21 @@ def setup_logging(handler: logging.Handler, level: int = logging.INFO) -> None:
 
 def eprint(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def run_admin(coro: Any) -> Any:
+    """Run one of `server.admin`'s coroutines; a change the hub refuses (a bad field, an unknown
+    person or program) ends the command with the hub's own words, and nothing was changed."""
+    import asyncio
+
+    from server.errors import HubError  # the hub's side, loaded only when a command runs
+
+    try:
+        return asyncio.run(coro)
+    except HubError as exc:
+        field = exc.details.get("field")
+        prefix = "" if not field or exc.message.startswith(f"{field}") else f"{field}: "
+        raise CliError(f"{prefix}{exc.message}; nothing was changed",
+                       code=2 if exc.code == "bad_request" else 1) from None
+    except LookupError as exc:
+        raise CliError(str(exc)) from None

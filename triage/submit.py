@@ -21,24 +21,25 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "email": "dana.whitfield@example.com", "phone": "+1 512 555 0142", "street": "1100 Congress Ave",
         "city": "Austin", "state": "TX", "zip": "78701", "lead_type": "home valuation",
         "appointment_at": "2030-05-14T15:00:00Z", "intent": "sell", "timeframe": "0-3 months",
-        "notes": "Booked by the desk; prefers afternoon calls.", "claim_window_seconds": 1800,
+        "notes": "Booked by the desk; prefers afternoon calls.",
     },
     "active": {
         "kind": "active", "first_name": "Luis", "last_name": "Ortega", "email": "luis.ortega@example.com",
-        "phone": "+1 303 555 0199", "street": "1550 Larimer St", "city": "Denver", "state": "CO",
-        "zip": "80202", "price_min": 450000, "price_max": 600000, "intent": "buy",
+        "phone": "+1 512 555 0199", "street": "1500 S Congress Ave", "city": "Austin", "state": "TX",
+        "zip": "78704", "price_min": 450000, "price_max": 600000, "intent": "buy",
         "timeframe": "3-6 months", "notes": "Web form lead; the desk is still calling.",
     },
     "agent": {
-        "kind": "agent", "mode": "open", "first_name": "Hannah", "last_name": "Cole",
-        "email": "hannah.cole@example.com", "phone": "+1 503 555 0110", "city": "Portland",
-        "state": "OR", "zip": "97209", "price_min": 700000, "price_max": 900000, "intent": "buy",
+        "kind": "agent", "mode": "network", "first_name": "Hannah", "last_name": "Cole",
+        "email": "hannah.cole@example.com", "phone": "+1 512 555 0110", "city": "Austin",
+        "state": "TX", "zip": "78701", "price_min": 700000, "price_max": 900000, "intent": "buy",
         "timeframe": "6-12 months", "fee_percent": 25,
-        "notes": "Relocating from Austin; wants a walkable neighborhood. For private mode, set "
-        "\"mode\": \"private\" and \"receivers\": [\"P-...\"].",
+        "notes": "Relocating from Portland; wants a walkable neighborhood. Network mode goes to "
+        "your network groups; for every agent of the area set \"mode\": \"open\"; for chosen "
+        "ones, \"mode\": \"private\" and \"receivers\": [\"P-...\"].",
     },
     "partner": {
-        "kind": "partner", "program": "PRG-demo-title", "company": "Hill Country Builders",
+        "kind": "partner", "program": "PRG-TITLE", "company": "Hill Country Builders",
         "contact_person": "Sam Ellis", "title": "Owner", "contact_email": "sam@hillcountrybuilders.com",
         "contact_phone": "+1 512 555 0175", "website": "https://hillcountrybuilders.com",
         "notes": "Builds 40 homes a year; looking for a title partner.",

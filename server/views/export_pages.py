@@ -2,7 +2,9 @@
 
 - referrals: `visible_referrals` then `render`, as the inbox (contact only where entitled);
 - audit: the entries of those referrals only, with a contact reveal shown as `referral.get` does
-  (to the person who was shown the contact, or to a viewer who sees the contact anyway);
+  (to the person who was shown the contact, or to a viewer who sees the contact anyway); and the
+  team's changes (people, programs, network groups, claim windows): all of them to the desk, a
+  person's own to that person;
 - invoices: the person's own (`invoices_for`: as the partner or as the program's vendor).
 Each list is ordered oldest first (then by id), so pages stay stable while the export runs.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models import Audit, Person
@@ -19,10 +21,13 @@ from server.views.audience import visible_referrals
 from server.views.fields import many_referral_fields, person_refs
 from server.views.invoices import invoice_view, invoices_for
 from server.views.masking import render
-from shared.domain import Visibility
+from shared.domain import Role, Visibility
 from shared.protocol import ExportAuditRow, ExportResult
 
 WHAT = ("referrals", "audit", "invoices")
+# the audit actions of team changes (server/team): their `referral_id` names what changed
+TEAM_ACTIONS = ("person_added", "person_changed", "program_added", "program_changed",
+                "network_added", "network_changed", "window_set")
 
 
 async def page(
@@ -52,12 +57,15 @@ async def _audit(
 ) -> ExportResult:
     full = {ref.id: viewer.visibility == Visibility.FULL
             for ref, viewer in await visible_referrals(session, person)}
-    query = select(Audit).where(Audit.referral_id.in_(list(full))).order_by(Audit.at, Audit.id)
+    team = Audit.action.in_(TEAM_ACTIONS)
+    if Role.CONCIERGE not in person.role_list:
+        team = and_(team, Audit.referral_id == person.id)
+    query = select(Audit).where(or_(Audit.referral_id.in_(list(full)), team)).order_by(Audit.at, Audit.id)
     if since is not None:
         query = query.where(Audit.at >= since)
     entries = [
         a for a in (await session.execute(query)).scalars()
-        if a.action != "contact_revealed" or a.actor_id == person.id or full[a.referral_id]
+        if a.action != "contact_revealed" or a.actor_id == person.id or full.get(a.referral_id)
     ]
     chunk = entries[offset:offset + limit]
     names = await person_refs(session, {a.actor_id for a in chunk}) if chunk else {}

@@ -617,6 +617,7 @@ def test_referral_view_table_names_every_field() -> None:
 
 AUDIT_CALL = re.compile(r"\.audit\(\s*[^,()]+,\s*[^,()]+,\s*\"([a-z_]+)\"")
 MOVE_CALL = re.compile(r"\b_move\([^()]*\"([a-z_]+)\"\s*\)")
+RECORD_CALL = re.compile(r"\.record\(\s*[^,]+,\s*[^,]+,\s*\"([a-z_]+)\"")  # team changes (Tx.record)
 VENDOR_ACTIONS = {"accept", "reject", "archive"}  # vendor_decision audits the op's own name
 
 
@@ -625,6 +626,7 @@ def test_audit_table_names_every_action_the_hub_writes() -> None:
     for path in (ROOT / "server").rglob("*.py"):
         source = path.read_text()
         written |= set(AUDIT_CALL.findall(source)) | set(MOVE_CALL.findall(source))
+        written |= set(RECORD_CALL.findall(source))
     documented = _codes(_table_first_cells("### Audit actions"))
     assert written <= documented, f"audit actions the hub writes, not documented: {sorted(written - documented)}"
     assert documented <= written, f"documented, never written: {sorted(documented - written)}"
