@@ -57,7 +57,9 @@ def _agent_table() -> dict[Status, dict[Status, frozenset[Party]]]:
 def _appointment_table() -> dict[Status, dict[Status, frozenset[Party]]]:
     table: dict[Status, dict[Status, frozenset[Party]]] = {
         S.OFFERED: {S.AWARDED: frozenset({P.CANDIDATE}), S.UNCLAIMED: frozenset({P.HUB})},
-        S.UNCLAIMED: {S.ARCHIVED: frozenset({P.SENDER})},
+        # the desk reopens it (offered again) or hands it to an agent (awarded)
+        S.UNCLAIMED: {S.ARCHIVED: frozenset({P.SENDER}), S.OFFERED: frozenset({P.SENDER}),
+                      S.AWARDED: frozenset({P.SENDER})},
     }
     for status, moves in _AFTER_AWARD.items():
         table.setdefault(status, {}).update(moves)

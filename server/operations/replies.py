@@ -48,6 +48,19 @@ async def views_of(session: AsyncSession, rows: list[tuple[Referral, Viewer]]) -
     return [render(f, ref, viewer) for f, (ref, viewer) in zip(fields, rows, strict=True)]
 
 
+async def transact(ctx: OpContext, change: Callable[[Tx], Awaitable[Any]]) -> Any:
+    """Run `change` in a write transaction, again if another hub's write got in its way."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            async with ctx.transaction() as tx:
+                return await change(tx)
+        except WriteConflict:  # it changed nothing
+            if attempt == ATTEMPTS:
+                raise
+            await asyncio.sleep(random.uniform(0, 0.01 * attempt))
+    raise AssertionError("unreachable")
+
+
 def write(change: Change) -> Callable[[OpContext, Any], Awaitable[ReferralResult]]:
     """A handler that runs `change` in a write transaction and replies with the new view."""
 

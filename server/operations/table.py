@@ -17,13 +17,14 @@ from typing import Any
 import msgspec
 
 from server.errors import HubError
-from server.operations import account, changes, reading, reports
+from server.operations import account, changes, reading, reports, team
 from server.operations.context import OpContext, Services
 from server.operations.replies import write
 from server.storage.models import Person
 from shared.domain import Role
 from shared.protocol import (
     AgentSearchArgs,
+    AssignArgs,
     AvailabilityArgs,
     DryRunArgs,
     EditArgs,
@@ -33,9 +34,14 @@ from shared.protocol import (
     InboxArgs,
     LinkArgs,
     MoveArgs,
+    NetworkAddArgs,
+    NetworkSetArgs,
     NotificationArgs,
     OpenSearchArgs,
+    PersonSetArgs,
     PickArgs,
+    ProgramAddArgs,
+    ProgramSetArgs,
     ReasonArgs,
     ReceiversArgs,
     RefArgs,
@@ -44,6 +50,7 @@ from shared.protocol import (
     SignArgs,
     SubmitArgs,
     ThreadSendArgs,
+    WindowSetArgs,
 )
 
 Handler = Callable[[OpContext, Any], Awaitable[Any]]
@@ -65,6 +72,10 @@ class Operation:
         """Refuse a person who lacks the operation's role."""
         if self.role is not None and self.role not in person.role_list:
             raise HubError(ErrorCode.FORBIDDEN, self.refusal or f"this operation is for the {self.role} role")
+
+
+def _desk(args: type[msgspec.Struct], handler: Handler) -> Operation:
+    return Operation(args, handler, Role.CONCIERGE, "managing the team is for the concierge desk")
 
 
 OPERATIONS: MappingProxyType[str, Operation] = MappingProxyType({
@@ -103,6 +114,20 @@ OPERATIONS: MappingProxyType[str, Operation] = MappingProxyType({
     "availability.set": Operation(AvailabilityArgs, account.availability_set),
     "notifications.get": Operation(EmptyArgs, account.notifications_get),
     "notifications.set": Operation(NotificationArgs, account.notifications_set),
+    # the desk: its team and its board
+    "team.people": _desk(EmptyArgs, team.people_list),
+    "team.person.set": _desk(PersonSetArgs, team.person_set),
+    "team.programs": _desk(EmptyArgs, team.programs_list),
+    "team.program.add": _desk(ProgramAddArgs, team.program_add),
+    "team.program.set": _desk(ProgramSetArgs, team.program_set),
+    "team.networks": _desk(EmptyArgs, team.networks_list),
+    "team.network.add": _desk(NetworkAddArgs, team.network_add),
+    "team.network.set": _desk(NetworkSetArgs, team.network_set),
+    "team.windows": _desk(EmptyArgs, team.windows_list),
+    "team.window.set": _desk(WindowSetArgs, team.window_set),
+    "desk.board": _desk(EmptyArgs, team.desk_board),
+    "desk.reopen": _desk(RefArgs, team.desk_reopen),
+    "desk.assign": _desk(AssignArgs, team.desk_assign),
     # reports and export
     "report": Operation(ReportArgs, reports.report),
     "export": Operation(ExportArgs, reports.export),

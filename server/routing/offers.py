@@ -153,6 +153,23 @@ async def offer_next(
     ref.status = Status.UNCLAIMED
 
 
+async def reopen(tx: Tx, ref: Referral, actor: Person, window: int) -> int:
+    """The desk offers an unclaimed appointment again: open to every eligible agent of its
+    area at once, first claim wins, with a fresh clock; how many it is open to (none: it stays
+    unclaimed and the desk is told why)."""
+    agents = await _Areas(tx).agents_for(ref)
+    everyone = rank_order(agents, tx.now)
+    if not everyone:
+        raise HubError(ErrorCode.BAD_REQUEST, f"no agent of {ref.zip} is available now; hand it to one instead",
+                       field="id")
+    await tx.touch(ref)
+    why = f"reopened by the desk: open to all {len(everyone)} eligible agents, first claim wins"
+    tx.audit(ref, actor.id, "reopened", ref.status, Status.OFFERED, why)
+    ref.status, ref.updated_at = Status.OFFERED, tx.now
+    await _new_offers(tx, ref, everyone, OfferPhase.OPEN, ref.claim_window_seconds or window, why)
+    return len(everyone)
+
+
 async def _load_offer_ref(tx: Tx, ref_id: str) -> Referral:
     ref = await tx.referral(ref_id)
     if ref is None or ref.kind != Kind.APPOINTMENT:

@@ -24,6 +24,8 @@ DEDICATED_MOVES: frozenset[tuple[Kind, Status, Status]] = frozenset(
         (Kind.PARTNER, Status.PENDING, Status.ACCEPTED),  # accept: with its intro-fee invoice
         (Kind.APPOINTMENT, Status.OFFERED, Status.AWARDED),
         (Kind.APPOINTMENT, Status.OFFERED, Status.UNCLAIMED),
+        (Kind.APPOINTMENT, Status.UNCLAIMED, Status.OFFERED),  # desk.reopen
+        (Kind.APPOINTMENT, Status.UNCLAIMED, Status.AWARDED),  # desk.assign
         (Kind.ACTIVE, Status.NEW, Status.WORKING),
     }
 )

@@ -78,3 +78,73 @@ class NetworkView(msgspec.Struct, kw_only=True):
 class AreaWindowView(msgspec.Struct, kw_only=True):
     area: str  # a zip code or a prefix of one
     claim_window_seconds: int
+
+
+# ---------------------------------------------------------------- the desk's operations
+
+
+class PersonSetArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    changes: PersonChanges
+
+
+class ProgramAddArgs(msgspec.Struct, forbid_unknown_fields=True):
+    terms: ProgramTerms
+    id: str | None = None  # default: a new PRG-... id
+
+
+class ProgramSetArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    terms: ProgramTerms
+
+
+class NetworkAddArgs(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    owner: str
+    members: list[str]
+
+
+class NetworkSetArgs(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    name: str | None = None
+    owner: str | None = None
+    members: list[str] | None = None  # the whole list
+    add: list[str] = []
+    remove: list[str] = []
+
+
+class WindowSetArgs(msgspec.Struct, forbid_unknown_fields=True):
+    area: str
+    seconds: int | None  # null: the area goes back to the hub's default
+
+
+class PeopleResult(msgspec.Struct):
+    people: list[PersonProfile]
+
+
+class PersonResult(msgspec.Struct):
+    person: PersonProfile
+
+
+class ProgramsResult(msgspec.Struct):
+    programs: list[ProgramView]
+
+
+class ProgramResult(msgspec.Struct):
+    program: ProgramView
+
+
+class NetworksResult(msgspec.Struct):
+    networks: list[NetworkView]
+
+
+class NetworkResult(msgspec.Struct):
+    network: NetworkView
+
+
+class WindowsResult(msgspec.Struct):
+    windows: list[AreaWindowView]
+
+
+class WindowResult(msgspec.Struct):
+    window: AreaWindowView | None  # null: the hub's default again

@@ -130,6 +130,25 @@ MATRIX: list[Row] = [
     Row("report", None, lambda c: {"scope": "me"}, cells(all_allowed=True), "me"),
     Row("report", None, lambda c: {"scope": "desk"}, cells(("concierge",)), "desk"),
     Row("export", "agent_awarded", lambda c: {"what": "referrals"}, cells(all_allowed=True), "referrals"),
+    # the desk's team and board: the concierge only
+    Row("team.people", None, lambda c: {}, cells(("concierge",))),
+    Row("team.person.set", None, lambda c: {"id": c["people"]["outsider"], "changes": {"rank": 70}},
+        cells(("concierge",))),
+    Row("team.programs", None, lambda c: {}, cells(("concierge",))),
+    Row("team.program.add", None, lambda c: {"terms": {"name": "Title", "vendor": c["people"]["vendor"],
+                                                        "fee_type": "intro", "fee_amount": 250}},
+        cells(("concierge",))),
+    Row("team.program.set", None, lambda c: {"id": "PRG-1", "terms": {"fee_amount": 150}}, cells(("concierge",))),
+    Row("team.networks", None, lambda c: {}, cells(("concierge",))),
+    Row("team.network.add", None, lambda c: {"name": "Circle", "owner": c["people"]["sender"],
+                                              "members": [c["people"]["receiver"]]}, cells(("concierge",))),
+    Row("team.network.set", "network", lambda c: {"id": c["network"], "name": "Renamed"}, cells(("concierge",))),
+    Row("team.windows", None, lambda c: {}, cells(("concierge",))),
+    Row("team.window.set", None, lambda c: {"area": "802", "seconds": 600}, cells(("concierge",))),
+    Row("desk.board", None, lambda c: {}, cells(("concierge",))),
+    Row("desk.reopen", "appointment_unclaimed", ref, cells(("concierge",))),
+    Row("desk.assign", "appointment_unclaimed", lambda c: {"id": c["ref"], "agent": c["people"]["receiver"]},
+        cells(("concierge",))),
 ]
 
 
@@ -180,6 +199,14 @@ async def make_state(hub, people: dict[str, str], state: str) -> dict[str, Any]:
         return {"ref": (await submit(people["partner"], PARTNER)).id}
     if state == "appointment":
         return {"ref": (await submit(people["concierge"], APPOINTMENT)).id}
+    if state == "appointment_unclaimed":  # the area's one agent passed: back with the desk
+        view = await submit(people["concierge"], APPOINTMENT)
+        await act(hub, receiver, "pass", id=view.id)
+        return {"ref": view.id}
+    if state == "network":
+        made = await act(hub, people["concierge"], "team.network.add", name="Circle", owner=sender,
+                         members=[receiver])
+        return {"network": made.network.id}
     if state in ("active", "active_working"):
         view = await submit(people["concierge"], ACTIVE)
         if state == "active_working":

@@ -43,6 +43,7 @@ import pytest
 import shared.protocol as protocol
 from server.hub import Hub
 from server.operations.table import OPERATIONS
+from server.storage.models import AreaWindow, GroupMember, NetworkGroup
 from shared.protocol import ErrorCode, ReferralView
 from tests.integration.conftest import StepClock, offer_rows
 from tests.wire import DEFAULT_TIMEOUT, Wire, connect
@@ -220,6 +221,11 @@ class World:
             _, self.tokens[person_id] = await self.hub.add_person(person_id=person_id, **fields)
         await self.hub.add_program("PRG-ACME", "Acme CRM partner program", "P-VIC001",
                                    fee_type="intro", fee_amount=500.0)
+        async with self.hub.db.write_lock, self.hub.db.write_session() as session:
+            session.add(NetworkGroup(id="NET-DANA01", name="Austin circle", owner_id="P-DANA01"))
+            await session.flush()
+            session.add(GroupMember(group_id="NET-DANA01", person_id="P-ELI001"))
+            session.add(AreaWindow(area="100", claim_window_seconds=1200))  # Manhattan: 20 minutes
 
     async def wire(self, person_id: str) -> Wire:
         if person_id not in self._wires:
@@ -249,15 +255,17 @@ class World:
 
     async def _R_7F3K2Q(self, state: str) -> None:
         """An appointment in 78701 by the Routing Desk: ranked first for Dana (rank 92), then Eli."""
-        states = ("offered", "awarded", "expired", "open", "won_by_eli")
+        states = ("offered", "awarded", "expired", "open", "won_by_eli", "unclaimed")
         assert state in states, f"R-7F3K2Q has no state {state!r}: {states}"
         ref = self.ids["R-7F3K2Q"] = await self.submit("P-DESK01", APPOINTMENT)
         if state == "awarded":
             await self.ok("P-DANA01", "claim", id=ref)
-        if state in ("expired", "open", "won_by_eli"):
+        if state in ("expired", "open", "won_by_eli", "unclaimed"):
             await self.time_out(ref, "P-DANA01")  # Dana's turn passes; Eli is offered it
-        if state == "open":
+        if state in ("open", "unclaimed"):
             await self.ok("P-ELI001", "pass", id=ref, reason="fully booked")  # open: Dana only
+        if state == "unclaimed":
+            await self.time_out(ref, "P-DANA01")  # no one claimed the open round: back to the desk
         if state == "won_by_eli":
             await self.time_out(ref, "P-ELI001")  # the rank list is exhausted: open to both
             await self.ok("P-ELI001", "claim", id=ref)
@@ -315,7 +323,8 @@ def substitute(value: Any, ids: dict[str, str]) -> Any:
 
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)?")
 ID_SHAPES = (re.compile(r"R-[2-9A-HJ-NP-Z]{6}"), re.compile(r"L-[2-9A-HJ-NP-Z]{10}"),
-             re.compile(r"INV-[2-9A-HJ-NP-Z]{6}"))
+             re.compile(r"INV-[2-9A-HJ-NP-Z]{6}"), re.compile(r"PRG-[2-9A-HJ-NP-Z]{6}"),
+             re.compile(r"NET-[2-9A-HJ-NP-Z]{6}"))
 WIRE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
 
 

@@ -228,3 +228,17 @@ async def test_hubs_appending_at_once_keep_one_audit_chain_that_refuses_edits(hu
         else:
             raise AssertionError(f"{statement} was allowed")
     assert (await admin.verify_audit(b.db.url)).intact
+
+
+async def test_a_team_change_through_one_hub_is_searched_on_another_at_once(hubs, wires):
+    a, b = await hubs(2)
+    desk, desk_t = await a.add_person(name="Dee Desk", roles=["concierge"])
+    ann, _ = await a.add_person(name="Ann Agent", zips=[ZIP])
+    searcher, searcher_t = await b.add_person(name="Sam Searcher", zips=["10001"])
+    sam_b = await connect(b, searcher_t, wires, "sam@b")
+    assert (await sam_b.ok("agents.search", language="Tagalog"))["agents"] == []  # B has loaded it
+    desk_a = await connect(a, desk_t, wires, "desk@a")
+    await desk_a.ok("team.person.set", id=ann.id, changes={"languages": ["Tagalog"]})
+    # no waiting for an announcement: hub B's next search sees the directory's version moved on
+    found = (await sam_b.ok("agents.search", language="Tagalog"))["agents"]
+    assert [card["id"] for card in found] == [ann.id]
