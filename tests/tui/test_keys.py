@@ -13,11 +13,11 @@ from tui.screens.outbound_form import OutboundForm
 
 async def test_keys_can_be_remapped_by_binding_id() -> None:
     app = make_app("ws://hub.test", "t", clock=lambda: NOW, tz=timezone.utc, connect=False,
-                   watch_terminal=False, keymap={"triage.accept": "c", "inbox.down": "n"})
+                   watch_terminal=False, keymap={"triage.accept": "c", "inbox.down": "N"})
     posted = Posted()
     async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await load(pilot)
-        await pilot.press("n")
+        await pilot.press("N")
         assert app.inbox.table.cursor_row == 1
         await pilot.press("c")  # claim RAPPT02: offline, so the hub cannot be asked
         await wait_for(pilot, lambda: posted.toasted(lambda n: "not connected" in n.message))

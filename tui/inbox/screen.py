@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from shared.protocol import ErrorCode, HubError, InboxResult, ReferralResult, ReferralView
 from tui.filters import VIEWS, InboxFilter, ViewName
@@ -32,6 +32,7 @@ from tui.inbox.paging import REFETCH_DELAY, InboxPager, Seen, looks_new
 from tui.inbox.table import InboxTable
 from tui.inbox.view_bar import ViewBar
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 
@@ -72,7 +73,7 @@ class InboxScreen(Screen[None]):
         with Horizontal(id="main"):
             yield InboxTable(triage.session.hub_now, triage.tz, id="inbox")
             yield DetailPane(triage.session.hub_now, triage.tz, id="detail")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> InboxTable:

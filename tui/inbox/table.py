@@ -62,14 +62,12 @@ class InboxTable(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="inbox.open"),
-        Binding("j", "cursor_down", "Down", show=False, id="inbox.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="inbox.up"),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,ctrl+home", "first", "First", show=False),
-        Binding("end,ctrl+end", "last", "Last", show=False),
+        Binding("j,down", "cursor_down", "Down", show=False, id="inbox.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="inbox.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="inbox.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="inbox.page_up"),
+        Binding("home,ctrl+home", "first", "First", show=False, id="inbox.first"),
+        Binding("end,ctrl+end", "last", "Last", show=False, id="inbox.last"),
     ]
 
     @dataclass

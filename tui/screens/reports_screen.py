@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from shared.protocol import HubError, ReportFees, ReportResult
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 
 def percent(value: float | None) -> str:
@@ -93,7 +94,7 @@ class ReportsScreen(Screen[None]):
             yield PlotextPlot(id="reports-chart")
             yield PlotextPlot(id="reports-rates", classes="-off")
         yield DataTable(id="reports-figures", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def concierge(self) -> bool:

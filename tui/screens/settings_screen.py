@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static, Switch
+from textual.widgets import Button, Input, Label, Static, Switch
 
 from shared.protocol import AvailabilityView, HubError, NotificationView
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 FIELDS = ("paused", "timezone", "work_hours", "vacation_start", "vacation_end", "email", "offers", "messages")
 LABELS = {
@@ -79,7 +80,7 @@ class SettingsScreen(Screen[None]):
             with Horizontal(id="settings-buttons"):
                 yield Button("Save", variant="primary", id="settings-save", compact=True)
                 yield Button("Close", id="settings-close", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()
