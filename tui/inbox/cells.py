@@ -1,5 +1,6 @@
 """What one inbox row says: its cells (the countdown in the theme's warning and error colours,
-masked clients as "hidden", duplicates and unread messages marked) laid out in fixed columns."""
+masked clients as "hidden", duplicates and unread messages marked) laid out in fixed columns,
+as many of them as the width holds (`fit_columns`: whole columns, the least needed left out)."""
 
 from __future__ import annotations
 
@@ -25,29 +26,30 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("intent", "Lead / intent", 18),
     ("from", "From", 16),
 )
-TABLE_WIDTH = sum(width + 2 for _, _, width in COLUMNS)  # one space either side of each cell
+# Which columns stay when the table is too narrow for all of them: the countdown first, then
+# what tells referrals apart (an appointment's client is hidden until claimed: its area counts).
+PRIORITY = ("left", "status", "area", "client", "kind", "price", "intent", "from")
+WIDTHS = {key: width for key, _, width in COLUMNS}
 HIDDEN = Style(dim=True, italic=True)
 BOLD = Style(bold=True)
 HEADER = {key: Text(label, justify="right" if key == "left" else "left") for key, label, _ in COLUMNS}
 PENDING = {"left": Text("…", justify="right")}  # a row whose page is on its way
 
 
-SPANS = tuple(  # where each column's cell starts and ends on the line
-    (sum(w + 2 for _, _, w in COLUMNS[:i]), sum(w + 2 for _, _, w in COLUMNS[: i + 1]))
-    for i in range(len(COLUMNS))
-)
+def line_width(columns: tuple[str, ...]) -> int:
+    return sum(WIDTHS[key] + 1 for key in columns)  # one space before each cell
 
 
-def cut_columns(line: str, start: int, end: int) -> tuple[int, int]:
-    """The part of [start, end) of `line` to show: a cell whose text the window's left or right
-    edge would cut in two is left out whole rather than shown in part."""
-    left, right = start, end
-    for begin, finish in SPANS:
-        if begin < end < finish and line[end:finish].strip() and line[begin:end].strip():
-            right = begin
-        if begin < start < finish and line[begin:start].strip() and line[start:finish].strip():
-            left = finish
-    return min(left, end), max(right, min(left, end))
+def fit_columns(width: int) -> tuple[str, ...]:
+    """The columns that fit whole in `width`, most needed first, in their order on the line."""
+    kept: list[str] = []
+    for key in PRIORITY:
+        if line_width((*kept, key)) <= width:
+            kept.append(key)
+    return tuple(key for key, _, _ in COLUMNS if key in kept)
+
+
+TABLE_WIDTH = line_width(tuple(key for key, _, _ in COLUMNS))  # every column
 
 
 def _clip(text: str, width: int) -> str:
@@ -75,7 +77,7 @@ def row_cells(view: ReferralView, now: datetime, theme: Theme, unread: int) -> d
         "intent": fmt.partner_contact(view) if view.kind == "partner" else fmt.intent(view),
         "from": fmt.sender_label(view),
     }
-    widths = {key: width for key, _, width in COLUMNS}
+    widths = WIDTHS
     cells: dict[str, Text] = {"left": left_cell(view, now, theme)}
     for key, value in values.items():
         cells[key] = Text(_clip(value, widths[key]), no_wrap=True)
@@ -88,14 +90,14 @@ def row_cells(view: ReferralView, now: datetime, theme: Theme, unread: int) -> d
     return cells
 
 
-def row_text(cells: dict[str, Text]) -> Text:
-    """The cells in their columns, one space either side of each, as one line."""
+def row_text(cells: dict[str, Text], columns: tuple[str, ...]) -> Text:
+    """The cells of `columns` in their places, a space before each, as one line."""
     line = Text(no_wrap=True, end="")
-    for key, _, width in COLUMNS:
+    for key in columns:
+        width = WIDTHS[key]
         cell = cells.get(key, Text()).copy()
         cell.truncate(width, overflow="ellipsis")
         cell.align("right" if key == "left" else "left", width)
         line.append(" ")
         line.append_text(cell)
-        line.append(" ")
     return line

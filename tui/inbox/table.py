@@ -25,7 +25,7 @@ from textual.strip import Strip
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
-from tui.inbox.cells import HEADER, PENDING, TABLE_WIDTH, cut_columns, row_cells, row_text
+from tui.inbox.cells import HEADER, PENDING, fit_columns, line_width, row_cells, row_text
 from tui.inbox.rows import InboxRows
 
 LINE_CACHE = 1000  # drawn rows kept (a screenful is ~40, each in a few looks)
@@ -39,6 +39,7 @@ class InboxTable(ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     InboxTable {
+        overflow-x: hidden;  /* the columns fit the width: the ones that do not are left out */
         background: $surface;
         color: $foreground;
         &:focus {
@@ -200,23 +201,20 @@ class InboxTable(ScrollView, can_focus=True):
         self._base = None
 
     def _segments(self, cells: dict[str, Text]) -> list[Segment]:
-        return list(row_text(cells).render(self.app.console))
+        return list(row_text(cells, self.columns).render(self.app.console))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns shown: those that fit whole in the width the table has now (the
+        scrollbar and an open detail pane taken off)."""
+        return fit_columns(self.scrollable_content_region.width)
 
     def _strip_of(self, segments: list[Segment], base: Style, over: Style | None) -> Strip:
         segments = list(Segment.apply_style(segments, base, over))
-        strip = Strip(segments, TABLE_WIDTH)
-        start, end = int(self.scroll_x), int(self.scroll_x) + self.scrollable_content_region.width
-        visible = strip.crop_extend(start, end, base)
-        # a value the window's edge would cut ("$1.02" of "$1.025M") is left out, not shown in part
-        left, right = cut_columns(strip.text, start, end)
-        parts = [Strip.blank(left - start, base)] if left > start else []
-        parts.append(visible.crop(left - start, right - start))
-        if right < end:
-            parts.append(Strip.blank(end - right, base))
-        return Strip.join(parts) if len(parts) > 1 else visible
+        return Strip(segments).crop_extend(0, self.scrollable_content_region.width, base)
 
     def _resize(self) -> None:
-        self.virtual_size = Size(TABLE_WIDTH, self.data.total + 1)
+        self.virtual_size = Size(line_width(self.columns), self.data.total + 1)
         self.cursor_row = max(0, min(self.cursor_row, self.data.total - 1))
         self.refresh()
 
