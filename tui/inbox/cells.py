@@ -57,13 +57,16 @@ def _clip(text: str, width: int) -> str:
 
 
 def left_cell(view: ReferralView, now: datetime, theme: Theme) -> Text:
+    """The countdown: bold under 5 minutes, reversed under 1 (and expired), so the most urgent
+    reads loudest without colour too (NO_COLOR, a monochrome terminal); the theme's warning and
+    error colours on top."""
     deadline = fmt.deadline_of(view)
     level = fmt.urgency(deadline, now)
     style = Style()
-    if level == "warning" and theme.warning:
-        style = Style(color=theme.warning, bold=True)
-    elif level in ("critical", "expired") and theme.error:
-        style = Style(color=theme.error, bold=True)
+    if level == "warning":
+        style = Style(color=theme.warning or None, bold=True)
+    elif level in ("critical", "expired"):
+        style = Style(color=theme.error or None, bold=True, reverse=True)
     return Text(fmt.time_left(deadline, now), style=style, no_wrap=True, justify="right")
 
 

@@ -74,6 +74,8 @@ class SettingsScreen(Screen[None]):
                     yield Label(LABELS[name], classes="form-label")
                     if name in SWITCHES:
                         yield Switch(id=f"set-{name}")
+                        # on or off in words: the slider's look alone is only a colour
+                        yield Label("off", classes="switch-state", id=f"state-{name}")
                     else:
                         yield Input(placeholder=PLACEHOLDERS[name], id=f"set-{name}")
                     yield Label("", classes="field-error", id=f"error-{name}")
@@ -184,6 +186,14 @@ class SettingsScreen(Screen[None]):
                 saved.append("notifications")
         if saved:
             self.notify(f"Saved {' and '.join(saved)}", title="Settings")
+
+    @on(Switch.Changed)
+    def switched(self, event: Switch.Changed) -> None:
+        name = (event.switch.id or "").removeprefix("set-")
+        if name in SWITCHES:
+            state = self.query_one(f"#state-{name}", Label)
+            state.update("on" if event.value else "off")
+            state.set_class(event.value, "-on")
 
     @on(Button.Pressed, "#settings-close")
     def action_close(self) -> None:
