@@ -45,7 +45,7 @@ class DryRunScreen(Screen[None]):
         yield Static("Routing dry run · who would get an appointment now", id="dryrun-title")
         with Horizontal(id="dryrun-fields"):
             yield Label("Zip", classes="form-label")
-            yield Input(self.zip_code, placeholder="zip code, then enter", id="dryrun-zip",
+            yield Input(self.zip_code, placeholder="zip code", id="dryrun-zip",
                         max_length=5, restrict=r"\d*", compact=True)
         yield Label("Type a zip code and press enter.", id="dryrun-summary")
         yield DataTable(id="dryrun-table", cursor_type="row", zebra_stripes=True)
