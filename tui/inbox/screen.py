@@ -9,6 +9,7 @@ The app calls the methods under "called by the app" with what the hub said.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, cast
 
 import msgspec
@@ -64,6 +65,7 @@ class InboxScreen(Screen[None]):
         self.acting: set[str] = set()  # referrals with one of our own ops in flight
         self.pager = InboxPager()
         self._refetch_timer: Timer | None = None
+        self._tick_at: datetime | None = None  # the hub's time at the last countdown tick
 
     def compose(self) -> ComposeResult:
         triage = services(self)
@@ -71,8 +73,8 @@ class InboxScreen(Screen[None]):
         yield ViewBar(id="view-bar")
         yield FilterInput(id="filter")
         with Horizontal(id="main"):
-            yield InboxTable(triage.session.hub_now, triage.tz, id="inbox")
-            yield DetailPane(triage.session.hub_now, triage.tz, id="detail")
+            yield InboxTable(self.countdown_now, triage.tz, id="inbox")
+            yield DetailPane(self.countdown_now, triage.tz, id="detail")
         yield KeysFooter()
 
     @property
@@ -112,7 +114,13 @@ class InboxScreen(Screen[None]):
 
     # ------------------------------------------------------------ called by the app
 
+    def countdown_now(self) -> datetime:
+        """The time every countdown on the screen is drawn at: the last tick's, so the table
+        and the detail never differ by the second that passes between drawing them."""
+        return self._tick_at or services(self).session.hub_now()
+
     def tick(self) -> None:
+        self._tick_at = services(self).session.hub_now()
         self.table.tick()
         self.line.tick()
         if self.detail_open:

@@ -1,0 +1,60 @@
+"""The detail pane in the product's words: what the viewer may do, with the key that does it
+(not op names), and the same time left as the inbox row beside it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, timezone
+
+from tests.tui.conftest import visible_text
+from tests.tui.sample import NOW, sent_referral
+from tests.tui.test_snapshots import fixed_app, load
+from tui.app import make_app
+
+
+async def open_row(pilot, referral_id: str) -> None:
+    table = pilot.app.inbox.table
+    table.move_cursor(row=table.get_row_index(referral_id))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_the_detail_says_what_you_may_do_and_with_which_key() -> None:
+    app = fixed_app(keymap={"triage.accept": "c"})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await load(pilot)
+        await open_row(pilot, "RAGENT4")  # a masked agent referral: interest or decline
+        text = app.inbox.detail.as_text()
+        assert "express interest (c) · decline (r)" in text
+        assert "interest, decline" not in text
+        app.inbox.apply_upsert(sent_referral())  # ours: add receivers, pick, messages
+        await open_row(pilot, "RSENT07")
+        text = app.inbox.detail.as_text()
+        assert "add receivers (g) · pick the receiver (p) · messages (m)" in text
+        assert "add_receivers" not in text
+
+
+class Drifting:
+    """A clock that moves on 0.35 s each time it is read, as real time does between draws."""
+
+    def __init__(self) -> None:
+        self.now = NOW + timedelta(seconds=0.9)
+
+    def __call__(self):
+        self.now += timedelta(seconds=0.35)
+        return self.now
+
+
+async def test_the_detail_and_the_row_show_the_same_time_left() -> None:
+    app = make_app("ws://hub.test:8765", "token", clock=Drifting(), tz=timezone.utc, connect=False,
+                   watch_terminal=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await load(pilot)
+        await open_row(pilot, "RAPPT03")  # 0:42 left
+        for _ in range(6):
+            app.inbox.tick()
+            await pilot.pause()
+            row = next(line for line in visible_text(app.inbox.table).splitlines() if "Round Rock" in line)
+            in_row = row.split()[0]
+            in_detail = re.search(r"time left\s+(\S+)", app.inbox.detail.as_text()).group(1)
+            assert in_row == in_detail, (in_row, in_detail)
