@@ -58,3 +58,15 @@ async def test_the_detail_and_the_row_show_the_same_time_left() -> None:
             in_row = row.split()[0]
             in_detail = re.search(r"time left\s+(\S+)", app.inbox.detail.as_text()).group(1)
             assert in_row == in_detail, (in_row, in_detail)
+
+
+async def test_clicking_a_view_in_the_bar_switches_to_it() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        line = visible_text(app.inbox.bar)
+        for name in ("inbound", "outbound", "archived", "all"):
+            x = line.index(f" {name.capitalize()} ")  # where the word is on the bar
+            await pilot.click("#view-bar", offset=(1 + x + 2, 0))  # 1: the bar's padding
+            await pilot.pause()
+            assert app.inbox.table.view_name == name

@@ -251,6 +251,10 @@ class InboxScreen(Screen[None]):
                 self.fetch_window(*self.pager.first_window())
             self.refresh_bar()
 
+    @on(ViewBar.Chosen)
+    def view_clicked(self, message: ViewBar.Chosen) -> None:
+        self.action_view(message.view_name)
+
     def refresh_bar(self) -> None:
         data = self.table.data
         self.bar.set_state(data.view_name, self.filter_text, data.total, data.counts)
