@@ -10,6 +10,7 @@ from tests.tui.conftest import visible_text
 from tests.tui.sample import NOW, sent_referral
 from tests.tui.test_snapshots import fixed_app, load
 from tui.app import make_app
+from tui.hub.messages import InboxLoaded
 
 
 async def open_row(pilot, referral_id: str) -> None:
@@ -70,3 +71,28 @@ async def test_clicking_a_view_in_the_bar_switches_to_it() -> None:
             await pilot.click("#view-bar", offset=(1 + x + 2, 0))  # 1: the bar's padding
             await pilot.pause()
             assert app.inbox.table.view_name == name
+
+
+async def test_an_empty_inbox_says_what_to_do() -> None:
+    from shared.protocol import InboxResult
+
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.inbox.table
+        assert "Loading the inbox" in visible_text(table)
+        app.session.receive(InboxLoaded(InboxResult(referrals=[], total=0, seq=1, server_time=NOW)))
+        await pilot.pause()
+        text = " ".join(visible_text(table).split())
+        assert "No referrals yet" in text and "n sends a new referral" in text and "? lists every key" in text
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        await pilot.press("3")  # outbound: none in the sample
+        await pilot.pause()
+        text = " ".join(visible_text(app.inbox.table).split())
+        assert "No outbound referrals. 1 shows all of them" in text
+        await pilot.press("1", "slash", *"zzz")
+        await pilot.pause()
+        text = " ".join(visible_text(app.inbox.table).split())
+        assert "Nothing in all matches the filter: / changes it, escape in it clears it." in text

@@ -7,6 +7,7 @@ one), and each second only the visible countdowns are redrawn.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -27,6 +28,7 @@ from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
 from tui.inbox.cells import HEADER, PENDING, fit_columns, line_width, row_cells, row_text
 from tui.inbox.rows import InboxRows
+from tui.services import services
 
 LINE_CACHE = 1000  # drawn rows kept (a screenful is ~40, each in a few looks)
 
@@ -98,6 +100,7 @@ class InboxTable(ScrollView, can_focus=True):
         self.unread: dict[str, int] = {}  # referral id -> unread messages
         self.cursor_row = 0
         self._highlighted: str | None = None
+        self.loaded = False  # until the hub's first page, an empty table is only loading
         self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
         self._lines: dict[tuple, tuple[ReferralView | None, Strip]] = {}
         self._base: Style | None = None
@@ -148,12 +151,33 @@ class InboxTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ drawing
 
+    def empty_hint(self) -> str:
+        """What an empty inbox says to do: wait, send, or change the filter or view."""
+        key = services(self).key
+        if not self.loaded:
+            return "Loading the inbox from the hub…"
+        if not self.data.query.empty:
+            return (f"Nothing in {self.data.view_name} matches the filter: {key('inbox.filter')} "
+                    "changes it, escape in it clears it.")
+        if self.data.view_name != "all":
+            return (f"No {self.data.view_name} referrals. {key('view.all')} shows all of them; "
+                    f"{key('triage.new')} sends a new referral.")
+        return (f"No referrals yet. New offers arrive here live, with a bell; {key('triage.new')} sends "
+                f"a new referral, {key('app.agents')} searches the agents, {key('app.help')} lists every key.")
+
     def render_line(self, y: int) -> Strip:
         if y == 0:
             header = self.get_component_rich_style("inbox-table--header")
             return self._cached(("header",), header, None, None, self._header_segments)
         base = self._base_style()
         row = int(self.scroll_y) + y - 1
+        if not self.data.total and y >= 2:  # an empty inbox says what to do
+            width = self.scrollable_content_region.width
+            lines = textwrap.wrap(self.empty_hint(), max(10, width - 2))
+            if y - 2 < len(lines):
+                text = Text(" " + lines[y - 2], style="italic")
+                return Strip(list(text.render(self.app.console)), width).apply_style(base).crop_extend(
+                    0, width, base)
         if row >= self.data.total:
             return Strip.blank(self.size.width, base)
         over = None  # the cursor's colours win over the cells' own, as in a DataTable
@@ -247,6 +271,7 @@ class InboxTable(ScrollView, can_focus=True):
         """A page from the hub (the first one, a window, or a new view or filter's)."""
         selected = self.selected_id
         self._asked = None
+        self.loaded = True
         self.data.load(result, view_name, text)
         self._after_change(selected)
 
