@@ -96,3 +96,22 @@ async def test_an_empty_inbox_says_what_to_do() -> None:
         await pilot.pause()
         text = " ".join(visible_text(app.inbox.table).split())
         assert "Nothing in all matches the filter: / changes it, escape in it clears it." in text
+
+
+async def test_toasts_leave_the_threads_input_line_free() -> None:
+    from tests.tui.sample import referrals
+    from tui.screens.thread_screen import ThreadScreen
+
+    app = fixed_app({"thread.get": {"referral_id": "RAWARD6", "messages": []}})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await load(pilot)
+        view = next(v for v in referrals() if v.id == "RAWARD6")
+        await app.push_screen(ThreadScreen(view))
+        await pilot.pause()
+        app.notify("Ben Ortiz on RAPPT02: can you take this one? I am out until Monday.", title="Message")
+        app.notify("RAPPT01: claimed by Lee Park at 10:04:05", title="Left your inbox")
+        await pilot.pause(0.3)
+        box = app.screen.query_one("#thread-input").region
+        toasts = [toast.region for toast in app.screen.query("Toast")]
+
+        assert toasts and not any(region.overlaps(box) for region in toasts), (box, toasts)
