@@ -1,5 +1,6 @@
-"""The detail pane in the product's words: what the viewer may do, with the key that does it
-(not op names), and the same time left as the inbox row beside it."""
+"""Polish: the detail pane in the product's words (what you may do, with the key bound to it) and
+on the inbox's clock; a clickable view bar; an empty inbox that says what to do; toasts that
+leave the thread's input free; choice lists that move with the vim keys."""
 
 from __future__ import annotations
 
@@ -115,3 +116,29 @@ async def test_toasts_leave_the_threads_input_line_free() -> None:
         toasts = [toast.region for toast in app.screen.query("Toast")]
 
         assert toasts and not any(region.overlaps(box) for region in toasts), (box, toasts)
+
+
+async def test_the_choice_lists_move_with_j_k_g_G_and_half_pages() -> None:
+    from textual.widgets import OptionList
+
+    from tui.screens.choice_modal import ChoiceModal
+
+    app = fixed_app()
+    chosen = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        choices = [(f"c{n}", f"choice {n}") for n in range(30)]
+        await app.push_screen(ChoiceModal("Pick one", choices), chosen.append)
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        await pilot.press("j", "j", "k")
+        assert options.highlighted == 1
+        await pilot.press("G")
+        assert options.highlighted == 29
+        await pilot.press("g", "ctrl+d")
+        assert options.highlighted > 3
+        await pilot.press("ctrl+u")
+        assert options.highlighted == 0
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert chosen == ["c1"]
