@@ -42,7 +42,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         "config file, else `token` in the user config directory); TRIAGE_TOKEN, when "
                         "set, wins. The file must be readable by its owner only")
     parser.add_argument("--keys", metavar="ID=KEYS,...",
-                        help="remap keys by binding id, e.g. 'triage.accept=c,triage.reject=x' "
+                        help="remap keys by binding id, e.g. 'triage.accept=c,triage.reject=delete' "
                         "(added to $TRIAGE_KEYS and the config file's [keys])")
 
 
