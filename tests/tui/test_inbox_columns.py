@@ -11,7 +11,7 @@ import pytest
 
 from shared.protocol import InboxResult
 from tests.tui.conftest import visible_text
-from tests.tui.sample import ME, NOW, inbox
+from tests.tui.sample import ME, inbox
 from tests.tui.test_snapshots import fixed_app
 from tui.hub.messages import HelloReceived, InboxLoaded, LinkChanged
 from tui.inbox.cells import COLUMNS

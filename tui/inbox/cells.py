@@ -4,6 +4,7 @@ as many of them as the width holds (`fit_columns`: whole columns, the least need
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.style import Style
@@ -104,3 +105,18 @@ def row_text(cells: dict[str, Text], columns: tuple[str, ...]) -> Text:
         line.append(" ")
         line.append_text(cell)
     return line
+
+
+def empty_hint(loaded: bool, filtered: bool, view_name: str, key: Callable[[str], str]) -> str:
+    """What an empty inbox says to do: wait, send, or change the filter or the view (`key`: the
+    key bound to a binding id now)."""
+    if not loaded:
+        return "Loading the inbox from the hub…"
+    if filtered:
+        return (f"Nothing in {view_name} matches the filter: {key('inbox.filter')} changes it, "
+                "escape in it clears it.")
+    if view_name != "all":
+        return (f"No {view_name} referrals. {key('view.all')} shows all of them; {key('triage.new')} "
+                "sends a new referral.")
+    return (f"No referrals yet. New offers arrive here live, with a bell; {key('triage.new')} sends a "
+            f"new referral, {key('app.agents')} searches the agents, {key('app.help')} lists every key.")

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
-from tui.inbox.cells import HEADER, PENDING, fit_columns, line_width, row_cells, row_text
+from tui.inbox.cells import HEADER, PENDING, empty_hint, fit_columns, line_width, row_cells, row_text
 from tui.inbox.rows import InboxRows
 from tui.services import services
 
@@ -151,20 +151,6 @@ class InboxTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ drawing
 
-    def empty_hint(self) -> str:
-        """What an empty inbox says to do: wait, send, or change the filter or view."""
-        key = services(self).key
-        if not self.loaded:
-            return "Loading the inbox from the hub…"
-        if not self.data.query.empty:
-            return (f"Nothing in {self.data.view_name} matches the filter: {key('inbox.filter')} "
-                    "changes it, escape in it clears it.")
-        if self.data.view_name != "all":
-            return (f"No {self.data.view_name} referrals. {key('view.all')} shows all of them; "
-                    f"{key('triage.new')} sends a new referral.")
-        return (f"No referrals yet. New offers arrive here live, with a bell; {key('triage.new')} sends "
-                f"a new referral, {key('app.agents')} searches the agents, {key('app.help')} lists every key.")
-
     def render_line(self, y: int) -> Strip:
         if y == 0:
             header = self.get_component_rich_style("inbox-table--header")
@@ -173,7 +159,8 @@ class InboxTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if not self.data.total and y >= 2:  # an empty inbox says what to do
             width = self.scrollable_content_region.width
-            lines = textwrap.wrap(self.empty_hint(), max(10, width - 2))
+            hint = empty_hint(self.loaded, not self.data.query.empty, self.data.view_name, services(self).key)
+            lines = textwrap.wrap(hint, max(10, width - 2))
             if y - 2 < len(lines):
                 text = Text(" " + lines[y - 2], style="italic")
                 return Strip(list(text.render(self.app.console)), width).apply_style(base).crop_extend(
