@@ -50,7 +50,7 @@ class TriageApp(App[None]):
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "toggle_help", "Help", id="app.help"),
+        Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),  # f1: inside a field too
         Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
         Binding("R", "reports", "Reports", show=False, id="app.reports"),
         Binding("D", "dry_run", "Dry run", show=False, id="app.dry_run"),

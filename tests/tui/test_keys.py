@@ -143,6 +143,12 @@ async def test_the_keys_screen_lists_every_key_scrolls_and_searches() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
         await pilot.press("question_mark", "escape")
         await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        await pilot.press("n")  # the new-referral form: its first field has the focus
+        await wait_for(pilot, lambda: not isinstance(app.screen, InboxScreen))
+        await pilot.pause()
+        await pilot.press("f1")  # `?` would be typed into the field; f1 opens the keys
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen))
+        assert "New referral: ctrl+s" in app.screen.shown_text.replace("^s", "ctrl+s")
 
 
 async def test_the_footer_shows_the_keys_key_first_at_every_width() -> None:

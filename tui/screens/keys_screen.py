@@ -32,7 +32,7 @@ def matches(row: KeyRow, text: str) -> bool:
 
 class KeysScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape,question_mark", "close", "Close", id="keys.close"),
+        Binding("escape,question_mark,f1", "close", "Close", id="keys.close"),
         Binding("slash", "search", "Search", id="keys.search"),
         Binding("j,down", "scroll('down')", "Down", show=False, id="keys.down"),
         Binding("k,up", "scroll('up')", "Up", show=False, id="keys.up"),
