@@ -28,6 +28,7 @@ from tui.hub.messages import (
     InboxLoaded,
     LinkChanged,
     MessageReceived,
+    Reconnected,
     ReferralRemoved,
     ReferralUpserted,
 )
@@ -52,6 +53,7 @@ class TriageApp(App[None]):
         Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
         Binding("R", "reports", "Reports", show=False, id="app.reports"),
         Binding("D", "dry_run", "Dry run", show=False, id="app.dry_run"),
+        Binding("ctrl+l", "reconnect", "Reconnect now", id="app.reconnect"),
     ]
 
     def __init__(
@@ -75,6 +77,7 @@ class TriageApp(App[None]):
         self.auto_connect = connect
         self.watch_terminal = watch_terminal
         self.loaded = False  # arrivals are announced only after the first snapshot
+        self._told_refused = False  # the refused token's toast was shown (once until connected)
         session.attach(self.post_message)
         if keymap:
             self.set_keymap(keymap)  # binding id -> keys, e.g. {"triage.accept": "c"}
@@ -171,6 +174,15 @@ class TriageApp(App[None]):
             view = self.inbox.current()
             self.push_screen(DryRunScreen(view.zip if view is not None else ""))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reconnect":  # in the footer only while offline
+            return self.session.state in ("reconnecting", "refused")
+        return True
+
+    def action_reconnect(self) -> None:
+        if self.session.reconnect_now():
+            self.notify("Trying the hub again now.", title="Reconnecting")
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
@@ -181,9 +193,21 @@ class TriageApp(App[None]):
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
-        self.inbox.show_link(message.state, message.detail, message.retry_at, message.hub)
-        if message.state == "refused":
-            self.notify("The hub refused the token.", title="Token refused", severity="error")
+        self.inbox.show_link(message.state, message.detail, message.retry_at, message.hub,
+                             message.trouble)
+        self.refresh_bindings()  # the reconnect key shows while offline
+        if message.state == "connected":
+            self._told_refused = False
+        elif message.state == "refused" and not self._told_refused:  # once, not at each retry
+            self._told_refused = True
+            self.notify(message.detail or "The hub refused the token.", title="Token refused",
+                        severity="error", timeout=30)
+
+    @on(Reconnected)
+    def reconnected(self, message: Reconnected) -> None:
+        """Back after a drop: every open screen fetches again what it shows from the hub."""
+        for screen in self.screen_stack:
+            screen.post_message(Reconnected(message.hub))
 
     @on(HelloReceived)
     def hello(self, message: HelloReceived) -> None:

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input
 
 from shared.protocol import ErrorCode, HubError, InboxResult, ReferralResult, ReferralView
 from tui.filters import VIEWS, InboxFilter, ViewName
-from tui.hub.messages import LinkState
+from tui.hub.messages import LinkState, Reconnected
 from tui.inbox import commands
 from tui.inbox.commands import Ask, Op, Open, Outcome, Warn
 from tui.inbox.connection_line import ConnectionLine
@@ -118,8 +118,8 @@ class InboxScreen(Screen[None]):
             self.detail.tick()
 
     def show_link(self, state: LinkState, detail: str = "", retry_at: float | None = None,
-                  hub: str = "") -> None:
-        self.line.set_link(state, detail, retry_at, hub)
+                  hub: str = "", trouble: str = "") -> None:
+        self.line.set_link(state, detail, retry_at, hub, trouble)
 
     def snapshot_args(self) -> dict[str, Any]:
         """What a (re)connection asks the hub for: the whole inbox if small, else the window."""
@@ -154,6 +154,12 @@ class InboxScreen(Screen[None]):
             self.refetch_soon()
         self._after_remove(referral_id, why)
         return view is not None and referral_id not in self.acting
+
+    @on(Reconnected)
+    def reconnected(self) -> None:
+        """Back after a drop: the open detail is asked for again (the rows come with the replay)."""
+        if self.detail_open and self.detail.referral_id is not None:
+            self.detail.fetch(self.detail.referral_id)
 
     def set_me(self, person_id: str) -> None:
         if self.table.me != person_id:
