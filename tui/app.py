@@ -67,6 +67,7 @@ class TriageApp(App[None]):
         desktop_notifications: bool = False,
         bell: bool = True,
         theme: str | None = None,
+        undo_seconds: float = 5.0,
     ) -> None:
         super().__init__()
         if theme:
@@ -75,6 +76,7 @@ class TriageApp(App[None]):
         self.session = session  # the one door to the hub: screens ask it through `services()`
         self.tz = tz  # None: the local time zone
         self.auto_connect = connect
+        self.undo_seconds = undo_seconds  # `r` pass and `A` archive wait this long for `u`
         self.watch_terminal = watch_terminal
         self.loaded = False  # arrivals are announced only after the first snapshot
         self._told_refused = False  # the refused token's toast was shown (once until connected)

@@ -19,6 +19,7 @@ class TriageServices(Protocol):
 
     session: HubSession
     tz: tzinfo | None  # None: the local time zone
+    undo_seconds: float  # how long a pass or an archive can be taken back with `u`
 
 
 def services(node: DOMNode) -> TriageServices:

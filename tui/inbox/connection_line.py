@@ -60,6 +60,7 @@ class ConnectionLine(Static):
         self.detail = ""
         self.retry_at: float | None = None
         self.trouble: Trouble = ""
+        self.following = False  # `f`: the cursor follows the head of the queue
         self._shown = False
 
     def set_link(self, state: LinkState, detail: str = "", retry_at: float | None = None,
@@ -124,4 +125,5 @@ class ConnectionLine(Static):
 
     def refresh_line(self) -> None:
         self._shown = True
-        self.update(self.describe())
+        text = self.describe()
+        self.update(f"{text} · following (f)" if self.following else text)

@@ -99,6 +99,8 @@ class InboxTable(ScrollView, can_focus=True):
         self.unread: dict[str, int] = {}  # referral id -> unread messages
         self.cursor_row = 0
         self._highlighted: str | None = None
+        self.moved_under: str | None = None  # the referral the person was on, when an event took
+        # it from under the cursor (the keys then say so once instead of acting on another)
         self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
         self._lines: dict[tuple, tuple[ReferralView | None, Strip]] = {}
         self._base: Style | None = None
@@ -290,13 +292,19 @@ class InboxTable(ScrollView, can_focus=True):
         selected = self.selected_id
         placed = self.data.upsert(view)
         self._after_change(selected)
+        self._note_moved(selected)
         return is_new, placed
 
     def remove(self, referral_id: str) -> tuple[ReferralView | None, bool]:
         selected = self.selected_id
         view, placed = self.data.remove(referral_id)
         self._after_change(selected if selected != referral_id else None)
+        self._note_moved(selected)
         return view, placed
+
+    def _note_moved(self, before: str | None) -> None:
+        if before is not None and self.selected_id != before:
+            self.moved_under = before
 
     def tick(self) -> None:
         """Redraw only the visible countdowns (called once a second by the app's timer)."""
@@ -328,6 +336,7 @@ class InboxTable(ScrollView, can_focus=True):
         if not self.data.total:
             return
         old, top = self.cursor_row, int(self.scroll_y)
+        self.moved_under = None  # where it is now was chosen
         self.cursor_row = max(0, min(row, self.data.total - 1))
         self._scroll_to_cursor()
         if int(self.scroll_y) == top:  # only the two rows whose colours changed
