@@ -23,6 +23,7 @@ from textual.screen import Screen
 from tui import format as fmt
 from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
+from tui.concerns import concern
 from tui.hub.messages import (
     HelloReceived,
     InboxLoaded,
@@ -225,11 +226,17 @@ class TriageApp(App[None]):
 
     @on(ReferralUpserted)
     def upserted(self, message: ReferralUpserted) -> None:
-        view = message.referral
+        view, me = message.referral, self.session.person_id
+        old = self.inbox.referrals.get(view.id)
+        ours = view.id in self.inbox.acting  # a change of our own op in flight: never announced
         if self.inbox.apply_upsert(view, message.seq) and self.loaded:
+            if view.sender is not None and view.sender.id == me:
+                return  # our own send (or draft): no arrival to announce
             left = fmt.time_left(fmt.deadline_of(view), self.hub_now())
             what = " · ".join(p for p in (fmt.intent(view), fmt.area(view), left and f"{left} to claim") if p)
             self.alerts.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
+        elif self.loaded and not ours and (told := concern(old, view, me)) is not None:
+            self.alerts.alert(told[1], title=told[0])
 
     @on(ReferralRemoved)
     def removed(self, message: ReferralRemoved) -> None:
@@ -262,7 +269,7 @@ class TriageApp(App[None]):
         if data.author.id == self.session.person_id:
             return
         self.inbox.add_unread(data.referral_id)
-        self.notify(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
+        self.alerts.alert(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
 
     # ------------------------------------------------------------ terminal gone
 
