@@ -96,6 +96,8 @@ class TriageApp(App[None]):
         elif screen.concierge:
             yield SystemCommand("Desk or me", "Switch the report between the whole desk and me (d)",
                                 screen.action_toggle_desk)
+        if self.session.state in ("reconnecting", "refused"):
+            yield SystemCommand("Reconnect now", "Try the hub again at once (ctrl+l)", self.action_reconnect)
         if "concierge" in self.session.roles and not isinstance(screen, DryRunScreen):
             yield SystemCommand("Routing dry run", "Who would get an appointment in a zip code now (D)",
                                 self.action_dry_run)
@@ -115,6 +117,12 @@ class TriageApp(App[None]):
                 ("Archive", "Archive the selected referral (A)", screen.action_archive),
                 ("Filter", "Filter the inbox: words, kind:, status: (/)", screen.action_filter),
                 ("Agent search", "Search the agent directory (g)", screen.action_agents),
+                ("Next offer", "Jump to the open offer with the least time left (space)",
+                 screen.action_next_offer),
+                ("Follow queue", "Keep the cursor on the next offer to expire, on or off (f)",
+                 screen.action_follow),
+                ("Undo", "Take back a pass or an archive within its 5 s window (u)", screen.action_undo),
+                ("Copy contact", "Copy the revealed phone or e-mail (y)", screen.action_copy),
             ]
             for title, help_text, callback in commands:
                 yield SystemCommand(title, help_text, callback)

@@ -174,3 +174,21 @@ async def test_y_copies_revealed_contact_only(live_hub: LiveHub, monkeypatch) ->
         await choose(pilot, app, "+1 512 555 0100")
         await wait_for(pilot, lambda: app.clipboard == "+1 512 555 0100")
         assert written == ["\x1bPtmux;\x1b\x1b]52;c;KzEgNTEyIDU1NSAwMTAw\x07\x1b\\"]  # for tmux
+
+
+async def test_the_loop_keys_are_in_the_command_palette_and_have_ids() -> None:
+    from datetime import timezone
+
+    from tests.tui.sample import NOW
+    from tests.tui.test_snapshots import load
+    from tui.app import make_app
+    from tui.inbox.screen import InboxScreen
+
+    ids = {binding.id for binding in InboxScreen.BINDINGS}
+    assert {"triage.next", "triage.follow", "triage.undo", "triage.copy"} <= ids
+    app = make_app("ws://hub.test", "t", clock=lambda: NOW, tz=timezone.utc, connect=False,
+                   watch_terminal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Next offer", "Follow queue", "Undo", "Copy contact"} <= titles
