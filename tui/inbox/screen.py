@@ -160,6 +160,8 @@ class InboxScreen(TriageLoop, Screen[None]):
         """Take a referral out; True when the person should be told: it was held here and did
         not leave through one of our own ops in flight (whose own toast says it all)."""
         view, placed = self.table.remove(referral_id)
+        if referral_id in self.acting:
+            self.table.moved_under = None  # our own op took it away: the next row is no surprise
         self.pager.note(Seen(seq, removed=referral_id, why=why))
         if not placed:
             self.refetch_soon()

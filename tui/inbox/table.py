@@ -7,6 +7,7 @@ one), and each second only the visible countdowns are redrawn.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -101,6 +102,7 @@ class InboxTable(ScrollView, can_focus=True):
         self._highlighted: str | None = None
         self.moved_under: str | None = None  # the referral the person was on, when an event took
         # it from under the cursor (the keys then say so once instead of acting on another)
+        self.moved_at = 0.0  # time.monotonic() of that
         self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
         self._lines: dict[tuple, tuple[ReferralView | None, Strip]] = {}
         self._base: Style | None = None
@@ -304,7 +306,7 @@ class InboxTable(ScrollView, can_focus=True):
 
     def _note_moved(self, before: str | None) -> None:
         if before is not None and self.selected_id != before:
-            self.moved_under = before
+            self.moved_under, self.moved_at = before, time.monotonic()
 
     def tick(self) -> None:
         """Redraw only the visible countdowns (called once a second by the app's timer)."""

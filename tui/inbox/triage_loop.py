@@ -9,6 +9,7 @@ screen's module keeps to its own job.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from shared.protocol import ReferralView
@@ -21,6 +22,8 @@ from tui.inbox.undo import UndoWindow
 from tui.screens.choice_modal import ChoiceModal
 
 NEXT_AFTER = {"claim", "pass"}  # after these ops of ours the cursor goes to the next offer
+MOVED_GRACE_SECONDS = 3.0  # a key this soon after the row moved from under the cursor was meant
+# for the row that left (one pressed later, the person has seen where the cursor is)
 
 
 class TriageLoop:
@@ -43,9 +46,9 @@ class TriageLoop:
     def target(self) -> ReferralView | None:
         """The referral a triage key acts on; None, once, when an event just took the one the
         person was on from under the cursor (saying so: the next press acts on the new row)."""
-        gone = self.table.moved_under
-        if gone is not None and not (self.detail_open and self.detail.has_focus_within):
-            self.table.moved_under = None
+        gone, self.table.moved_under = self.table.moved_under, None
+        fresh = time.monotonic() - self.table.moved_at < MOVED_GRACE_SECONDS
+        if gone is not None and fresh and not (self.detail_open and self.detail.has_focus_within):
             now = self.table.selected_id
             self.notify(f"{gone} moved away from under the cursor; it is now on {now} — press again "
                         "to act on it" if now else f"{gone} left your inbox", severity="warning")
@@ -86,6 +89,7 @@ class TriageLoop:
 
     def action_undo(self) -> None:
         op = self.undo.undo()
+        self.refresh_bindings()
         if op is None:
             self.notify("Nothing to undo.")
             return
