@@ -43,12 +43,14 @@ async def test_a_wrong_port_says_check_the_hub_address_and_ctrl_r_retries_now() 
         assert "retrying in" in text and "ctrl+l now" in text
         assert "refused" not in text and "Errno" not in text
         assert "reconnect" in footer_keys(app)
+        def tries() -> int:
+            return len([m for m in posted.of(LinkChanged) if m.state == "connecting"])
+
         for _ in range(3):  # the delay grows: cut it short with the key
             await wait_for(pilot, lambda: line.state == "reconnecting")
-            tries = len([m for m in posted.of(LinkChanged) if m.state == "connecting"])
+            before = tries()
             await pilot.press("ctrl+l")
-            await wait_for(pilot, lambda: len([m for m in posted.of(LinkChanged)
-                                               if m.state == "connecting"]) > tries, timeout=0.9)
+            await wait_for(pilot, lambda before=before: tries() > before, timeout=0.9)
 
 
 async def test_wss_against_a_plain_hub_says_use_ws(live_hub: LiveHub) -> None:

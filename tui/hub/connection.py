@@ -67,9 +67,9 @@ from tui.hub.messages import (
     InboxLoaded,
     LinkChanged,
     MessageReceived,
+    Reconnected,
     ReferralRemoved,
     ReferralUpserted,
-    Reconnected,
 )
 from tui.hub.trouble import classify, explain, status_detail
 from tui.hub.urls import hub_name
@@ -191,7 +191,7 @@ class HubConnection:
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), delay)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def reconnect_now(self) -> bool:
