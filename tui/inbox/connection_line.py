@@ -114,7 +114,8 @@ class ConnectionLine(Static):
                 return fit(width, self.hub, [
                     lambda hub: f"offline · {explain(trouble, hub)}; {again} in {wait} · {key} now · {count}",
                     lambda hub: f"offline · {brief(trouble, hub)}; {again} in {wait} · {key} now · {count}",
-                    lambda hub: f"offline · {brief(trouble, hub)}; {again} in {wait} · {key} now",
+                    lambda hub: f"{brief(trouble, hub)}; {again} in {wait} · {key} now",
+                    lambda hub: f"{brief(trouble, hub)} · {wait} · {key}",
                 ])
             case "refused":
                 return fit(width, self.hub, [
