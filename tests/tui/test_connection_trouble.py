@@ -158,3 +158,23 @@ async def revoke(hub, person_id: str) -> None:
 
     async with hub.db.write_lock, hub.db.write_session() as session:
         await people.revoke_tokens(session, person_id, datetime.now(timezone.utc))
+
+
+def test_raw_errors_become_words() -> None:
+    from websockets.exceptions import ConnectionClosedError
+    from websockets.frames import Close
+
+    from shared.protocol import ErrorCode, HubError
+    from tui.hub.trouble import classify, explain
+
+    keepalive = ConnectionClosedError(Close(1011, "keepalive ping timeout"), None)
+    assert classify(keepalive, "ws://h:1", ever_connected=True) == "gone"
+    assert explain("gone", "h:1") == "the hub went away"
+    revoked = ConnectionClosedError(Close(1008, "token revoked"), None)
+    assert classify(revoked, "ws://h:1", ever_connected=True) == "token"
+    refused = ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 1)")
+    assert classify(refused, "ws://h:1", ever_connected=False) == "unreachable"
+    assert classify(refused, "ws://h:1", ever_connected=True) == "gone"  # it was there: restarting
+    error = HubError(ErrorCode.BAD_REQUEST, "unknown client")
+    assert explain(classify(error, "ws://h:1", False), "h:1", error.message) == (
+        "the hub at h:1 refused the connection (unknown client)")

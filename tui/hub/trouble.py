@@ -12,6 +12,8 @@ from typing import Literal
 
 from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 
+from shared.protocol import HubError
+
 Trouble = Literal["", "unreachable", "no-tls", "tls", "gone", "http", "token"]
 
 HUB_SETTING = "hub in config.toml, --hub, TRIAGE_HUB"
@@ -29,6 +31,8 @@ def classify(exc: BaseException | None, url: str, ever_connected: bool) -> Troub
         return "gone"
     if isinstance(exc, InvalidStatus):
         return "token" if exc.response.status_code == 401 else "http"
+    if isinstance(exc, HubError):
+        return "http"  # it answered, with an error: its words say why
     if isinstance(exc, ssl.SSLError) or (secure and isinstance(exc, ConnectionResetError)
                                          and not ever_connected):
         return "no-tls"  # a TLS hello sent to a plain websocket hub: it hangs up
@@ -59,9 +63,11 @@ def explain(trouble: Trouble, hub: str, detail: str = "") -> str:
 
 
 def status_detail(exc: BaseException) -> str:
-    """The HTTP status of a refused handshake ("HTTP 503"), else ""."""
+    """The HTTP status of a refused handshake ("HTTP 503"), or the hub's own words, else ""."""
     if isinstance(exc, InvalidStatus):
         return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, HubError):
+        return exc.message
     return ""
 
 
