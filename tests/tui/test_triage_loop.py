@@ -81,6 +81,9 @@ async def test_space_jumps_to_the_least_time_left_and_f_follows_the_head(live_hu
         assert "following (f)" in str(app.inbox.line.render())
         soonest = await live_hub.submit(desk, **offer("Cy", 5))
         await wait_for(pilot, lambda: app.inbox.table.selected_id == soonest)
+        await pilot.press("a")  # the jump came just now: said first, not claimed
+        await pilot.pause(0.3)
+        assert offered(app, soonest) and offered(app, sooner)
         await pilot.press("f", "end")  # off: an arrival no longer moves the cursor
         assert "following" not in str(app.inbox.line.render())
         kept = app.inbox.table.selected_id

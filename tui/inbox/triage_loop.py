@@ -72,11 +72,15 @@ class TriageLoop:
                     "(f stops)" if self.following else "Stopped following the queue.")
 
     def follow_head(self) -> None:
-        """In follow mode, the cursor to the open offer with the least time left."""
+        """In follow mode, the cursor to the open offer with the least time left. A jump moved
+        the cursor for the person: the next key within a moment says so before it acts."""
         if self.following:
             row = self.table.data.next_offer(self.table.clock())
             if row is not None and row != self.table.cursor_row:
+                before = self.table.selected_id
                 self.table.move_cursor(row=row)
+                if before is not None and before != self.table.selected_id:
+                    self.table.moved_under, self.table.moved_at = before, time.monotonic()
 
     def to_next_offer(self, after: Op, row: int) -> None:
         """Our claim or pass of the referral on `row` is done (or held): the cursor to the next
