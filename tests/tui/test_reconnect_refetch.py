@@ -66,3 +66,31 @@ async def test_reports_and_the_open_detail_load_again_after_a_drop(
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: reports.report is not None)
         await wait_for(pilot, lambda: app.inbox.detail.audit)  # the detail under it too
+
+
+async def test_settings_opened_offline_load_once_back_and_keep_edits_made_meanwhile(
+        live_hub: LiveHub, hub_link: Link) -> None:
+    from textual.widgets import Input, Label
+
+    from tui.screens.settings_screen import SettingsScreen
+
+    _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"])
+    app = make_app(hub_link.url, token, tz=timezone.utc, watch_terminal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await connected(pilot, app)
+        await go_offline(pilot, app, hub_link)
+        await pilot.press("comma")
+        settings = await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen) and app.screen)
+        await wait_for(pilot, lambda: "Could not load settings" in str(
+            settings.query_one("#settings-error", Label).render()))
+        hub_link.down = False
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: settings.filled is not None)
+        assert "Could not load" not in str(settings.query_one("#settings-error", Label).render())
+        settings.query_one("#set-work_hours", Input).value = "08:00-12:00"  # an edit, unsaved
+        await go_offline(pilot, app, hub_link)
+        hub_link.down = False
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: app.inbox.line.state == "connected")
+        await pilot.pause(0.3)
+        assert settings.query_one("#set-work_hours", Input).value == "08:00-12:00"  # kept
