@@ -1,8 +1,10 @@
 """How the app gets a person's attention: a toast, the terminal bell and, when switched on, a
 desktop notification through the terminal (OSC 9 / OSC 777, which travel over ssh).
 
-Arrivals alert (the app's `upserted`); so does each open offer once, when it crosses under five
-minutes left to claim (`check_deadlines`, each second).
+Arrivals alert (the app's `upserted`), never the person's own sends; so do another party's acts
+that ask something of the person (`tui.concerns`: interest, a pick, a signature, contact
+revealed) and their messages; so does each open offer once, when it crosses under five minutes
+left to claim (`check_deadlines`, each second). The person's own acts never alert.
 """
 
 from __future__ import annotations

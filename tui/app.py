@@ -23,11 +23,13 @@ from textual.screen import Screen
 from tui import format as fmt
 from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
+from tui.concerns import concern
 from tui.hub.messages import (
     HelloReceived,
     InboxLoaded,
     LinkChanged,
     MessageReceived,
+    Reconnected,
     ReferralRemoved,
     ReferralUpserted,
 )
@@ -54,6 +56,7 @@ class TriageApp(App[None]):
         Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
         Binding("R", "reports", "Reports", show=False, id="app.reports"),
         Binding("D", "dry_run", "Dry run", show=False, id="app.dry_run"),
+        Binding("ctrl+l", "reconnect", "Reconnect now", id="app.reconnect"),
     ]
 
     def __init__(
@@ -67,6 +70,7 @@ class TriageApp(App[None]):
         desktop_notifications: bool = False,
         bell: bool = True,
         theme: str | None = None,
+        undo_seconds: float = 5.0,
     ) -> None:
         super().__init__()
         if theme:
@@ -75,8 +79,10 @@ class TriageApp(App[None]):
         self.session = session  # the one door to the hub: screens ask it through `services()`
         self.tz = tz  # None: the local time zone
         self.auto_connect = connect
+        self.undo_seconds = undo_seconds  # `r` pass and `A` archive wait this long for `u`
         self.watch_terminal = watch_terminal
         self.loaded = False  # arrivals are announced only after the first snapshot
+        self._told_refused = False  # the refused token's toast was shown (once until connected)
         session.attach(self.post_message)
         self.keymap = dict(keymap or {})  # binding id -> keys, e.g. {"triage.accept": "c"}
         check_keymap(type(self), self.keymap)  # KeymapError: a remap would shadow a binding
@@ -100,6 +106,9 @@ class TriageApp(App[None]):
         elif screen.concierge:
             yield SystemCommand("Desk or me", f"Switch the report between the whole desk and me ({key('reports.desk')})",
                                 screen.action_toggle_desk)
+        if self.session.state in ("reconnecting", "refused"):
+            yield SystemCommand("Reconnect now", f"Try the hub again at once ({key('app.reconnect')})",
+                                self.action_reconnect)
         if "concierge" in self.session.roles and not isinstance(screen, DryRunScreen):
             yield SystemCommand("Routing dry run",
                                 f"Who would get an appointment in a zip code now ({key('app.dry_run')})",
@@ -119,6 +128,12 @@ class TriageApp(App[None]):
                 ("Archive", "Archive the selected referral", "triage.archive", screen.action_archive),
                 ("Filter", "Filter the inbox: words, kind:, status:", "inbox.filter", screen.action_filter),
                 ("Agent search", "Search the agent directory", "app.agents", screen.action_agents),
+                ("Next offer", "Jump to the open offer with the least time left", "triage.next",
+                 screen.action_next_offer),
+                ("Follow queue", "Keep the cursor on the next offer to expire, on or off", "triage.follow",
+                 screen.action_follow),
+                ("Undo", "Take back a pass or an archive within its 5 s window", "triage.undo", screen.action_undo),
+                ("Copy contact", "Copy the revealed phone or e-mail", "triage.copy", screen.action_copy),
             ]
             for title, help_text, binding_id, callback in commands:
                 yield SystemCommand(title, f"{help_text} ({key(binding_id)})", callback)
@@ -182,6 +197,15 @@ class TriageApp(App[None]):
             view = self.inbox.current()
             self.push_screen(DryRunScreen(view.zip if view is not None else ""))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reconnect":  # in the footer only while offline
+            return self.session.state in ("reconnecting", "refused")
+        return True
+
+    def action_reconnect(self) -> None:
+        if self.session.reconnect_now():
+            self.notify("Trying the hub again now.", title="Reconnecting")
+
     def action_toggle_help(self) -> None:
         if isinstance(self.screen, KeysScreen):
             self.screen.dismiss(None)
@@ -203,9 +227,21 @@ class TriageApp(App[None]):
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
-        self.inbox.show_link(message.state, message.detail, message.retry_at, message.hub)
-        if message.state == "refused":
-            self.notify("The hub refused the token.", title="Token refused", severity="error")
+        self.inbox.show_link(message.state, message.detail, message.retry_at, message.hub,
+                             message.trouble)
+        self.refresh_bindings()  # the reconnect key shows while offline
+        if message.state == "connected":
+            self._told_refused = False
+        elif message.state == "refused" and not self._told_refused:  # once, not at each retry
+            self._told_refused = True
+            self.notify(message.detail or "The hub refused the token.", title="Token refused",
+                        severity="error", timeout=30)
+
+    @on(Reconnected)
+    def reconnected(self, message: Reconnected) -> None:
+        """Back after a drop: every open screen fetches again what it shows from the hub."""
+        for screen in self.screen_stack:
+            screen.post_message(Reconnected(message.hub))
 
     @on(HelloReceived)
     def hello(self, message: HelloReceived) -> None:
@@ -221,11 +257,17 @@ class TriageApp(App[None]):
 
     @on(ReferralUpserted)
     def upserted(self, message: ReferralUpserted) -> None:
-        view = message.referral
+        view, me = message.referral, self.session.person_id
+        old = self.inbox.referrals.get(view.id)
+        ours = view.id in self.inbox.acting  # a change of our own op in flight: never announced
         if self.inbox.apply_upsert(view, message.seq) and self.loaded:
+            if view.sender is not None and view.sender.id == me:
+                return  # our own send (or draft): no arrival to announce
             left = fmt.time_left(fmt.deadline_of(view), self.hub_now())
             what = " · ".join(p for p in (fmt.intent(view), fmt.area(view), left and f"{left} to claim") if p)
             self.alerts.alert(what or view.id, title=f"New {view.kind} referral {view.id}")
+        elif self.loaded and not ours and (told := concern(old, view, me)) is not None:
+            self.alerts.alert(told[1], title=told[0])
 
     @on(ReferralRemoved)
     def removed(self, message: ReferralRemoved) -> None:
@@ -258,7 +300,7 @@ class TriageApp(App[None]):
         if data.author.id == self.session.person_id:
             return
         self.inbox.add_unread(data.referral_id)
-        self.notify(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
+        self.alerts.alert(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
 
     # ------------------------------------------------------------ terminal gone
 

@@ -19,6 +19,7 @@ class TriageServices(Protocol):
 
     session: HubSession
     tz: tzinfo | None  # None: the local time zone
+    undo_seconds: float  # how long a pass or an archive can be taken back with `u`
 
     def key(self, binding_id: str) -> str:
         """The key bound to a binding now (after the config's [keys]), as the footer shows it."""

@@ -108,6 +108,7 @@ class Link:
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
         self._relays: set[asyncio.Task[None]] = set()
+        self.down = False  # while True, new connections are cut at once, as from a hub that is down
 
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
@@ -129,6 +130,10 @@ class Link:
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._relays.add(task := asyncio.current_task())  # type: ignore[arg-type]
+        if self.down:
+            writer.transport.abort()
+            self._relays.discard(task)  # type: ignore[arg-type]
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:

@@ -73,7 +73,7 @@ async def test_r_passes_an_offer(live_hub: LiveHub) -> None:
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     await live_hub.person("Lee Park", ["agent"], ["78701"], rank_score=60)
-    app = agent_app(live_hub, token)
+    app = agent_app(live_hub, token, undo_seconds=0.5)  # `u` could take it back
     posted = Posted()
     async with app.run_test(size=(80, 24), message_hook=posted) as pilot:
         await connected(pilot, app)

@@ -39,7 +39,7 @@ from typing import Any
 import msgspec
 from textual.message import Message
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from shared.protocol import (
     EVENT_MESSAGE,
@@ -69,23 +69,23 @@ from tui.hub.messages import (
     InboxLoaded,
     LinkChanged,
     MessageReceived,
+    Reconnected,
     ReferralRemoved,
     ReferralUpserted,
     TeamUpdated,
 )
+from tui.hub.trouble import classify, explain, status_detail
+from tui.hub.urls import hub_name
 
 log = logging.getLogger(__name__)
 
 CLIENT_NAME = "triage-tui"
+BACKOFF_CAP = 8.0  # seconds: with its +-20 % jitter a restarted hub is rejoined within 10 s
 
 Dial = Callable[..., Awaitable[ClientConnection]]  # websockets' `connect`, or a test's fake
 
 
-class TokenRefused(Exception):
-    """The hub answered the handshake with 401."""
-
-
-def backoff_delay(attempt: int, cap: float = 30.0, jitter: Callable[[], float] = random.random) -> float:
+def backoff_delay(attempt: int, cap: float = BACKOFF_CAP, jitter: Callable[[], float] = random.random) -> float:
     """1, 2, 4, ... seconds up to ``cap``, each spread by +-20 % so clients do not stampede."""
     base = min(cap, 2.0 ** max(0, attempt))
     return max(0.5, base * (0.8 + 0.4 * jitter()))
@@ -102,7 +102,7 @@ class HubConnection:
         post: Callable[[Message], object],
         clock: Clock = utc_now,
         *,
-        backoff_cap: float = 30.0,
+        backoff_cap: float = BACKOFF_CAP,
         refused_delay: float = 60.0,
         request_timeout: float = 20.0,
         dial: Dial = connect,
@@ -130,6 +130,8 @@ class HubConnection:
         self._repair_id: str | None = None  # the hello asking for events missed, while it is out
         self._repair_to = 0  # the hub's last seq as that hello said: its replay goes up to here
         self._held: dict[int, Event] = {}  # events after a hole, by seq, until the hole is filled
+        self.ever_connected = False  # some hello got through: a failure now means the hub went away
+        self._wake = asyncio.Event()  # set to end the wait before the next attempt early
         # The `inbox` args of a snapshot: the whole inbox, or the window the app shows.
         self.snapshot_args: Callable[[], dict[str, Any]] = lambda: {"limit": 1000}
 
@@ -150,29 +152,31 @@ class HubConnection:
         tried = 0  # hubs tried in this round
         while True:
             self.post(LinkChanged("connecting", self.url, hub=self.url))
+            error: BaseException | None = None
             try:
                 await self._session()
                 detail = "connection closed"
-            except TokenRefused:
-                delay = self.refused_delay
-                retry_at = time.monotonic() + delay
-                self.post(LinkChanged("refused", "token refused", retry_at, hub=self.url))
-                self._next_hub()
-                tried = 0
-                await asyncio.sleep(delay)
-                continue
             except asyncio.CancelledError:
                 raise
-            except (OSError, ConnectionClosed, InvalidStatus, HubError, asyncio.TimeoutError) as exc:
-                detail = str(exc) or type(exc).__name__
+            except (OSError, ConnectionClosed, InvalidStatus, InvalidHandshake, HubError,
+                    asyncio.TimeoutError) as exc:
+                error, detail = exc, str(exc) or type(exc).__name__
             except Exception as exc:  # a bug must not kill the app: report it and retry
                 log.exception("hub session failed")
-                detail = f"{type(exc).__name__}: {exc}"
+                error, detail = exc, f"{type(exc).__name__}: {exc}"
             finally:
                 if self._greeted:  # it got through hello: a new round starts with this hub
                     rounds = tried = 0
                 self._drop()
             log.info("hub %s: %s", self.url, detail)
+            trouble = classify(error, self.url, self.ever_connected)
+            if trouble == "token":  # no countdown: retrying cannot help until the token changes
+                self.post(LinkChanged("refused", explain("token", hub_name(self.url)), hub=self.url,
+                                      trouble=trouble))
+                self._next_hub()
+                tried = 0
+                await self._wait(self.refused_delay)
+                continue
             self._next_hub()
             tried += 1
             if tried < len(self.urls):
@@ -180,20 +184,32 @@ class HubConnection:
             tried = 0
             delay = backoff_delay(rounds, self.backoff_cap)
             rounds += 1
-            self.post(LinkChanged("reconnecting", detail, time.monotonic() + delay, hub=self.url))
-            await asyncio.sleep(delay)
+            words = explain(trouble, hub_name(self.url), status_detail(error) if error else "")
+            self.post(LinkChanged("reconnecting", words, time.monotonic() + delay, hub=self.url,
+                                  trouble=trouble))
+            await self._wait(delay)
+
+    async def _wait(self, delay: float) -> None:
+        """Sleep `delay` seconds before the next attempt, or less if `reconnect_now` is called."""
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except TimeoutError:
+            pass
+
+    def reconnect_now(self) -> bool:
+        """Cut the wait before the next attempt short; False when there is no wait to cut."""
+        if self.connected:
+            return False
+        self._wake.set()
+        return True
 
     def _next_hub(self) -> None:
         self._at = (self._at + 1) % len(self.urls)
 
     async def _session(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
-        try:
-            ws = await self.dial(self.url, additional_headers=headers, open_timeout=10, max_size=2**24)
-        except InvalidStatus as exc:
-            if exc.response.status_code == 401:
-                raise TokenRefused() from exc
-            raise
+        ws = await self.dial(self.url, additional_headers=headers, open_timeout=10, max_size=2**24)
         try:
             self._ws = ws
             self.pacer = RequestPacer()  # the hub's limit is per connection; hello says what it is
@@ -293,11 +309,13 @@ class HubConnection:
     async def _on_hello(self, result: Any) -> None:
         hello = msgspec.convert(result, HelloResult)
         self._hello_id = None
-        self._greeted = True
+        again, self._greeted, self.ever_connected = self.ever_connected, True, True
         self.pacer.per_minute = hello.rate_limit_per_minute
         offset = hello.server_time - self.clock()
         self.post(HelloReceived(hello.person, offset))
         self.post(LinkChanged("connected", hello.person.name, hub=self.url))
+        if again:  # back after a drop: the screens fetch again what they show
+            self.post(Reconnected(self.url))
         if self._buffer is not None or hello.replay == "resync":
             await self._start_snapshot()
 

@@ -36,6 +36,7 @@ class LinkChanged(HubMessage):
     detail: str = ""
     retry_at: float | None = None  # time.monotonic() of the next attempt, when waiting for one
     hub: str = ""  # the URL of the hub this is about (one of several, in turn); "": unchanged
+    trouble: str = ""  # what went wrong, as `tui.hub.trouble.Trouble` ("": nothing known)
 
 
 @dataclass
@@ -44,6 +45,15 @@ class HelloReceived(HubMessage):
 
     person: PersonView
     offset: timedelta  # add to the local clock to get the hub's time
+
+
+@dataclass
+class Reconnected(HubMessage, bubble=False):
+    """A hello got through after a drop: every screen that shows hub data fetches it again, so
+    what failed offline, or changed meanwhile, is shown as it is now. The app hands a copy to
+    each screen; it does not bubble back up."""
+
+    hub: str = ""
 
 
 @dataclass

@@ -93,6 +93,10 @@ class HubSession:
         """Connect, sync and reconnect until cancelled: the body of the app's hub worker."""
         await self._connection.run()
 
+    def reconnect_now(self) -> bool:
+        """Try the hub again at once instead of waiting out the retry delay; False when online."""
+        return self._connection.reconnect_now()
+
     def receive(self, message: Message) -> None:
         """Every message of the connection comes through here: the session keeps what it says
         about the link, then posts it to the app."""

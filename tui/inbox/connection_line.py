@@ -16,16 +16,13 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.hub.messages import LinkState
+from tui.hub.trouble import Trouble, brief, explain
 from tui.hub.urls import hub_name
 
 Form = Callable[[str], str]  # the line, given the hub's name
 
 
-def short(detail: str) -> str:
-    """A socket error, in a few words."""
-    if "Connect call failed" in detail or "Errno 111" in detail:
-        return "connection refused"
-    return detail if len(detail) <= 60 else detail[:59] + "…"
+RECONNECT_KEY = "ctrl+l"  # the app's `app.reconnect` binding
 
 
 def squeeze(name: str, excess: int) -> str:
@@ -50,8 +47,8 @@ def fit(width: int | None, hub: str, forms: list[Form]) -> str:
 
 
 class ConnectionLine(Static):
-    """"connected to hub.example:8765 as Dana Cole · 3 referrals", "offline · reconnecting in 4 s
-    · ..."; at 80 columns with a long host, "hub-east-1.referr…:8765 · Dana Cole · 3 referrals"."""
+    """"connected to hub.example:8765 as Dana Cole · 3 referrals", "offline · the hub went away;
+    reconnecting in 4 s · ctrl+r now · ..."; at 80 columns with a long host, "hub-east-1.referr…:8765 · Dana Cole · 3 referrals"."""
 
     state: reactive[LinkState] = reactive("connecting")
     count: reactive[int] = reactive(0)
@@ -62,12 +59,15 @@ class ConnectionLine(Static):
         self.person = ""
         self.detail = ""
         self.retry_at: float | None = None
+        self.trouble: Trouble = ""
+        self.following = False  # `f`: the cursor follows the head of the queue
         self._shown = False
 
     def set_link(self, state: LinkState, detail: str = "", retry_at: float | None = None,
-                 hub: str = "") -> None:
+                 hub: str = "", trouble: str = "") -> None:
         self.detail = detail
         self.retry_at = retry_at
+        self.trouble = trouble  # type: ignore[assignment]
         if hub:
             self.hub = hub_name(hub)
         if state == "connected" and detail:
@@ -109,12 +109,22 @@ class ConnectionLine(Static):
             case "connecting":
                 return fit(width, self.hub, [lambda hub: f"connecting to {hub}… · {count}"])
             case "reconnecting":
-                return f"offline · reconnecting in {wait} · {count} · {short(self.detail)}"
+                trouble, key = self.trouble or "gone", RECONNECT_KEY
+                again = "reconnecting" if trouble == "gone" else "retrying"
+                return fit(width, self.hub, [
+                    lambda hub: f"offline · {explain(trouble, hub)}; {again} in {wait} · {key} now · {count}",
+                    lambda hub: f"offline · {brief(trouble, hub)}; {again} in {wait} · {key} now · {count}",
+                    lambda hub: f"{brief(trouble, hub)}; {again} in {wait} · {key} now",
+                    lambda hub: f"{brief(trouble, hub)} · {wait} · {key}",
+                ])
             case "refused":
                 return fit(width, self.hub, [
-                    lambda hub: f"token refused by {hub} · retrying in {wait} · {count}",
+                    lambda hub: f"{explain('token', hub)} · {count}",
+                    lambda hub: f"{brief('token', hub)} (`triage agent token`) · {count}",
+                    lambda hub: brief("token", hub),
                 ])
 
     def refresh_line(self) -> None:
         self._shown = True
-        self.update(self.describe())
+        text = self.describe()
+        self.update(f"{text} · following (f)" if self.following else text)

@@ -9,6 +9,8 @@ filter, or an event changes what the window should hold.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.inbox_query import VIEWS, InboxFilter, ViewName
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
@@ -49,6 +51,15 @@ class InboxRows:
             if view.id == referral_id:
                 return self.offset + local
         return None
+
+    def next_offer(self, now: datetime, start: int = 0, skip: str = "") -> int | None:
+        """The row of the first open offer at or after row `start` (rows are in deadline order,
+        soonest first), else the last one above it; None when no open offer is held. `skip`:
+        a referral not to count (the one just passed on)."""
+        offers = [self.offset + local for local, view in enumerate(self.rows)
+                  if view.offer is not None and view.offer.state == "open"
+                  and view.offer.deadline > now and view.id != skip]
+        return next((row for row in offers if row >= start), offers[-1] if offers else None)
 
     def covers(self, first: int, last: int) -> bool:
         """Rows `first` to `last` are held, with a margin (or the view's edge) on both sides."""

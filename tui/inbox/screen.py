@@ -23,7 +23,7 @@ from textual.widgets import Input
 
 from shared.protocol import ErrorCode, HubError, InboxResult, ReferralResult, ReferralView
 from tui.filters import VIEWS, InboxFilter, ViewName
-from tui.hub.messages import LinkState
+from tui.hub.messages import LinkState, Reconnected
 from tui.inbox import commands
 from tui.inbox.commands import Ask, Op, Open, Outcome, Warn
 from tui.inbox.connection_line import ConnectionLine
@@ -31,6 +31,8 @@ from tui.inbox.detail_pane import DetailPane
 from tui.inbox.filter_input import FilterInput
 from tui.inbox.paging import REFETCH_DELAY, InboxPager, Seen, looks_new
 from tui.inbox.table import InboxTable
+from tui.inbox.triage_loop import NEXT_AFTER, TriageLoop
+from tui.inbox.undo import UNDO_SECONDS, UndoWindow
 from tui.inbox.view_bar import ViewBar
 from tui.services import services
 from tui.widgets.keys_footer import KeysFooter
@@ -38,7 +40,7 @@ from tui.widgets.keys_footer import KeysFooter
 CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 
 
-class InboxScreen(Screen[None]):
+class InboxScreen(TriageLoop, Screen[None]):
     AUTO_FOCUS = "InboxTable"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
@@ -58,6 +60,10 @@ class InboxScreen(Screen[None]):
         Binding("3", "view('outbound')", "Outbound", show=False, id="view.outbound"),
         Binding("4", "view('archived')", "Archived", show=False, id="view.archived"),
         Binding("escape", "close_detail", "Close", show=False, id="triage.close"),
+        Binding("space", "next_offer", "Next offer", show=False, id="triage.next"),
+        Binding("f", "follow", "Follow queue", show=False, id="triage.follow"),
+        Binding("u", "undo", "Undo", id="triage.undo"),
+        Binding("y", "copy", "Copy contact", show=False, id="triage.copy"),
     ]
 
     def __init__(self) -> None:
@@ -66,6 +72,10 @@ class InboxScreen(Screen[None]):
         self.pager = InboxPager()
         self._refetch_timer: Timer | None = None
         self._tick_at: datetime | None = None  # the hub's time at the last countdown tick
+        self.following = False  # `f`: the cursor stays on the head of the queue
+        self.undo = UndoWindow(lambda seconds, then: self.set_timer(seconds, then),
+                               lambda text, seconds: self.notify(text, timeout=seconds),
+                               self.run_op, getattr(self.app, "undo_seconds", UNDO_SECONDS))
 
     def compose(self) -> ComposeResult:
         triage = services(self)
@@ -127,8 +137,8 @@ class InboxScreen(Screen[None]):
             self.detail.tick()
 
     def show_link(self, state: LinkState, detail: str = "", retry_at: float | None = None,
-                  hub: str = "") -> None:
-        self.line.set_link(state, detail, retry_at, hub)
+                  hub: str = "", trouble: str = "") -> None:
+        self.line.set_link(state, detail, retry_at, hub, trouble)
 
     def snapshot_args(self) -> dict[str, Any]:
         """What a (re)connection asks the hub for: the whole inbox if small, else the window."""
@@ -141,6 +151,7 @@ class InboxScreen(Screen[None]):
         self.refresh_bar()
         if self.detail_open and self.detail.referral_id in self.table.referrals:
             self.detail.show(self.table.referrals[self.detail.referral_id])
+        self.follow_head()
 
     def apply_upsert(self, view: ReferralView, seq: int = 0) -> bool:
         """Apply a changed or new referral; True when it is new to this person (as far as the
@@ -158,11 +169,19 @@ class InboxScreen(Screen[None]):
         """Take a referral out; True when the person should be told: it was held here and did
         not leave through one of our own ops in flight (whose own toast says it all)."""
         view, placed = self.table.remove(referral_id)
+        if referral_id in self.acting:
+            self.table.moved_under = None  # our own op took it away: the next row is no surprise
         self.pager.note(Seen(seq, removed=referral_id, why=why))
         if not placed:
             self.refetch_soon()
         self._after_remove(referral_id, why)
         return view is not None and referral_id not in self.acting
+
+    @on(Reconnected)
+    def reconnected(self) -> None:
+        """Back after a drop: the open detail is asked for again (the rows come with the replay)."""
+        if self.detail_open and self.detail.referral_id is not None:
+            self.detail.fetch(self.detail.referral_id)
 
     def set_me(self, person_id: str) -> None:
         if self.table.me != person_id:
@@ -177,12 +196,15 @@ class InboxScreen(Screen[None]):
 
     def _after_upsert(self, view: ReferralView) -> None:
         self.refresh_bar()
+        self.follow_head()
         if self.detail_open and self.detail.referral_id == view.id:
             self.detail.show(view)
             self.detail.fetch(view.id)
 
     def _after_remove(self, referral_id: str, why: str) -> None:
+        self.undo.cancel(referral_id)  # gone already: nothing to send
         self.refresh_bar()
+        self.follow_head()
         if self.detail_open and self.detail.referral_id == referral_id:
             self.detail.mark_gone(why)
 
@@ -295,7 +317,7 @@ class InboxScreen(Screen[None]):
     # ------------------------------------------------------------ the triage keys
 
     def action_accept(self) -> None:
-        if (view := self.current()) is not None:
+        if (view := self.target()) is not None:
             self.carry_out(commands.accept(view))
 
     @work(group="triage", exit_on_error=False)
@@ -326,16 +348,23 @@ class InboxScreen(Screen[None]):
         await self._ask_then_carry_out(commands.sign)
 
     def action_archive(self) -> None:
-        if (view := self.current()) is not None:
+        if (view := self.target()) is not None:
             self.carry_out(commands.archive(view))
 
     async def _ask_then_carry_out(self, command: Callable[[ReferralView, Ask], Awaitable[Outcome]]) -> None:
         """A key whose command asks its questions first, about the referral the keys act on."""
-        if (view := self.current()) is not None:
+        if (view := self.target()) is not None:
             self.carry_out(await command(view, self.app.push_screen_wait))
 
     def carry_out(self, outcome: Outcome) -> None:
-        if isinstance(outcome, Op):
+        if isinstance(outcome, Op) and self.undo.wants(outcome):
+            row = self.table.data.index_of(outcome.referral_id)
+            self.undo.hold(outcome)  # sent when its window ends, unless `u` takes it back
+            self.refresh_bindings()
+            if row is not None and outcome.name in NEXT_AFTER:
+                self.to_next_offer(outcome, row)
+        elif isinstance(outcome, Op):
+            self.undo.cancel(outcome.referral_id)  # another key on it: the held pass is off
             self.run_op(outcome)
         elif isinstance(outcome, Warn):
             self.notify(outcome.text, severity="warning")
@@ -345,6 +374,8 @@ class InboxScreen(Screen[None]):
     @work(group="triage", exit_on_error=False)
     async def run_op(self, op: Op) -> None:
         triage = services(self)
+        self.refresh_bindings()  # a held op went: `u` leaves the footer with the last
+        row = self.table.data.index_of(op.referral_id)
         self.acting.add(op.referral_id)
         try:
             raw = await triage.session.request(op.name, id=op.referral_id, **op.args)
@@ -362,3 +393,5 @@ class InboxScreen(Screen[None]):
         if view is not None and view.id in self.table.referrals:  # a removal may already have
             self.apply_upsert(view)  # arrived: do not add it back
         self.notify(commands.done_text(op, view))
+        if op.name == "claim" and row is not None:
+            self.to_next_offer(op, row)

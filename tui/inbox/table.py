@@ -8,6 +8,7 @@ one), and each second only the visible countdowns are redrawn.
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -26,7 +27,15 @@ from textual.strip import Strip
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
-from tui.inbox.cells import HEADER, PENDING, empty_hint, fit_columns, line_width, row_cells, row_text
+from tui.inbox.cells import (
+    HEADER,
+    PENDING,
+    empty_hint,
+    fit_columns,
+    line_width,
+    row_cells,
+    row_text,
+)
 from tui.inbox.rows import InboxRows
 from tui.services import services
 
@@ -39,29 +48,7 @@ class InboxTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "inbox-table--header", "inbox-table--cursor", "inbox-table--even-row",
     }
-    DEFAULT_CSS = """
-    InboxTable {
-        overflow-x: hidden;  /* the columns fit the width: the ones that do not are left out */
-        background: $surface;
-        color: $foreground;
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .inbox-table--cursor {
-                background: $block-cursor-background;
-                color: $block-cursor-foreground;
-                text-style: $block-cursor-text-style;
-            }
-        }
-        &:dark > .inbox-table--even-row { background: $surface-darken-1 40%; }
-        & > .inbox-table--header { text-style: bold; background: $panel; color: $foreground; }
-        & > .inbox-table--even-row { background: $surface-lighten-1 50%; }
-        & > .inbox-table--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-    }
-    """
+    # its looks are in tui/app.tcss (InboxTable)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="inbox.open"),
@@ -101,6 +88,9 @@ class InboxTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._highlighted: str | None = None
         self.loaded = False  # until the hub's first page, an empty table is only loading
+        self.moved_under: str | None = None  # the referral the person was on, when an event took
+        # it from under the cursor (the keys then say so once instead of acting on another)
+        self.moved_at = 0.0  # time.monotonic() of that
         self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
         self._lines: dict[tuple, tuple[ReferralView | None, Strip]] = {}
         self._base: Style | None = None
@@ -298,13 +288,19 @@ class InboxTable(ScrollView, can_focus=True):
         selected = self.selected_id
         placed = self.data.upsert(view)
         self._after_change(selected)
+        self._note_moved(selected)
         return is_new, placed
 
     def remove(self, referral_id: str) -> tuple[ReferralView | None, bool]:
         selected = self.selected_id
         view, placed = self.data.remove(referral_id)
         self._after_change(selected if selected != referral_id else None)
+        self._note_moved(selected)
         return view, placed
+
+    def _note_moved(self, before: str | None) -> None:
+        if before is not None and self.selected_id != before:
+            self.moved_under, self.moved_at = before, time.monotonic()
 
     def tick(self) -> None:
         """Redraw only the visible countdowns (called once a second by the app's timer)."""
@@ -336,6 +332,7 @@ class InboxTable(ScrollView, can_focus=True):
         if not self.data.total:
             return
         old, top = self.cursor_row, int(self.scroll_y)
+        self.moved_under = None  # where it is now was chosen
         self.cursor_row = max(0, min(row, self.data.total - 1))
         self._scroll_to_cursor()
         if int(self.scroll_y) == top:  # only the two rows whose colours changed

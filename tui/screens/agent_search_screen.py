@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Label
 
 from shared.protocol import AgentCard
+from tui.hub.messages import Reconnected
 from tui.widgets.agent_profile import AgentProfile
 from tui.widgets.agent_search import AgentSearch
 from tui.widgets.keys_footer import KeysFooter
@@ -40,6 +41,12 @@ class AgentSearchScreen(Screen[list[AgentCard]]):
     def on_mount(self) -> None:
         self.query_one(AgentProfile).show(None)
         self.query_one("#agent-text").focus()
+
+    @on(Reconnected)
+    def reconnected(self) -> None:
+        search = self.query_one(AgentSearch)
+        if search.searched:
+            search.search(focus=False)  # the results again, as the hub has them now
 
     @on(AgentSearch.Highlighted)
     def show_profile(self, event: AgentSearch.Highlighted) -> None:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from shared.protocol import DryRunResult, DryRunRow, HubError
+from tui.hub.messages import Reconnected
 from tui.services import services
 from tui.widgets.keys_footer import KeysFooter
 
@@ -40,6 +41,7 @@ class DryRunScreen(Screen[None]):
     def __init__(self, zip_code: str = "") -> None:
         super().__init__()
         self.zip_code = zip_code
+        self.asked = ""  # the zip of the last dry run asked for
 
     def compose(self) -> ComposeResult:
         yield Static("Routing dry run · who would get an appointment now", id="dryrun-title")
@@ -70,8 +72,14 @@ class DryRunScreen(Screen[None]):
             return
         self.run_dry(zip_code)
 
+    @on(Reconnected)
+    def reconnected(self) -> None:
+        if self.asked:
+            self.run_dry(self.asked)  # the last zip asked about, as the hub sees it now
+
     @work(exclusive=True, group="dry-run", exit_on_error=False)
     async def run_dry(self, zip_code: str) -> None:
+        self.asked = zip_code
         label = self.query_one("#dryrun-summary", Label)
         label.update(f"asking the hub about {zip_code}…")
         try:

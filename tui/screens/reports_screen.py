@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import msgspec
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from shared.protocol import HubError, ReportFees, ReportResult
+from tui.hub.messages import Reconnected
 from tui.services import services
 from tui.widgets.keys_footer import KeysFooter
 
@@ -128,6 +129,10 @@ class ReportsScreen(Screen[None]):
                         title="Desk report", severity="warning")
             return
         self.scope = "me" if self.scope == "desk" else "desk"
+        self.load()
+
+    @on(Reconnected)
+    def reconnected(self) -> None:
         self.load()
 
     def action_reload(self) -> None:

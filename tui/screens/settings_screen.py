@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static, Switch
 
 from shared.protocol import AvailabilityView, HubError, NotificationView
+from tui.hub.messages import Reconnected
 from tui.services import services
 from tui.widgets.keys_footer import KeysFooter
 
@@ -59,6 +60,7 @@ class SettingsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.notifications: NotificationView | None = None
+        self.filled: dict[str, Any] | None = None  # the values the hub's last answer put in the form
 
     def compose(self) -> ComposeResult:
         yield Static("Settings", id="settings-title")
@@ -125,8 +127,17 @@ class SettingsScreen(Screen[None]):
         line.set_class(view.available, "-available")
         line.set_class(not view.available, "-unavailable")
 
-    @work(group="settings", exit_on_error=False)
-    async def load(self) -> None:
+    @on(Reconnected)
+    def reconnected(self) -> None:
+        """Back after a drop: load again, unless the person has changed the form meanwhile (the
+        availability line is refreshed then, the edits stay)."""
+        self.load(keep_edits=self.filled is not None and self.form_values() != self.filled)
+
+    def form_values(self) -> dict[str, Any]:
+        return {name: self.value(name) for name in FIELDS}
+
+    @work(group="settings", exclusive=True, exit_on_error=False)
+    async def load(self, keep_edits: bool = False) -> None:
         try:
             session = services(self).session
             avail = msgspec.convert(await session.request("availability.get"), AvailabilityView)
@@ -134,7 +145,12 @@ class SettingsScreen(Screen[None]):
         except HubError as exc:
             self.show_error(None, f"Could not load settings: {exc.message}")
             return
+        if keep_edits:
+            self.show_availability(avail)
+            return
+        self.clear_errors()
         self.fill(avail, notes)
+        self.filled = self.form_values()
 
     def fill(self, avail: AvailabilityView, notes: NotificationView) -> None:
         self.show_availability(avail)

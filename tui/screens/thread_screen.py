@@ -18,6 +18,7 @@ from textual.widgets import Input, Label, Static
 
 from shared.protocol import (
     MAX_MESSAGE_CHARS,
+    ErrorCode,
     HubError,
     MessageResult,
     MessageView,
@@ -25,6 +26,7 @@ from shared.protocol import (
     ThreadResult,
 )
 from tui import format as fmt
+from tui.hub.messages import Reconnected
 from tui.services import services
 from tui.widgets.keys_footer import KeysFooter
 
@@ -66,7 +68,10 @@ class ThreadScreen(Screen[None]):
             raw = await services(self).session.request("thread.get", id=self.referral_id)
             result = msgspec.convert(raw, ThreadResult)
         except HubError as exc:
-            self.query_one("#thread-empty", Static).update(f"could not load the thread: {exc.message}")
+            for empty in self.query("#thread-empty").results(Static):
+                empty.update(f"could not load the thread: {exc.message} (it loads again once the "
+                             "hub is back)" if exc.code == ErrorCode.OFFLINE else
+                             f"could not load the thread: {exc.message}")
             self.notify(exc.message, title=f"Thread {self.referral_id}", severity="error")
             return
         self.loaded = True
@@ -75,6 +80,10 @@ class ThreadScreen(Screen[None]):
         if not self.messages:
             self.query_one("#thread-empty", Static).update("no messages yet")
         self.app.post_message(self.Read(self.referral_id))
+
+    @on(Reconnected)
+    def reconnected(self) -> None:
+        self.load()  # what failed offline, and what was said meanwhile (each message once)
 
     def add_message(self, message: MessageView) -> None:
         """Append one message (from the thread, our send, or a live event); once per id."""

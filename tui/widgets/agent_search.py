@@ -72,6 +72,7 @@ class AgentSearch(Vertical):
         super().__init__(**kwargs)
         self.cards: dict[str, AgentCard] = {}
         self.chosen: dict[str, AgentCard] = {}
+        self.searched = False  # a search was asked for: a reconnection asks it again
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="agent-search-fields"):
@@ -94,7 +95,9 @@ class AgentSearch(Vertical):
         self.search()
 
     @work(group="agent-search", exclusive=True, exit_on_error=False)
-    async def search(self) -> None:
+    async def search(self, focus: bool = True) -> None:
+        """Ask the hub for the agents the fields describe; `focus`: move to the results."""
+        self.searched = True
         status = self.query_one("#agent-status", Label)
         try:
             args = search_args(self.field("text"), self.field("zip"), self.field("radius"),
@@ -113,7 +116,7 @@ class AgentSearch(Vertical):
         found = [card for card in found if card.id != me]  # one does not refer to oneself
         self.show(found)
         status.update(f"{len(found)} agent{'s' if len(found) != 1 else ''} found · space toggles")
-        if found:
+        if found and focus:
             results = self.query_one(SelectionList)
             # scroll once the list has grown to hold the results, not by the height it had before
             results.focus(scroll_visible=False)
