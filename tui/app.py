@@ -23,6 +23,7 @@ from textual.screen import Screen
 from tui import format as fmt
 from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
+from tui.drafts import DraftStore
 from tui.hub.messages import (
     HelloReceived,
     InboxLoaded,
@@ -33,16 +34,19 @@ from tui.hub.messages import (
 )
 from tui.hub.session import HubSession
 from tui.inbox.screen import InboxScreen
+from tui.key_order import OrderedKeys
+from tui.screens.choice_modal import ChoiceModal
 from tui.screens.dry_run_screen import DryRunScreen
 from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
+from tui.unsent import STAY, LeaveModal, Unsent
 
 log = logging.getLogger(__name__)
 
 
-class TriageApp(App[None]):
+class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget focused then
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "triage"
 
@@ -65,8 +69,10 @@ class TriageApp(App[None]):
         desktop_notifications: bool = False,
         bell: bool = True,
         theme: str | None = None,
+        drafts: DraftStore | None = None,
     ) -> None:
         super().__init__()
+        self.drafts = drafts  # where an unsent new referral is kept as it is typed (tui/drafts.py)
         if theme:
             self.theme = theme
         self.alerts = Alerts(self, desktop=desktop_notifications, bell=bell)
@@ -141,6 +147,7 @@ class TriageApp(App[None]):
             self.run_hub()
         if self.watch_terminal and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self._watch_terminal()
+        self.offer_kept_referral()
 
     def tick(self) -> None:
         try:
@@ -237,6 +244,50 @@ class TriageApp(App[None]):
             return
         self.inbox.add_unread(data.referral_id)
         self.notify(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
+
+    # ------------------------------------------------------------ unsent input (tui/unsent.py)
+
+    def offer_kept_referral(self) -> None:
+        """A new referral kept from before (a crash, a dropped ssh session): resume or discard."""
+        saved = self.drafts.load() if self.drafts is not None else None
+        if saved is None:
+            return
+        when = fmt.stamp(saved.saved_at, self.tz)
+        who = " ".join(str(saved.form.get(f) or "").strip() for f in ("first_name", "last_name")).strip()
+        title = f"You have an unsent referral{f' for {who}' if who else ''} from {when}"
+
+        def answered(choice: str | None) -> None:
+            if choice == "resume":
+                self.push_screen(OutboundForm())  # the form resumes what is kept
+            elif choice == "discard" and self.drafts is not None:
+                self.drafts.clear()
+                self.notify("Discarded the unsent referral.", title="Outbound referral")
+
+        self.push_screen(ChoiceModal(title, [("resume", "Resume it"), ("discard", "Discard it")],
+                                     hint="enter: choose · escape: later (n resumes it)"), answered)
+
+    async def action_quit(self) -> None:
+        """q and ctrl+q: quit, asking first about anything typed and not sent on any screen."""
+        if any(self._unsent(screen) for screen in self.screen_stack):
+            self._quit_asking()
+        else:
+            self.exit()
+
+    @staticmethod
+    def _unsent(screen: Screen[Any]) -> Unsent | None:
+        ask = getattr(screen, "unsent_input", None)
+        return ask(quitting=True) if callable(ask) else None
+
+    @work(exclusive=True, group="quit", exit_on_error=False)
+    async def _quit_asking(self) -> None:
+        for screen in reversed(self.screen_stack):
+            unsent = self._unsent(screen)
+            if unsent is None:
+                continue
+            choice = await self.push_screen_wait(LeaveModal(unsent, quitting=True))
+            if choice == STAY or not await screen.resolve_unsent(choice):  # type: ignore[attr-defined]
+                return  # stay, or it could not be done (the screen says why): no quitting
+        self.exit()
 
     # ------------------------------------------------------------ terminal gone
 

@@ -11,6 +11,7 @@ from typing import Protocol, cast
 
 from textual.dom import DOMNode
 
+from tui.drafts import DraftStore
 from tui.hub.session import HubSession
 
 
@@ -19,6 +20,7 @@ class TriageServices(Protocol):
 
     session: HubSession
     tz: tzinfo | None  # None: the local time zone
+    drafts: DraftStore | None  # where an unsent new referral is kept (None: nowhere)
 
 
 def services(node: DOMNode) -> TriageServices:

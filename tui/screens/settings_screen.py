@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from shared.protocol import AvailabilityView, HubError, NotificationView
 from tui.services import services
+from tui.unsent import DISCARD, SAVE, LeaveModal, Unsent
 
 FIELDS = ("paused", "timezone", "work_hours", "vacation_start", "vacation_end", "email", "offers", "messages")
 LABELS = {
@@ -58,6 +59,7 @@ class SettingsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.notifications: NotificationView | None = None
+        self.loaded_values: dict[str, Any] | None = None  # as the hub has them (unsaved: differ)
 
     def compose(self) -> ComposeResult:
         yield Static("Settings", id="settings-title")
@@ -139,6 +141,10 @@ class SettingsScreen(Screen[None]):
         self.set_value("messages", notes.messages)
         if not notes.mail_enabled:
             self.query_one("#error-email", Label).update("this hub sends no e-mail")
+        self.loaded_values = self.values()
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.value(name) for name in FIELDS}
 
     def availability_args(self) -> dict[str, Any] | None:
         args: dict[str, Any] = {"paused": self.value("paused"), "work_hours": self.value("work_hours").strip()}
@@ -168,7 +174,11 @@ class SettingsScreen(Screen[None]):
 
     @work(exclusive=True, group="settings-save", exit_on_error=False)
     async def save(self, availability: dict[str, Any], notifications: dict[str, Any]) -> None:
-        saved = []
+        await self.store(availability, notifications)
+
+    async def store(self, availability: dict[str, Any], notifications: dict[str, Any]) -> bool:
+        """Both halves to the hub; True when the hub took every change."""
+        saved, wanted = [], self.values()
         for op, args in (("availability.set", availability), ("notifications.set", notifications)):
             try:
                 raw = await services(self).session.request(op, **args)
@@ -183,7 +193,41 @@ class SettingsScreen(Screen[None]):
                 saved.append("notifications")
         if saved:
             self.notify(f"Saved {' and '.join(saved)}", title="Settings")
+        if len(saved) == 2:
+            self.loaded_values = wanted
+        return len(saved) == 2
+
+    # ------------------------------------------------------------ leaving (tui/unsent.py)
+
+    def unsent_input(self, quitting: bool = False) -> Unsent | None:
+        if self.loaded_values is None or self.values() == self.loaded_values:
+            return None
+        changed = [LABELS[n].lower() for n in FIELDS if self.value(n) != self.loaded_values[n]]
+        return Unsent(f"A change to {', '.join(changed)}", (SAVE, DISCARD))
+
+    async def resolve_unsent(self, choice: str) -> bool:
+        if choice == SAVE:
+            self.clear_errors()
+            args = self.availability_args()
+            return args is not None and await self.store(args, self.notification_args())
+        return choice == DISCARD
 
     @on(Button.Pressed, "#settings-close")
     def action_close(self) -> None:
-        self.dismiss()
+        unsent = self.unsent_input()
+        if unsent is None:
+            self.dismiss()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == SAVE:
+                self.save_then_close()
+            elif choice == DISCARD:
+                self.dismiss()
+
+        self.app.push_screen(LeaveModal(unsent), cast(Any, answered))
+
+    @work(exclusive=True, group="settings-save", exit_on_error=False)
+    async def save_then_close(self) -> None:
+        if await self.resolve_unsent(SAVE):
+            self.dismiss()
