@@ -207,3 +207,23 @@ async def test_settings_changed_and_not_saved_ask_on_escape(tmp_path: Path) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, LeaveModal))
         await pilot.press("x")
         await wait_for(pilot, lambda: app.screen is app.inbox)
+
+
+async def test_a_message_being_written_asks_on_escape(tmp_path: Path) -> None:
+    from tui.screens.thread_screen import ThreadScreen
+
+    app, _ = app_with(tmp_path, **{"thread.get": lambda a: {"referral_id": a["id"], "messages": []}})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        app.push_screen(ThreadScreen(inbox().referrals[0]))
+        thread = await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and app.screen)
+        await pilot.pause()
+        await pilot.press(*"quick question")
+        await pilot.press("escape")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, LeaveModal) and app.screen)
+        assert modal.offered == ["send", "discard", "stay"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is thread)
+        assert thread.query_one("#thread-input", Input).value == "quick question"
+        await pilot.press("escape", "x")
+        await wait_for(pilot, lambda: app.screen is app.inbox)
