@@ -21,6 +21,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from tui import format as fmt
+from tui import notify
 from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
 from tui.drafts import DraftStore
@@ -148,6 +149,8 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
         if self.watch_terminal and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self._watch_terminal()
         self.offer_kept_referral()
+        if self.alerts.desktop and notify.multiplexer() == "tmux":
+            self.check_passthrough()
 
     def tick(self) -> None:
         try:
@@ -244,6 +247,14 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
             return
         self.inbox.add_unread(data.referral_id)
         self.notify(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
+
+    @work(thread=True, exit_on_error=False, group="passthrough")
+    def check_passthrough(self) -> None:
+        """Inside tmux, say once if its allow-passthrough option keeps desktop alerts in."""
+        problem = notify.passthrough_problem()
+        if problem:
+            self.call_from_thread(self.notify, problem, title="Desktop alerts", severity="warning",
+                                  timeout=20)
 
     # ------------------------------------------------------------ unsent input (tui/unsent.py)
 
