@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
-import signal
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
@@ -42,6 +40,7 @@ from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
+from tui.terminal_watch import EXIT_CODE, TerminalWatch
 from tui.unsent import STAY, LeaveModal, Unsent
 
 log = logging.getLogger(__name__)
@@ -303,22 +302,19 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
     # ------------------------------------------------------------ terminal gone
 
     def _watch_terminal(self) -> None:
-        """Exit when the terminal goes away (ssh drop): SIGHUP, or stdin no longer a tty."""
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
-        except (NotImplementedError, RuntimeError, ValueError) as exc:
-            # no SIGHUP here (Windows, or a loop off the main thread): the tty check below still
-            # notices the terminal going away, within its 5 s interval
-            log.debug("no SIGHUP handler: %s", exc)
-        self.set_interval(5.0, self._check_terminal, name="terminal-watch")
+        """End when the terminal goes away (tmux killed, ssh dropped), even with the event loop
+        stuck: tui/terminal_watch.py."""
+        loop = asyncio.get_running_loop()
 
-    def _check_terminal(self) -> None:
-        try:
-            gone = not os.isatty(sys.__stdin__.fileno()) or os.getppid() == 1
-        except (OSError, ValueError, AttributeError):
-            gone = True
-        if gone:
-            self.exit(return_code=1)
+        def lost() -> None:
+            for screen in self.screen_stack:  # what was typed in a new referral, on disk now
+                keep = getattr(screen, "persist", None)
+                if callable(keep):
+                    loop.call_soon_threadsafe(keep)
+            loop.call_soon_threadsafe(lambda: self.exit(return_code=EXIT_CODE))
+
+        self.terminal_watch = TerminalWatch(lost)
+        self.terminal_watch.start()
 
 
 def make_app(hub_url: str | Sequence[str] = "", token: str = "", clock: Clock | None = None, *,
