@@ -26,6 +26,7 @@ import os
 import random
 import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -105,9 +106,11 @@ async def start_hub(args: argparse.Namespace) -> tuple[Any, Any, str]:
     seeded = False
     if path is not None and not path.exists():
         emit(step="creating the demo database")
-        await create_seeded(path, lambda step: emit(step=step))
+        await create_seeded(path, lambda step: emit(step=step), zip_table=args.zip_table)
         seeded = True
     emit(step="starting the demo hub")
+    if args.zip_table is not None:  # the hub's first offers need the table: not built twice
+        await asyncio.to_thread(args.zip_table.wait)
     hub = Hub(HubSettings(db_url=args.db, host="127.0.0.1", port=args.port))
     await hub.start()
     try:
@@ -130,14 +133,18 @@ async def start_hub(args: argparse.Namespace) -> tuple[Any, Any, str]:
 
 
 async def create_seeded(path: Path, step: Callable[[str], None] = lambda _: None,
-                        rng: random.Random | None = None) -> None:
+                        rng: random.Random | None = None,
+                        zip_table: subprocess.Popen[bytes] | None = None) -> None:
     """A new SQLite demo database at `path`, seeded, that appears whole or not at all.
 
     It is built beside `path` (`NAME.seeding`) and renamed into place once complete, so a demo
     killed while it seeds leaves no half-seeded database for the next start to take as its own
     (the next start builds it again). The build writes without waiting for the disk
     (`synchronous=OFF`): nothing of it counts until the rename, and a file that fsyncs every one
-    of the seed's ~100 transactions took half a minute on a busy machine."""
+    of the seed's ~100 transactions took half a minute on a busy machine.
+
+    `zip_table`: the process building the zip code table (`start_zip_table`), waited for before
+    the seed needs it."""
     from sqlalchemy import event
 
     from server import demo
@@ -159,10 +166,11 @@ async def create_seeded(path: Path, step: Callable[[str], None] = lambda _: None
     try:
         step("creating the schema")
         await hub.db.migrate()
-        await hub.start()
         step("seeding demo data")
-        await demo.seed(hub, rng)
-        await hub.stop()
+        if zip_table is not None:
+            await asyncio.to_thread(zip_table.wait)
+        await demo.seed(hub, rng)  # the hub need not listen for it: nobody connects to this file
+        await hub.db.close()
         # one file, its write-ahead log folded in and on disk, then the rename makes it real
         connection = sqlite3.connect(building)
         try:
@@ -174,8 +182,10 @@ async def create_seeded(path: Path, step: Callable[[str], None] = lambda _: None
             os.fsync(file.fileno())
         os.replace(building, path)
     except BaseException:
+        if zip_table is not None and zip_table.poll() is None:
+            zip_table.kill()
         with contextlib.suppress(Exception):
-            await hub.stop()
+            await hub.db.close()
         for left in (building, *_sidecars(building)):
             with contextlib.suppress(FileNotFoundError):
                 left.unlink()
@@ -184,6 +194,19 @@ async def create_seeded(path: Path, step: Callable[[str], None] = lambda _: None
 
 def _sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def start_zip_table() -> subprocess.Popen[bytes] | None:
+    """On a machine where the hub never ran, its zip code table (server/geo.py: a second or two
+    of CPU reading the `zipcodes` package, then kept in the user cache directory) is built in a
+    process of its own, on the other core, while this one imports the hub and creates the
+    schema. None when the table is kept already."""
+    from server import geo
+
+    if geo.cache_file().exists():
+        return None
+    return subprocess.Popen([sys.executable, "-c", "from server import geo; geo.known_zip('78701')"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -242,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", required=True)
     args = parser.parse_args(argv)
     die_with_parent(args.parent)
+    args.zip_table = start_zip_table()  # before the hub's own imports: side by side
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # until the loop's own handler: ctrl+c is the parent's
     setup_logging(logging.FileHandler(args.log, encoding="utf-8"))
     log.info("demo hub starting (pid %d, parent %d)", os.getpid(), args.parent)
