@@ -56,7 +56,7 @@ def one_start(cold: bool, timeout: float = 120.0) -> tuple[float, dict[str, floa
         command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), *python, "-m", "triage", "demo"]
         seen: dict[str, float] = {}
         started = time.perf_counter()
-        tmux(server, "new-session", "-d", "-s", "b", "-x", "100", "-y", "30", *command)
+        tmux(server, "new-session", "-d", "-s", "b", "-x", "100", "-y", "30", "-c", str(ROOT), *command)
         try:
             while True:
                 now = time.perf_counter() - started

@@ -49,7 +49,7 @@ class Tmux:
         settings = self.env(**env)
         exports = [f"{k}={v}" for k, v in settings.items()]
         keep = 'exec env -i TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" "$@"'
-        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
+        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT),
                  "sh", "-c", keep, "sh", *exports, *command)
         self.run("set", "-g", "remain-on-exit", "off")
 
