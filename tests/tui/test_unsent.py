@@ -227,3 +227,26 @@ async def test_a_message_being_written_asks_on_escape(tmp_path: Path) -> None:
         assert thread.query_one("#thread-input", Input).value == "quick question"
         await pilot.press("escape", "x")
         await wait_for(pilot, lambda: app.screen is app.inbox)
+
+
+async def test_quitting_from_the_agent_search_with_receivers_chosen_asks(tmp_path: Path) -> None:
+    from tests.tui.test_snapshots_panes import AGENTS as CARDS
+    from tui.screens.agent_search_screen import AgentSearchScreen
+    from tui.widgets.agent_search import AgentSearch
+
+    app, _ = app_with(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        app.push_screen(AgentSearchScreen())
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, AgentSearchScreen) and app.screen)
+        await pilot.pause()
+        await pilot.press("q")  # the search field has the focus: a q typed
+        assert app.is_running and screen.query_one("#agent-text", Input).value == "q"
+        screen.query_one(AgentSearch).chosen = {CARDS[0].id: CARDS[0]}
+        await pilot.press("ctrl+q")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, LeaveModal) and app.screen)
+        assert modal.offered == ["discard", "stay"] and "Rita Ruiz" in modal.unsent.what
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("ctrl+q", "x")
+        await wait_for(pilot, lambda: not app.is_running)
