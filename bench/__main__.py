@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[dict[str, object], dict[str, object]]] = {
     "huge_inbox": ({}, {"quick": True}),
     "hub_start": ({}, {"referrals": 10_000, "overdue": 100}),
     "agent_search": ({}, {"agents": 2_000, "queries": 50}),
+    "first_start": ({}, {"runs": 1}),  # `triage demo` in tmux, from launch to the inbox
     # several hubs on one PostgreSQL database (bench/postgres.py says which server; when it
     # cannot be reached these report a broken figure saying so)
     "multihub_fanout": ({}, {"clients": 100, "rounds": 10, "processes": 2}),

@@ -60,7 +60,9 @@ def add_tui_parser(sub: argparse._SubParsersAction) -> None:
         help="open the terminal app (the default command)",
         description="Open the live referral inbox, connected to a hub. The token comes from the "
         "TRIAGE_TOKEN environment variable, else from the token file. Settings come from "
-        "config.toml in the user config directory (or $TRIAGE_CONFIG) and TRIAGE_* variables.",
+        "config.toml in the user config directory (or $TRIAGE_CONFIG) and TRIAGE_* variables. "
+        "Desktop alerts (OSC 9 / OSC 777) pass through tmux only with `tmux set -g "
+        "allow-passthrough on` (tmux 3.3 or later); the app says so when it is off.",
     )
     _tui_options(p)
     p.set_defaults(func=cmd_tui)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
-import signal
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
@@ -21,9 +19,11 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from tui import format as fmt
+from tui import notify
 from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
 from tui.concerns import concern
+from tui.drafts import DraftStore
 from tui.hub.messages import (
     HelloReceived,
     InboxLoaded,
@@ -35,18 +35,22 @@ from tui.hub.messages import (
 )
 from tui.hub.session import HubSession
 from tui.inbox.screen import InboxScreen
+from tui.key_order import OrderedKeys
 from tui.keys import check_keymap, help_rows, key_hint, place_of
+from tui.screens.choice_modal import ChoiceModal
 from tui.screens.dry_run_screen import DryRunScreen
 from tui.screens.keys_screen import KeysScreen
 from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
 from tui.screens.thread_screen import ThreadScreen
+from tui.terminal_watch import EXIT_CODE, TerminalWatch
+from tui.unsent import STAY, LeaveModal, Unsent
 
 log = logging.getLogger(__name__)
 
 
-class TriageApp(App[None]):
+class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget focused then
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "triage"
 
@@ -71,8 +75,10 @@ class TriageApp(App[None]):
         bell: bool = True,
         theme: str | None = None,
         undo_seconds: float = 5.0,
+        drafts: DraftStore | None = None,
     ) -> None:
         super().__init__()
+        self.drafts = drafts  # where an unsent new referral is kept as it is typed (tui/drafts.py)
         if theme:
             self.theme = theme
         self.alerts = Alerts(self, desktop=desktop_notifications, bell=bell)
@@ -167,6 +173,9 @@ class TriageApp(App[None]):
             self.run_hub()
         if self.watch_terminal and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self._watch_terminal()
+        self.offer_kept_referral()
+        if self.alerts.desktop and notify.multiplexer() == "tmux":
+            self.check_passthrough()
 
     def tick(self) -> None:
         try:
@@ -302,25 +311,74 @@ class TriageApp(App[None]):
         self.inbox.add_unread(data.referral_id)
         self.alerts.alert(data.body[:80], title=f"{data.author.name} on {data.referral_id}")
 
+    @work(thread=True, exit_on_error=False, group="passthrough")
+    def check_passthrough(self) -> None:
+        """Inside tmux, say once if its allow-passthrough option keeps desktop alerts in."""
+        problem = notify.passthrough_problem()
+        if problem:
+            self.call_from_thread(self.notify, problem, title="Desktop alerts", severity="warning",
+                                  timeout=20)
+
+    # ------------------------------------------------------------ unsent input (tui/unsent.py)
+
+    def offer_kept_referral(self) -> None:
+        """A new referral kept from before (a crash, a dropped ssh session): resume or discard."""
+        saved = self.drafts.load() if self.drafts is not None else None
+        if saved is None:
+            return
+        when = fmt.stamp(saved.saved_at, self.tz)
+        who = " ".join(str(saved.form.get(f) or "").strip() for f in ("first_name", "last_name")).strip()
+        title = f"You have an unsent referral{f' for {who}' if who else ''} from {when}"
+
+        def answered(choice: str | None) -> None:
+            if choice == "resume":
+                self.push_screen(OutboundForm())  # the form resumes what is kept
+            elif choice == "discard" and self.drafts is not None:
+                self.drafts.clear()
+                self.notify("Discarded the unsent referral.", title="Outbound referral")
+
+        self.push_screen(ChoiceModal(title, [("resume", "Resume it"), ("discard", "Discard it")],
+                                     hint="enter: choose · escape: later (n resumes it)"), answered)
+
+    async def action_quit(self) -> None:
+        """q and ctrl+q: quit, asking first about anything typed and not sent on any screen."""
+        if any(self._unsent(screen) for screen in self.screen_stack):
+            self._quit_asking()
+        else:
+            self.exit()
+
+    @staticmethod
+    def _unsent(screen: Screen[Any]) -> Unsent | None:
+        ask = getattr(screen, "unsent_input", None)
+        return ask(quitting=True) if callable(ask) else None
+
+    @work(exclusive=True, group="quit", exit_on_error=False)
+    async def _quit_asking(self) -> None:
+        for screen in reversed(self.screen_stack):
+            unsent = self._unsent(screen)
+            if unsent is None:
+                continue
+            choice = await self.push_screen_wait(LeaveModal(unsent, quitting=True))
+            if choice == STAY or not await screen.resolve_unsent(choice):  # type: ignore[attr-defined]
+                return  # stay, or it could not be done (the screen says why): no quitting
+        self.exit()
+
     # ------------------------------------------------------------ terminal gone
 
     def _watch_terminal(self) -> None:
-        """Exit when the terminal goes away (ssh drop): SIGHUP, or stdin no longer a tty."""
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
-        except (NotImplementedError, RuntimeError, ValueError) as exc:
-            # no SIGHUP here (Windows, or a loop off the main thread): the tty check below still
-            # notices the terminal going away, within its 5 s interval
-            log.debug("no SIGHUP handler: %s", exc)
-        self.set_interval(5.0, self._check_terminal, name="terminal-watch")
+        """End when the terminal goes away (tmux killed, ssh dropped), even with the event loop
+        stuck: tui/terminal_watch.py."""
+        loop = asyncio.get_running_loop()
 
-    def _check_terminal(self) -> None:
-        try:
-            gone = not os.isatty(sys.__stdin__.fileno()) or os.getppid() == 1
-        except (OSError, ValueError, AttributeError):
-            gone = True
-        if gone:
-            self.exit(return_code=1)
+        def lost() -> None:
+            for screen in self.screen_stack:  # what was typed in a new referral, on disk now
+                keep = getattr(screen, "persist", None)
+                if callable(keep):
+                    loop.call_soon_threadsafe(keep)
+            loop.call_soon_threadsafe(lambda: self.exit(return_code=EXIT_CODE))
+
+        self.terminal_watch = TerminalWatch(lost)
+        self.terminal_watch.start()
 
 
 def make_app(hub_url: str | Sequence[str] = "", token: str = "", clock: Clock | None = None, *,

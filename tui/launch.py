@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the app (and Textual) load only when it starts
     from tui.app import TriageApp
+    from tui.config import Config
 
 from tui.hub.urls import DEFAULT_HUB_URL, BadHubURL, check_hubs, split_hubs
 
@@ -46,18 +47,36 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         "(added to $TRIAGE_KEYS and the config file's [keys])")
 
 
+def load(environ: Mapping[str, str] | None = None) -> Config:
+    """The config file and the TRIAGE_* variables; LaunchError (a usage error) if they are bad."""
+    from tui.config import ConfigError, load_config
+
+    try:
+        return load_config(environ=environ)
+    except ConfigError as exc:
+        raise LaunchError(str(exc), code=2) from None
+
+
+def app_options(keys: str | None = None, environ: Mapping[str, str] | None = None,
+                config: Config | None = None) -> dict[str, Any]:
+    """`make_app`'s options from the config (theme, alerts, bell, [keys]) and --keys: all but the
+    hub and the token. `triage demo` starts its app with these too."""
+    from tui.config import parse_keys
+
+    options = (config or load(environ)).app_options()
+    options["keymap"].update(parse_keys(keys or ""))
+    return options
+
+
 def build_app(hub: HubOption = None, token_file: str | None = None, keys: str | None = None,
               environ: Mapping[str, str] | None = None) -> TriageApp:
     """The app as the options, the config and the environment say; LaunchError if it cannot be."""
     from tui.app import make_app
-    from tui.config import ConfigError, load_config, parse_keys
     from tui.credentials import CredentialsError, load_token
+    from tui.drafts import DraftStore
     from tui.keys import KeymapError
 
-    try:
-        config = load_config(environ=environ)
-    except ConfigError as exc:
-        raise LaunchError(str(exc), code=2) from None
+    config = load(environ)
     urls = config.hub_urls() or [DEFAULT_HUB_URL]
     if hub:  # the options win: every --hub, in order
         try:
@@ -68,10 +87,9 @@ def build_app(hub: HubOption = None, token_file: str | None = None, keys: str | 
         token = load_token(token_file or config.token_file, environ)
     except CredentialsError as exc:
         raise LaunchError(str(exc)) from None
-    options = config.app_options()
-    options["keymap"].update(parse_keys(keys or ""))
+    options = app_options(keys, config=config)
     try:
-        return make_app(urls, token, **options)
+        return make_app(urls, token, drafts=DraftStore.for_hub(urls), **options)
     except KeymapError as exc:  # a remap that would make another key unreachable
         raise LaunchError(str(exc), code=2) from None
 

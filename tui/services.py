@@ -11,6 +11,7 @@ from typing import Protocol, cast
 
 from textual.dom import DOMNode
 
+from tui.drafts import DraftStore
 from tui.hub.session import HubSession
 
 
@@ -24,6 +25,7 @@ class TriageServices(Protocol):
     def key(self, binding_id: str) -> str:
         """The key bound to a binding now (after the config's [keys]), as the footer shows it."""
         ...
+    drafts: DraftStore | None  # where an unsent new referral is kept (None: nowhere)
 
 
 def services(node: DOMNode) -> TriageServices:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -36,6 +37,10 @@ def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("TRIAGE_CONFIG", "TRIAGE_HUB", "TRIAGE_TOKEN_FILE", "TRIAGE_THEME", "TRIAGE_DESKTOP",
                  "TRIAGE_BELL", "TRIAGE_KEYS"):
         monkeypatch.delenv(name, raising=False)
+    for name in ("TMUX", "TMUX_PANE", "STY"):  # a run inside tmux or screen: alerts go raw all the same
+        monkeypatch.delenv(name, raising=False)
+    if os.environ.get("TERM", "").startswith("screen"):
+        monkeypatch.setenv("TERM", "xterm-256color")
 
 
 async def wait_for(pilot: Pilot, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:

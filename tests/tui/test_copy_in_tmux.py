@@ -57,9 +57,13 @@ async def test_y_copies_the_phone_through_tmux(live_hub: LiveHub, tmp_path: Path
         async def screen() -> str:
             return await tmux(socket, "capture-pane", "-p")
 
-        await until(lambda: _has(screen, "Dana Cole"))
-        await tmux(socket, "send-keys", "y")
-        await until(lambda: _has(screen, "Copied +1 512 555 0100"))
+        await until(lambda: _has(screen, "Dana Cole"), timeout=60)  # a busy machine starts slowly
+
+        async def copied() -> bool:  # `y` again until the inbox has its row under the cursor
+            await tmux(socket, "send-keys", "y")
+            return await _has(screen, "Copied +1 512 555 0100")
+
+        await until(copied, timeout=60)
         assert (await tmux(socket, "show-buffer")).strip() == "+1 512 555 0100"
     finally:
         await tmux(socket, "kill-server")

@@ -85,7 +85,7 @@ async def test_settings_opened_offline_load_once_back_and_keep_edits_made_meanwh
             settings.query_one("#settings-error", Label).render()))
         hub_link.down = False
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: settings.filled is not None)
+        await wait_for(pilot, lambda: settings.loaded_values is not None)
         assert "Could not load" not in str(settings.query_one("#settings-error", Label).render())
         settings.query_one("#set-work_hours", Input).value = "08:00-12:00"  # an edit, unsaved
         await go_offline(pilot, app, hub_link)

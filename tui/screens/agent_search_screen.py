@@ -12,6 +12,7 @@ from textual.widgets import Label
 
 from shared.protocol import AgentCard
 from tui.hub.messages import Reconnected
+from tui.unsent import DISCARD, Unsent
 from tui.widgets.agent_profile import AgentProfile
 from tui.widgets.agent_search import AgentSearch
 from tui.widgets.keys_footer import KeysFooter
@@ -57,3 +58,14 @@ class AgentSearchScreen(Screen[list[AgentCard]]):
 
     def action_discard(self) -> None:
         self.dismiss([])
+
+    def unsent_input(self, quitting: bool = False) -> Unsent | None:
+        """Escape takes the chosen agents on; only quitting would lose them."""
+        chosen = self.query_one(AgentSearch).chosen
+        if not quitting or not chosen:
+            return None
+        names = ", ".join(card.name for card in chosen.values())
+        return Unsent(f"Choosing {names} as receivers", (DISCARD,))
+
+    async def resolve_unsent(self, choice: str) -> bool:
+        return choice == DISCARD

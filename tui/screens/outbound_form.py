@@ -1,16 +1,24 @@
 """The outbound form: create an agent referral, keep it as a draft or send it. The referral the
-hub created goes to the app as `OutboundForm.Saved` (the inbox shows it at once)."""
+hub created goes to the app as `OutboundForm.Saved` (the inbox shows it at once).
+
+What is typed is never lost without a question (tui/unsent.py): escape, or quitting the app,
+asks whether to send it, save it as a draft, discard it or stay. Until then it is kept on disk
+as it is typed (tui/drafts.py) and offered again at the next start after a crash or a dropped
+ssh session; a form opened while one is kept resumes it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, TextArea
@@ -20,6 +28,7 @@ from shared.protocol import AgentCard, HubError, ReferralResult, ReferralView
 from tui.screens.agent_search_screen import AgentSearchScreen
 from tui.screens.fee_modal import parse_fee
 from tui.services import services
+from tui.unsent import DISCARD, DRAFT, KEEP, SEND, LeaveModal, Unsent
 from tui.widgets.agent_search import AgentSearch
 from tui.widgets.keys_footer import KeysFooter
 
@@ -39,6 +48,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 INTENTS = [("buy", "buy"), ("sell", "sell")]
 MODES = [("private: chosen receivers", "private"), ("network: my network group", "network"),
          ("open: every agent in the area", "open")]
+PERSIST_SECONDS = 0.3  # what is typed reaches the disk this long after the last change
 
 
 def parse_price(text: str) -> int | None:
@@ -68,6 +78,9 @@ class OutboundForm(Screen[str | None]):
     def __init__(self, receivers: list[AgentCard] | None = None) -> None:
         super().__init__()
         self.receivers = list(receivers or [])  # chosen before the form opened (the `g` screen)
+        self.empty: dict[str, Any] = {}  # the form as it opens, before anything is typed
+        self.kept: dict[str, Any] | None = None  # what the draft file holds now
+        self.done = False  # sent, saved on the hub or discarded: nothing to keep
 
     def compose(self) -> ComposeResult:
         yield Label("New agent referral", id="form-title")
@@ -96,11 +109,114 @@ class OutboundForm(Screen[str | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self.empty = self.snapshot()
+        store = services(self).drafts
+        saved = store.load() if store is not None else None
+        if saved is not None:  # one kept from before (a crash, a dropped session): resume it
+            self.restore(saved.form)
+            self.kept = saved.form
+            self.notify("Resumed the unsent referral kept from before.", title="Outbound referral")
         if self.receivers:
             self.query_one(AgentSearch).add_chosen(self.receivers)
-            names = ", ".join(card.name for card in self.receivers)
-            self.query_one("#agent-status", Label).update(f"chosen: {names}")
+        self._say_chosen()
         self.query_one("#f-first_name", Input).focus()
+        self.set_interval(1.0, self.persist, name="keep-unsent")  # receivers toggled, too
+
+    def _say_chosen(self) -> None:
+        names = ", ".join(card.name for card in self.query_one(AgentSearch).chosen.values())
+        if names:
+            self.query_one("#agent-status", Label).update(f"chosen: {names}")
+
+    # ------------------------------------------------------------ what is typed, kept
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the form holds, as plain data (for the draft file and to compare)."""
+        data: dict[str, Any] = {field: self.query_one(f"#f-{field}", Input).value
+                                for field, _, _ in FIELDS}
+        data["fee_percent"] = self.query_one("#f-fee_percent", Input).value
+        data["intent"] = self.query_one("#f-intent", Select).value
+        data["mode"] = self.query_one("#f-mode", Select).value
+        data["notes"] = self.query_one("#f-notes", TextArea).text
+        data["receivers"] = [msgspec.to_builtins(card)
+                             for card in self.query_one(AgentSearch).chosen.values()]
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for field, _, _ in [*FIELDS, ("fee_percent", "", "")]:
+            if isinstance(data.get(field), str):
+                self.query_one(f"#f-{field}", Input).value = data[field]
+        for field, options in (("intent", INTENTS), ("mode", MODES)):
+            if data.get(field) in {value for _, value in options}:
+                self.query_one(f"#f-{field}", Select).value = data[field]
+        if isinstance(data.get("notes"), str):
+            self.query_one("#f-notes", TextArea).text = data["notes"]
+        try:
+            cards = msgspec.convert(data.get("receivers") or [], list[AgentCard])
+        except msgspec.ValidationError:
+            cards = []
+        if cards:
+            self.query_one(AgentSearch).add_chosen(cards)
+
+    @property
+    def dirty(self) -> bool:
+        """Something typed or chosen that has not gone to the hub."""
+        return bool(self.empty) and not self.done and self.snapshot() != self.empty
+
+    def client_words(self) -> str:
+        name = " ".join(self.value(f) for f in ("first_name", "last_name") if self.value(f))
+        return f"The new referral for {name}" if name else "The new referral"
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def changed(self) -> None:
+        if self.empty:
+            self.set_timer(PERSIST_SECONDS, self.persist, name="keep-unsent-soon")
+
+    def persist(self) -> None:
+        """The draft file follows the form: written when it holds something, else removed."""
+        store = services(self).drafts
+        if store is None or self.done or not self.empty:
+            return
+        data = self.snapshot()
+        if data == self.kept:
+            return
+        if data == self.empty:
+            store.clear()
+        else:
+            store.save(data)
+        self.kept = data
+
+    def forget(self) -> None:
+        """Sent, saved on the hub or discarded: the draft file goes."""
+        self.done = True
+        store = services(self).drafts
+        if store is not None:
+            store.clear()
+
+    def on_unmount(self) -> None:
+        if not self.done:
+            with contextlib.suppress(NoMatches):  # the fields may be gone already
+                self.persist()  # whatever the last keys typed, before the app goes
+
+    # ------------------------------------------------------------ leaving
+
+    def unsent_input(self, quitting: bool = False) -> Unsent | None:
+        if not self.dirty:
+            return None
+        choices = (SEND, DRAFT, DISCARD, KEEP) if quitting and services(self).drafts else (SEND, DRAFT, DISCARD)
+        return Unsent(self.client_words(), choices)
+
+    async def resolve_unsent(self, choice: str) -> bool:
+        if choice in (SEND, DRAFT):
+            return await self.save(choice == SEND, leave=False)
+        if choice == DISCARD:
+            self.forget()
+            return True
+        if choice == KEEP:
+            self.persist()
+            return True
+        return False
 
     def value(self, field: str) -> str:
         return self.query_one(f"#f-{field}", Input).value.strip()
@@ -144,25 +260,34 @@ class OutboundForm(Screen[str | None]):
 
     @work(group="outbound", exclusive=True, exit_on_error=False)
     async def submit(self, send: bool) -> None:
+        await self.save(send)
+
+    async def save(self, send: bool, leave: bool = True) -> bool:
+        """Send the referral or save it as a draft on the hub; True once the hub has it."""
         try:
             data = self.collect(send)
         except ValueError as exc:
             self.show_error(str(exc))
-            return
+            return False
         if send and data["mode"] == "private" and not data.get("receivers"):
             self.show_error("Private mode: search agents below and toggle at least one receiver.")
-            return
+            return False
         self.show_error("sending…" if send else "saving…")
         try:
             raw = await services(self).session.request("submit", referral=data)
             view = msgspec.convert(raw, ReferralResult).referral
         except HubError as exc:
             self.show_error(exc.message)  # the form keeps everything typed
-            return
+            if not leave:
+                self.notify(exc.message, title="The new referral was not sent", severity="error")
+            return False
         self.show_error("")
+        self.forget()
         self.app.post_message(self.Saved(view))  # to the app: this screen is leaving
         self.notify(f"{'Sent' if send else 'Saved draft'} {view.id}", title="Outbound referral")
-        self.dismiss(view.id)
+        if leave:
+            self.dismiss(view.id)
+        return True
 
     def action_agents(self) -> None:
         """The full agent search; the agents toggled there become receivers here."""
@@ -174,4 +299,18 @@ class OutboundForm(Screen[str | None]):
         self.app.push_screen(AgentSearchScreen(), chosen)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Escape: leave at once when nothing was typed; otherwise ask first."""
+        unsent = self.unsent_input()
+        if unsent is None:
+            self.forget()
+            self.dismiss(None)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice in (SEND, DRAFT):
+                self.submit(choice == SEND)  # leaves once the hub has it; stays on an error
+            elif choice == DISCARD:
+                self.forget()
+                self.dismiss(None)
+
+        self.app.push_screen(LeaveModal(unsent), cast(Any, answered))

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static, Switch
 from shared.protocol import AvailabilityView, HubError, NotificationView
 from tui.hub.messages import Reconnected
 from tui.services import services
+from tui.unsent import DISCARD, SAVE, LeaveModal, Unsent
 from tui.widgets.keys_footer import KeysFooter
 
 FIELDS = ("paused", "timezone", "work_hours", "vacation_start", "vacation_end", "email", "offers", "messages")
@@ -60,7 +61,7 @@ class SettingsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.notifications: NotificationView | None = None
-        self.filled: dict[str, Any] | None = None  # the values the hub's last answer put in the form
+        self.loaded_values: dict[str, Any] | None = None  # as the hub has them (unsaved: differ)
 
     def compose(self) -> ComposeResult:
         yield Static("Settings", id="settings-title")
@@ -131,10 +132,7 @@ class SettingsScreen(Screen[None]):
     def reconnected(self) -> None:
         """Back after a drop: load again, unless the person has changed the form meanwhile (the
         availability line is refreshed then, the edits stay)."""
-        self.load(keep_edits=self.filled is not None and self.form_values() != self.filled)
-
-    def form_values(self) -> dict[str, Any]:
-        return {name: self.value(name) for name in FIELDS}
+        self.load(keep_edits=self.loaded_values is not None and self.values() != self.loaded_values)
 
     @work(group="settings", exclusive=True, exit_on_error=False)
     async def load(self, keep_edits: bool = False) -> None:
@@ -150,7 +148,6 @@ class SettingsScreen(Screen[None]):
             return
         self.clear_errors()
         self.fill(avail, notes)
-        self.filled = self.form_values()
 
     def fill(self, avail: AvailabilityView, notes: NotificationView) -> None:
         self.show_availability(avail)
@@ -165,6 +162,10 @@ class SettingsScreen(Screen[None]):
         self.set_value("messages", notes.messages)
         if not notes.mail_enabled:
             self.field_note("email", "this hub sends no e-mail")
+        self.loaded_values = self.values()
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.value(name) for name in FIELDS}
 
     def availability_args(self) -> dict[str, Any] | None:
         args: dict[str, Any] = {"paused": self.value("paused"), "work_hours": self.value("work_hours").strip()}
@@ -194,7 +195,11 @@ class SettingsScreen(Screen[None]):
 
     @work(exclusive=True, group="settings-save", exit_on_error=False)
     async def save(self, availability: dict[str, Any], notifications: dict[str, Any]) -> None:
-        saved = []
+        await self.store(availability, notifications)
+
+    async def store(self, availability: dict[str, Any], notifications: dict[str, Any]) -> bool:
+        """Both halves to the hub; True when the hub took every change."""
+        saved, wanted = [], self.values()
         for op, args in (("availability.set", availability), ("notifications.set", notifications)):
             try:
                 raw = await services(self).session.request(op, **args)
@@ -209,6 +214,24 @@ class SettingsScreen(Screen[None]):
                 saved.append("notifications")
         if saved:
             self.notify(f"Saved {' and '.join(saved)}", title="Settings")
+        if len(saved) == 2:
+            self.loaded_values = wanted
+        return len(saved) == 2
+
+    # ------------------------------------------------------------ leaving (tui/unsent.py)
+
+    def unsent_input(self, quitting: bool = False) -> Unsent | None:
+        if self.loaded_values is None or self.values() == self.loaded_values:
+            return None
+        changed = [LABELS[n].lower() for n in FIELDS if self.value(n) != self.loaded_values[n]]
+        return Unsent(f"A change to {', '.join(changed)}", (SAVE, DISCARD))
+
+    async def resolve_unsent(self, choice: str) -> bool:
+        if choice == SAVE:
+            self.clear_errors()
+            args = self.availability_args()
+            return args is not None and await self.store(args, self.notification_args())
+        return choice == DISCARD
 
     @on(Switch.Changed)
     def switched(self, event: Switch.Changed) -> None:
@@ -220,4 +243,20 @@ class SettingsScreen(Screen[None]):
 
     @on(Button.Pressed, "#settings-close")
     def action_close(self) -> None:
-        self.dismiss()
+        unsent = self.unsent_input()
+        if unsent is None:
+            self.dismiss()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == SAVE:
+                self.save_then_close()
+            elif choice == DISCARD:
+                self.dismiss()
+
+        self.app.push_screen(LeaveModal(unsent), cast(Any, answered))
+
+    @work(exclusive=True, group="settings-save", exit_on_error=False)
+    async def save_then_close(self) -> None:
+        if await self.resolve_unsent(SAVE):
+            self.dismiss()

@@ -28,6 +28,7 @@ from shared.protocol import (
 from tui import format as fmt
 from tui.hub.messages import Reconnected
 from tui.services import services
+from tui.unsent import DISCARD, SEND, LeaveModal, Unsent
 from tui.widgets.keys_footer import KeysFooter
 
 
@@ -117,16 +118,44 @@ class ThreadScreen(Screen[None]):
 
     @work(group="thread-send", exit_on_error=False)
     async def send(self, body: str) -> None:
+        await self.deliver(body)
+
+    async def deliver(self, body: str) -> bool:
         box = self.query_one("#thread-input", Input)
         try:
             raw = await services(self).session.request("thread.send", id=self.referral_id, body=body)
         except HubError as exc:
             self.notify(exc.message, title="Message not sent", severity="error")
-            return  # the text stays in the input
+            return False  # the text stays in the input
         if box.value.strip() == body:
             box.value = ""
         self.add_message(msgspec.convert(raw, MessageResult).message)
+        return True
+
+    # ------------------------------------------------------------ leaving (tui/unsent.py)
+
+    def unsent_input(self, quitting: bool = False) -> Unsent | None:
+        if not self.query_one("#thread-input", Input).value.strip():
+            return None
+        return Unsent(f"The message you are writing on {self.referral_id}", (SEND, DISCARD))
+
+    async def resolve_unsent(self, choice: str) -> bool:
+        if choice == SEND:
+            return await self.deliver(self.query_one("#thread-input", Input).value.strip())
+        return choice == DISCARD
 
     def action_close(self) -> None:
+        unsent = self.unsent_input()
+        if unsent is None:
+            self.leave()
+            return
+        self.app.push_screen(LeaveModal(unsent), self.answered)
+
+    @work(group="thread-send", exit_on_error=False)
+    async def answered(self, choice: str | None) -> None:
+        if choice in (SEND, DISCARD) and await self.resolve_unsent(choice):
+            self.leave()
+
+    def leave(self) -> None:
         self.app.post_message(self.Read(self.referral_id))  # to the app: this screen is leaving
         self.dismiss(None)
