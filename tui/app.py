@@ -23,8 +23,11 @@ from textual.screen import Screen
 from tui import format as fmt
 from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
+from tui.desk.board_screen import DeskBoardScreen
+from tui.desk.team_screen import TeamScreen
 from tui.hub.messages import (
     HelloReceived,
+    HubMessage,
     InboxLoaded,
     LinkChanged,
     MessageReceived,
@@ -52,6 +55,8 @@ class TriageApp(App[None]):
         Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
         Binding("R", "reports", "Reports", show=False, id="app.reports"),
         Binding("D", "dry_run", "Dry run", show=False, id="app.dry_run"),
+        Binding("b", "desk_board", "Desk board", id="desk.board"),  # concierge: see check_action
+        Binding("t", "desk_team", "Team", id="desk.team"),
     ]
 
     def __init__(
@@ -93,6 +98,11 @@ class TriageApp(App[None]):
         if "concierge" in self.session.roles and not isinstance(screen, DryRunScreen):
             yield SystemCommand("Routing dry run", "Who would get an appointment in a zip code now (D)",
                                 self.action_dry_run)
+        if "concierge" in self.session.roles:
+            yield SystemCommand("Desk board", "Every live appointment: who holds it, time left; "
+                                "reopen or hand out the unclaimed ones (b)", self.action_desk_board)
+            yield SystemCommand("Team", "People, programs, network groups and claim windows (t)",
+                                self.action_desk_team)
         if isinstance(screen, InboxScreen):
             yield SystemCommand("Accept", "Claim, express interest or accept the selected referral",
                                 screen.action_accept)
@@ -170,6 +180,34 @@ class TriageApp(App[None]):
         if not isinstance(self.screen, DryRunScreen):
             view = self.inbox.current()
             self.push_screen(DryRunScreen(view.zip if view is not None else ""))
+
+    # ------------------------------------------------------------ the desk (concierge)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The desk's keys exist for the concierge only, from the inbox."""
+        if action in ("desk_board", "desk_team"):
+            return "concierge" in self.session.roles and isinstance(self.screen, InboxScreen)
+        return True
+
+    def action_desk_board(self) -> None:
+        if "concierge" in self.session.roles and not isinstance(self.screen, DeskBoardScreen):
+            self.push_screen(DeskBoardScreen())
+
+    def action_desk_team(self) -> None:
+        if "concierge" in self.session.roles and not isinstance(self.screen, TeamScreen):
+            self.push_screen(TeamScreen())
+
+    @on(HubMessage)
+    def desk_follows_the_hub(self, message: HubMessage) -> None:
+        """The desk board asks for itself again on every referral event and reconnection; the
+        desk's keys show once the hub said who we are."""
+        if isinstance(message, HelloReceived):
+            self.refresh_bindings()
+        if isinstance(message, (ReferralUpserted, ReferralRemoved, InboxLoaded)) or (
+                isinstance(message, LinkChanged) and message.state == "connected"):
+            for screen in self.screen_stack:
+                if isinstance(screen, DeskBoardScreen):
+                    screen.hub_changed()
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

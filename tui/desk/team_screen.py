@@ -1,0 +1,65 @@
+"""The team screen (`t`, concierge): people, programs, network groups and claim windows, one tab
+each, with the same changes as the hub host's command line (`triage agent set`, `program`,
+`network`, `window`). Leaving with unsaved edits asks first."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from tui.desk.editor_pane import EditorPane
+from tui.desk.people_pane import PeoplePane
+from tui.desk.program_panes import NetworksPane, ProgramsPane, WindowsPane
+
+TABS = (("people", "People", PeoplePane), ("programs", "Programs", ProgramsPane),
+        ("networks", "Network groups", NetworksPane), ("windows", "Claim windows", WindowsPane))
+
+
+class TeamScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="team.save"),
+        Binding("escape", "close", "Close", id="team.close"),
+    ]
+
+    def __init__(self, tab: str = "people") -> None:
+        super().__init__()
+        self.first_tab = tab
+
+    def compose(self) -> ComposeResult:
+        yield Static("Team · enter opens · ctrl+s saves · escape leaves", id="team-title")
+        with TabbedContent(initial=self.first_tab, id="team-tabs"):
+            for key, title, pane in TABS:
+                with TabPane(title, id=key):
+                    yield pane(id=f"team-{key}")
+        yield Footer()
+
+    def pane(self, key: str) -> EditorPane:
+        return self.query_one(f"#team-{key}", EditorPane)
+
+    @property
+    def active(self) -> EditorPane:
+        return self.pane(self.query_one(TabbedContent).active or "people")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        active = self.active
+        target = active.query(".editor-search").first() if active.SEARCH else active.query(".editor-list").first()
+        target.focus()
+
+    def action_save(self) -> None:
+        self.run_worker(self.active.save(), group="team-save", exclusive=True, exit_on_error=False)
+
+    @work(group="team-close", exclusive=True, exit_on_error=False)
+    async def action_close(self) -> None:
+        for key, _, _ in TABS:
+            pane = self.pane(key)
+            if pane.dirty:
+                self.query_one(TabbedContent).active = key
+                if not await pane.settle():
+                    return
+        self.dismiss()
