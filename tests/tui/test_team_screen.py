@@ -1,0 +1,130 @@
+"""The team screen against a real hub: the desk changes a rank; a zip code that does not exist
+is refused next to its field, what was typed stays and nothing changes (not even the good rank);
+a program is added and edited; leaving with unsaved edits asks; `q` in a field is a letter."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from textual.widgets import Input, OptionList, TabbedContent
+
+from tests.tui.conftest import LiveHub, raw_request, wait_for
+from tui.app import TriageApp, make_app
+from tui.desk.editor_pane import EditorPane
+from tui.desk.team_screen import TeamScreen
+from tui.screens.choice_modal import ChoiceModal
+
+
+def desk_app(live_hub: LiveHub, token: str) -> TriageApp:
+    return make_app(live_hub.url, token, tz=timezone.utc, watch_terminal=False)
+
+
+async def open_team(pilot, app: TriageApp) -> TeamScreen:
+    await wait_for(pilot, lambda: app.loaded and app.inbox.line.state == "connected")
+    await pilot.press("t")
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, TeamScreen) and app.screen)
+    await wait_for(pilot, lambda: screen.pane("people").items)
+    return screen
+
+
+async def open_person(pilot, pane: EditorPane, search: str) -> None:
+    pane.query_one(".editor-search", Input).focus()
+    await pilot.press(*search)
+    await wait_for(pilot, lambda: pane.query_one(OptionList).option_count == 1)
+    await pilot.press("enter", "enter")  # to the list, then open the one found
+    await wait_for(pilot, lambda: pane.form.display and pane.current is not None)
+
+
+def field(pane: EditorPane, key: str) -> Input:
+    return pane.query_one(f"#in-{key}", Input)
+
+
+async def profile(live_hub: LiveHub, token: str, person_id: str) -> dict:
+    frame = await raw_request(live_hub.url, token, "team.people", {})
+    return next(p for p in frame["result"]["people"] if p["id"] == person_id)
+
+
+async def test_the_people_form_changes_a_rank_and_a_bad_zip_is_refused_next_to_its_field(
+    live_hub: LiveHub,
+) -> None:
+    _, desk = await live_hub.person("Dee Desk", ["concierge"])
+    rita, _ = await live_hub.person("Rita Alvarez", ["agent"], ["78701"], rank_score=50)
+    await live_hub.person("Bo Baker", ["agent"], ["78701"], rank_score=70)
+    app = desk_app(live_hub, desk)
+    async with app.run_test(size=(120, 36)) as pilot:
+        team = await open_team(pilot, app)
+        people = team.pane("people")
+        await open_person(pilot, people, "rita")
+        assert people.current == rita and field(people, "rank").value == "50"
+
+        field(people, "rank").value = "88"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: people.items[rita].rank == 88)
+        assert (await profile(live_hub, desk, rita))["rank"] == 88
+
+        field(people, "rank").value = "95"
+        field(people, "zips").value = "78701, 00000"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: people.form.error_of("zips"))
+        assert "00000" in people.form.error_of("zips") and not people.form.error_of("rank")
+        assert people.query_one("#row-zips").has_class("-error")
+        assert field(people, "zips").value == "78701, 00000" and field(people, "rank").value == "95"
+        stored = await profile(live_hub, desk, rita)
+        assert stored["rank"] == 88 and stored["zips"] == ["78701"]  # neither was written
+
+
+async def test_a_program_is_added_and_edited(live_hub: LiveHub) -> None:
+    _, desk = await live_hub.person("Dee Desk", ["concierge"])
+    vic, _ = await live_hub.person("Victor Hale", ["vendor"])
+    app = desk_app(live_hub, desk)
+    async with app.run_test(size=(120, 36)) as pilot:
+        team = await open_team(pilot, app)
+        team.query_one(TabbedContent).active = "programs"
+        programs = team.pane("programs")
+        await wait_for(pilot, lambda: programs.query_one(OptionList).option_count == 1)  # "+ add"
+        programs.query_one(OptionList).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: programs.form.display)
+        field(programs, "name").value = "Lone Star Title"
+        field(programs, "vendor").value = vic
+        field(programs, "fee_amount").value = "500"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: programs.items)
+        (program_id,) = programs.items
+        assert programs.items[program_id].vendor_name == "Victor Hale"
+
+        field(programs, "fee_amount").value = "750"
+        field(programs, "claim_window_seconds").value = "900"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: programs.items[program_id].fee_amount == 750)
+        frame = await raw_request(live_hub.url, desk, "team.programs", {})
+        (stored,) = frame["result"]["programs"]
+        assert stored["fee_amount"] == 750 and stored["claim_window_seconds"] == 900
+
+        field(programs, "fee_amount").value = "-5"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: programs.form.error_of("fee_amount"))
+
+
+async def test_leaving_with_unsaved_edits_asks_and_q_is_typed(live_hub: LiveHub) -> None:
+    _, desk = await live_hub.person("Dee Desk", ["concierge"])
+    rita, _ = await live_hub.person("Rita Alvarez", ["agent"], ["78701"], rank_score=50)
+    app = desk_app(live_hub, desk)
+    async with app.run_test(size=(120, 36)) as pilot:
+        team = await open_team(pilot, app)
+        people = team.pane("people")
+        await open_person(pilot, people, "rita")
+        field(people, "office").focus()
+        await pilot.press("end", "q")
+        assert app.is_running and field(people, "office").value.endswith("q")
+        await pilot.press("escape")
+        ask = await wait_for(pilot, lambda: isinstance(app.screen, ChoiceModal) and app.screen)
+        assert "Unsaved" in ask.title_text
+        await pilot.press("escape")  # stay
+        await wait_for(pilot, lambda: app.screen is team)
+        assert field(people, "office").value.endswith("q")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceModal))
+        await pilot.press("down", "enter")  # discard
+        await wait_for(pilot, lambda: not isinstance(app.screen, (TeamScreen, ChoiceModal)))
+        assert (await profile(live_hub, desk, rita))["office"] == ""
