@@ -145,3 +145,23 @@ def _footer(screen) -> list:
     """The bindings the footer shows now."""
     return [binding for (_, binding, enabled, _) in screen.active_bindings.values()
             if enabled and binding.show]
+
+
+def test_the_desk_keys_have_ids_and_descriptions() -> None:
+    from tui.desk.board_table import BoardTable
+    from tui.desk.team_screen import TeamScreen
+
+    ids = {binding.id for binding in TriageApp.BINDINGS}
+    assert {"desk.board", "desk.team"} <= ids
+    for owner in (DeskBoardScreen, TeamScreen, BoardTable):
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.description, binding
+
+
+async def test_the_desk_is_in_the_command_palette_for_the_concierge(live_hub: LiveHub) -> None:
+    people = await team(live_hub)
+    app = desk_app(live_hub, people["desk"][1])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded and app.inbox.line.state == "connected")
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Desk board", "Team"} <= titles

@@ -30,7 +30,7 @@ COLUMNS: dict[Section, tuple[Column, ...]] = {
     "appointments": (
         Column("left", "Left", 7, 0),
         Column("id", "Referral", 8, 0),
-        Column("holder", "With", 24, 0),
+        Column("holder", "With", 26, 0),
         Column("area", "Area", 16, 2),
         Column("passes", "Passes", 6, 1),
         Column("next", "Next in line", 16, 1),

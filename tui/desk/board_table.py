@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
@@ -43,7 +44,8 @@ class BoardTable(DataTable[str]):
             if columns != [str(key.value) for key in self.columns]:
                 self.clear(columns=True)
                 for column in fitting(self.section, rows, self.width_for(), now):
-                    self.add_column(column.label, width=column.width, key=column.key)
+                    label = Text(column.label, justify="right" if column.key == "left" else "left")
+                    self.add_column(label, width=column.width, key=column.key)
                 self.rows_by_id = {}
             for gone in [key for key in self.rows_by_id if key not in wanted]:
                 self.remove_row(gone)
@@ -63,6 +65,8 @@ class BoardTable(DataTable[str]):
             if keep is not None and keep in wanted:
                 self.move_cursor(row=self.get_row_index(keep), scroll=False)
         self.display = bool(rows)
+        # a table sized by its rows: lay the board out again once the new rows are measured
+        self.call_after_refresh(self.refresh, layout=True)
 
     def tick(self) -> None:
         """The countdowns, every second."""

@@ -41,6 +41,7 @@ class EditorPane(Vertical, Generic[T]):
 
     FIELDS: tuple[Field, ...] = ()
     NOUN = "item"
+    PLURAL = "items"
     CAN_ADD = True
     SEARCH = False
 
@@ -75,7 +76,7 @@ class EditorPane(Vertical, Generic[T]):
         with Horizontal(classes="editor-body"):
             with Vertical(classes="editor-list-side"):
                 if self.SEARCH:
-                    yield Input(placeholder=f"search {self.NOUN}s: name, brokerage, city", compact=True,
+                    yield Input(placeholder=f"search {self.PLURAL}: name, brokerage, city", compact=True,
                                 classes="editor-search")
                 yield OptionList(classes="editor-list")
             with Vertical(classes="editor-form-side"):
@@ -102,7 +103,7 @@ class EditorPane(Vertical, Generic[T]):
         try:
             loaded = await self.load()
         except HubError as exc:
-            self.query_one(".editor-title", Label).update(f"Could not load the {self.NOUN}s: {exc.message}")
+            self.query_one(".editor-title", Label).update(f"Could not load the {self.PLURAL}: {exc.message}")
             return
         self.items = dict(loaded)
         self.refill_list()

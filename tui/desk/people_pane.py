@@ -75,6 +75,7 @@ def person_changes(values: dict[str, Any], changed: set[str]) -> PersonChanges:
 class PeoplePane(EditorPane[PersonProfile]):
     FIELDS = FIELDS
     NOUN = "person"
+    PLURAL = "people"
     CAN_ADD = False  # people join with `triage agent add`, which gives them their token
     SEARCH = True
 

@@ -35,6 +35,7 @@ class ProgramsPane(EditorPane[ProgramView]):
         Field("claim_window_seconds", "Window (s)", "seconds to claim; empty: the hub's default"),
     )
     NOUN = "program"
+    PLURAL = "programs"
 
     async def load(self) -> list[tuple[str, ProgramView]]:
         return [(p.id, p) for p in await services(self).session.team_programs()]
@@ -80,6 +81,7 @@ class NetworksPane(EditorPane[NetworkView]):
         Field("members", "Members", "agents' person ids, e.g. P-DANA01, P-ELI001"),
     )
     NOUN = "network group"
+    PLURAL = "network groups"
 
     async def load(self) -> list[tuple[str, NetworkView]]:
         return [(n.id, n) for n in await services(self).session.team_networks()]
@@ -114,6 +116,7 @@ class WindowsPane(EditorPane[AreaWindowView]):
         Field("seconds", "Window (s)", "seconds to claim; empty: the hub's default"),
     )
     NOUN = "claim window"
+    PLURAL = "claim windows"
 
     async def load(self) -> list[tuple[str, AreaWindowView]]:
         return [(w.area, w) for w in await services(self).session.team_windows()]
