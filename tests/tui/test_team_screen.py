@@ -128,3 +128,18 @@ async def test_leaving_with_unsaved_edits_asks_and_q_is_typed(live_hub: LiveHub)
         await pilot.press("down", "enter")  # discard
         await wait_for(pilot, lambda: not isinstance(app.screen, (TeamScreen, ChoiceModal)))
         assert (await profile(live_hub, desk, rita))["office"] == ""
+
+
+async def test_up_and_down_move_between_the_fields(live_hub: LiveHub) -> None:
+    _, desk = await live_hub.person("Dee Desk", ["concierge"])
+    await live_hub.person("Rita Alvarez", ["agent"], ["78701"], rank_score=50)
+    app = desk_app(live_hub, desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        team = await open_team(pilot, app)
+        people = team.pane("people")
+        await open_person(pilot, people, "rita")
+        assert app.focused is field(people, "name")
+        await pilot.press("down", "down")
+        assert app.focused is field(people, "zips")
+        await pilot.press("up")
+        assert app.focused is field(people, "rank")

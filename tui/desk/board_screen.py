@@ -40,7 +40,8 @@ def agent_choices(people: list[PersonProfile], zip_code: str) -> list[tuple[str,
     choices = []
     for person in serving:
         extra = " · paused" if person.paused else ""
-        choices.append((person.id, f"{person.name} · rank {person.rank:g} · {person.brokerage or '-'}{extra}"))
+        parts = (person.name, f"rank {person.rank:g}", person.brokerage)
+        choices.append((person.id, " · ".join(p for p in parts if p) + extra))
     for person in others:
         choices.append((person.id, f"{person.name} · does not serve {zip_code}"))
     return choices
@@ -183,8 +184,8 @@ class DeskBoardScreen(Screen[None]):
             return
         name = next(p.name for p in people if p.id == agent_id)
         sure = await self.app.push_screen_wait(ChoiceModal(
-            f"Hand {referral_id} to {name}? They get the client's contact at once.",
-            [("yes", f"Hand it to {name}"), ("no", "Cancel")]))
+            f"Hand {referral_id} to {name}?", [("yes", f"Hand it to {name}"), ("no", "Cancel")],
+            "they get the client's contact at once · escape: cancel"))
         if sure != "yes":
             return
         try:

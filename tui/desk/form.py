@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Switch
 
@@ -51,7 +52,13 @@ def parse_number(field: str, text: str, *, whole: bool = False, low: float = 0.0
 
 
 class FieldForm(Vertical):
-    """The fields in rows: label, input, and the error of that field."""
+    """The fields in rows: label, input, and the error of that field; up and down move between
+    the fields."""
+
+    BINDINGS = [
+        Binding("down", "app.focus_next", "Next field", show=False, id="form.next_field"),
+        Binding("up", "app.focus_previous", "Previous field", show=False, id="form.previous_field"),
+    ]
 
     def __init__(self, fields: tuple[Field, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)

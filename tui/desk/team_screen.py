@@ -19,6 +19,7 @@ TABS = (("people", "People", PeoplePane), ("programs", "Programs", ProgramsPane)
 
 
 class TeamScreen(Screen[None]):
+    AUTO_FOCUS = "#team-people .editor-search"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="team.save"),
         Binding("escape", "close", "Close", id="team.close"),
@@ -42,14 +43,6 @@ class TeamScreen(Screen[None]):
     @property
     def active(self) -> EditorPane:
         return self.pane(self.query_one(TabbedContent).active or "people")
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._focus_first)
-
-    def _focus_first(self) -> None:
-        active = self.active
-        target = active.query(".editor-search").first() if active.SEARCH else active.query(".editor-list").first()
-        target.focus()
 
     def action_save(self) -> None:
         self.run_worker(self.active.save(), group="team-save", exclusive=True, exit_on_error=False)
