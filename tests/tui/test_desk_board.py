@@ -8,7 +8,7 @@ from datetime import timezone
 
 from textual.widgets import OptionList
 
-from tests.tui.conftest import LiveHub, Posted, wait_for
+from tests.tui.conftest import Link, LiveHub, Posted, wait_for
 from tests.wire import Wire, upsert_of
 from tui.app import TriageApp, make_app
 from tui.desk.board_screen import DeskBoardScreen
@@ -70,6 +70,42 @@ async def test_the_board_shows_the_holder_and_a_countdown_and_moves_when_an_agen
             assert table.selected_id == ref
     finally:
         await ann.close()
+
+
+async def test_the_cursor_stays_on_its_referral_when_the_board_reorders(live_hub: LiveHub) -> None:
+    people = await team(live_hub)
+    first = await live_hub.submit(people["desk"][0], **APPOINTMENT)
+    second = await live_hub.submit(people["desk"][0], **{**APPOINTMENT, "first_name": "Cy"})
+    ann = await Wire.open(live_hub.url, people["ann"][1], label="ann")
+    app = desk_app(live_hub, people["desk"][1])
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            board = await open_board(pilot, app)
+            table = board.query_one("#board-appointments", BoardTable)
+            assert [row.id for row in board.board.appointments] == [first, second]  # soonest first
+            assert table.selected_id == first and table.cursor_row == 0
+            await ann.ok("pass", id=first)  # to Bo, with a new clock: now last
+            await wait_for(pilot, lambda: [r.id for r in board.board.appointments] == [second, first])
+            assert table.selected_id == first and table.cursor_row == 1
+            assert cell(board, "appointments", first, "holder") == "Bo Baker"
+    finally:
+        await ann.close()
+
+
+async def test_the_board_catches_up_after_the_connection_comes_back(live_hub: LiveHub, hub_link: Link) -> None:
+    people = await team(live_hub)
+    ref = await live_hub.submit(people["desk"][0], **APPOINTMENT)
+    app = make_app(hub_link.url, people["desk"][1], tz=timezone.utc, watch_terminal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await open_board(pilot, app)
+        assert cell(board, "appointments", ref, "holder") == "Ann Able"
+        hub_link.drop()  # the network drops
+        await wait_for(pilot, lambda: app.inbox.line.state != "connected")
+        ann = await Wire.open(live_hub.url, people["ann"][1], label="ann")  # on its own link
+        await ann.ok("pass", id=ref)
+        await ann.close()
+        await wait_for(pilot, lambda: cell(board, "appointments", ref, "holder") == "Bo Baker", timeout=10)
+        assert app.inbox.line.state == "connected"
 
 
 async def unclaimed(live_hub: LiveHub, people: dict[str, tuple[str, str]]) -> str:

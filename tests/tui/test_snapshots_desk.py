@@ -73,6 +73,7 @@ def desk_app():
         "team.programs": {"programs": []},
         "team.networks": {"networks": []},
         "team.windows": {"windows": []},
+        "export": {"what": "audit", "total": 0, "offset": 0},
     })
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from textual.widgets import Input, OptionList, TabbedContent
+from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
 from tests.tui.conftest import LiveHub, raw_request, wait_for
 from tui.app import TriageApp, make_app
@@ -71,6 +71,12 @@ async def test_the_people_form_changes_a_rank_and_a_bad_zip_is_refused_next_to_i
         assert field(people, "zips").value == "78701, 00000" and field(people, "rank").value == "95"
         stored = await profile(live_hub, desk, rita)
         assert stored["rank"] == 88 and stored["zips"] == ["78701"]  # neither was written
+
+        team.query_one(TabbedContent).active = "changes"  # who changed what, from what to what
+        changes = team.query_one("#team-changes").query_one(DataTable)
+        await wait_for(pilot, lambda: changes.row_count == 1)
+        _, actor, what, subject, change = (str(getattr(c, "plain", c)) for c in changes.get_row_at(0))
+        assert (actor, what, subject) == ("Dee Desk", "person", rita) and "rank 50 -> 88" in change
 
 
 async def test_a_program_is_added_and_edited(live_hub: LiveHub) -> None:
@@ -143,3 +149,45 @@ async def test_up_and_down_move_between_the_fields(live_hub: LiveHub) -> None:
         assert app.focused is field(people, "zips")
         await pilot.press("up")
         assert app.focused is field(people, "rank")
+
+
+async def test_a_network_group_is_formed_and_an_area_gets_its_claim_window(live_hub: LiveHub) -> None:
+    _, desk = await live_hub.person("Dee Desk", ["concierge"])
+    rita, _ = await live_hub.person("Rita Alvarez", ["agent"], ["78701"])
+    dana, _ = await live_hub.person("Dana Cole", ["agent"], ["78701"])
+    app = desk_app(live_hub, desk)
+    async with app.run_test(size=(120, 36)) as pilot:
+        team = await open_team(pilot, app)
+        team.query_one(TabbedContent).active = "networks"
+        networks = team.pane("networks")
+        await wait_for(pilot, lambda: networks.query_one(OptionList).option_count == 1)
+        networks.query_one(OptionList).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: networks.form.display)
+        field(networks, "name").value = "Denver circle"
+        field(networks, "owner").value = rita
+        await pilot.press("ctrl+s")  # no members: the hub refuses, next to the members field
+        await wait_for(pilot, lambda: networks.form.error_of("members"))
+        assert not networks.items and field(networks, "name").value == "Denver circle"
+        field(networks, "members").value = f"{rita}, {dana}"  # the owner is no member of their own
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "owner" in networks.form.error_of("members"))
+        field(networks, "members").value = dana
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: networks.items)
+        (group,) = networks.items.values()
+        assert group.owner_name == "Rita Alvarez" and group.members == [dana]
+        assert not networks.form.error_of("members")
+
+        team.query_one(TabbedContent).active = "windows"
+        windows = team.pane("windows")
+        await wait_for(pilot, lambda: windows.query_one(OptionList).option_count == 1)
+        windows.query_one(OptionList).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: windows.form.display)
+        field(windows, "area").value = "787"
+        field(windows, "seconds").value = "900"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "787" in windows.items)
+        frame = await raw_request(live_hub.url, desk, "team.windows", {})
+        assert frame["result"]["windows"] == [{"area": "787", "claim_window_seconds": 900}]

@@ -43,14 +43,14 @@ COLUMNS: dict[Section, tuple[Column, ...]] = {
         Column("lead", "Lead", 16, 2),
         Column("passes", "Passes", 6, 1),
         Column("expired", "Timed out", 9, 3),
-        Column("since", "Since", 11, 4),
+        Column("since", "Age", 7, 4),
     ),
     "active": (
         Column("id", "Referral", 8, 0),
         Column("area", "Area", 16, 0),
         Column("working", "Worked by", 28, 0),
         Column("status", "Status", 8, 1),
-        Column("since", "Since", 11, 2),
+        Column("since", "Age", 7, 2),
     ),
 }
 CELL_PADDING = 2  # DataTable's one space either side of each cell

@@ -4,12 +4,13 @@ each, with the same changes as the hub host's command line (`triage agent set`, 
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from tui.desk.changes_pane import ChangesPane
 from tui.desk.editor_pane import EditorPane
 from tui.desk.people_pane import PeoplePane
 from tui.desk.program_panes import NetworksPane, ProgramsPane, WindowsPane
@@ -35,6 +36,8 @@ class TeamScreen(Screen[None]):
             for key, title, pane in TABS:
                 with TabPane(title, id=key):
                     yield pane(id=f"team-{key}")
+            with TabPane("Changes", id="changes"):
+                yield ChangesPane(id="team-changes")
         yield Footer()
 
     def pane(self, key: str) -> EditorPane:
@@ -42,9 +45,17 @@ class TeamScreen(Screen[None]):
 
     @property
     def active(self) -> EditorPane:
-        return self.pane(self.query_one(TabbedContent).active or "people")
+        active = self.query_one(TabbedContent).active
+        return self.pane(active if active in {key for key, _, _ in TABS} else "people")
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "changes":
+            self.query_one(ChangesPane).reload()  # what was saved meanwhile, with who and when
 
     def action_save(self) -> None:
+        if self.query_one(TabbedContent).active == "changes":
+            return
         self.run_worker(self.active.save(), group="team-save", exclusive=True, exit_on_error=False)
 
     @work(group="team-close", exclusive=True, exit_on_error=False)

@@ -17,10 +17,12 @@ from typing import Any
 import msgspec
 from textual.message import Message
 
-from shared.protocol import PersonView, ReferralResult, ReferralView
+from shared.protocol import ExportAuditRow, ExportResult, PersonView, ReferralResult, ReferralView
 from shared.protocol.desk import DeskBoard
 from shared.protocol.team import (
     AreaWindowView,
+    NetworkResult,
+    NetworksResult,
     NetworkView,
     PeopleResult,
     PersonChanges,
@@ -30,8 +32,6 @@ from shared.protocol.team import (
     ProgramsResult,
     ProgramTerms,
     ProgramView,
-    NetworkResult,
-    NetworksResult,
     WindowResult,
     WindowsResult,
 )
@@ -155,6 +155,12 @@ class HubSession:
     async def team_window_set(self, area: str, seconds: int | None) -> AreaWindowView | None:
         raw = await self.request("team.window.set", area=area, seconds=seconds)
         return msgspec.convert(raw, WindowResult).window
+
+    async def latest_audit(self, rows: int) -> list[ExportAuditRow]:
+        """The newest `rows` entries of the audit log, oldest first (two pages of `export`)."""
+        total = msgspec.convert(await self.request("export", what="audit", limit=1), ExportResult).total
+        raw = await self.request("export", what="audit", offset=max(0, total - rows), limit=rows)
+        return msgspec.convert(raw, ExportResult).audit
 
     # ------------------------------------------------------------ running
 
