@@ -203,10 +203,11 @@ class TriageApp(App[None]):
         desk's keys show once the hub said who we are."""
         if isinstance(message, HelloReceived):
             self.refresh_bindings()
-        if isinstance(message, (ReferralUpserted, ReferralRemoved, InboxLoaded)) or (
-                isinstance(message, LinkChanged) and message.state == "connected"):
-            for screen in self.screen_stack:
-                if isinstance(screen, DeskBoardScreen):
+        for screen in self.screen_stack:
+            if isinstance(screen, DeskBoardScreen):
+                if isinstance(message, LinkChanged):
+                    screen.show_link(message.state)
+                elif isinstance(message, (ReferralUpserted, ReferralRemoved, InboxLoaded)):
                     screen.hub_changed()
 
     def action_toggle_help(self) -> None:

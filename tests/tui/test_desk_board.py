@@ -101,11 +101,13 @@ async def test_the_board_catches_up_after_the_connection_comes_back(live_hub: Li
         assert cell(board, "appointments", ref, "holder") == "Ann Able"
         hub_link.drop()  # the network drops
         await wait_for(pilot, lambda: app.inbox.line.state != "connected")
+        assert "offline" in str(board.query_one("#board-title").render())
         ann = await Wire.open(live_hub.url, people["ann"][1], label="ann")  # on its own link
         await ann.ok("pass", id=ref)
         await ann.close()
         await wait_for(pilot, lambda: cell(board, "appointments", ref, "holder") == "Bo Baker", timeout=10)
         assert app.inbox.line.state == "connected"
+        assert "offline" not in str(board.query_one("#board-title").render())
 
 
 async def unclaimed(live_hub: LiveHub, people: dict[str, tuple[str, str]]) -> str:

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Label, Static
 
 from shared.protocol import DeskBoard, ErrorCode, HubError, PersonProfile
 from tui.desk.board_table import BoardTable
+from tui.hub.messages import LinkState
 from tui.screens.choice_modal import ChoiceModal
 from tui.services import services
 
@@ -60,6 +61,7 @@ class DeskBoardScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.board: DeskBoard | None = None
+        self.online = True  # the app says otherwise when the link drops
         self._refetch_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -76,6 +78,7 @@ class DeskBoardScreen(Screen[None]):
         return self.query_one(f"#board-{section}", BoardTable)
 
     def on_mount(self) -> None:
+        self.online = services(self).session.state == "connected"
         self.set_interval(1.0, self.tick, name="board-countdown")
         self.fetch()
 
@@ -88,6 +91,13 @@ class DeskBoardScreen(Screen[None]):
         """A referral changed somewhere, or the link came back: the board again, soon."""
         if self._refetch_timer is None:
             self._refetch_timer = self.set_timer(REFETCH_DELAY, self._refetch)
+
+    def show_link(self, state: LinkState) -> None:
+        """Offline, the board says so and keeps what the hub said last; back online, it asks."""
+        self.online = state == "connected"
+        self.show_title()
+        if self.online:
+            self.hub_changed()
 
     def _refetch(self) -> None:
         self._refetch_timer = None
@@ -106,6 +116,7 @@ class DeskBoardScreen(Screen[None]):
             else:
                 self.say(f"Could not load the board: {exc.message}")
             return
+        self.say("")
         self.show(board)
 
     def show(self, board: DeskBoard) -> None:
@@ -115,15 +126,20 @@ class DeskBoardScreen(Screen[None]):
             self.table(section).show(rows)
             heading = HEADINGS[section] if rows else f"{HEADINGS[section].split(':')[0]}: none"
             self.query_one(f"#heading-{section}", Label).update(f"{heading} ({len(rows)})" if rows else heading)
-        self.query_one("#board-title", Static).update(
-            f"Desk board · {len(board.appointments)} offered · {len(board.unclaimed)} unclaimed · "
-            f"{len(board.active)} active")
+        self.show_title()
         focused = self.focused
         if not isinstance(focused, BoardTable) or not focused.display:
             first = next((self.table(s) for s in SECTIONS if self.table(s).display), None)
             if first is not None:
                 first.focus()
         self.refresh_bindings()
+
+    def show_title(self) -> None:
+        board = self.board
+        counts = "loading…" if board is None else (
+            f"{len(board.appointments)} offered · {len(board.unclaimed)} unclaimed · {len(board.active)} active")
+        link = "" if self.online else " · offline, reconnecting: as the hub said last"
+        self.query_one("#board-title", Static).update(f"Desk board · {counts}{link}")
 
     def say(self, text: str) -> None:
         self.query_one("#board-status", Label).update(text)
