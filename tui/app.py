@@ -187,7 +187,7 @@ class TriageApp(App[None]):
         """The desk's keys exist for the concierge only, from the inbox."""
         if action in ("desk_board", "desk_team"):
             return "concierge" in self.session.roles and isinstance(self.screen, InboxScreen)
-        return True
+        return super().check_action(action, parameters)
 
     def action_desk_board(self) -> None:
         if "concierge" in self.session.roles and not isinstance(self.screen, DeskBoardScreen):
