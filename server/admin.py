@@ -21,6 +21,7 @@ from server.storage.database import Database
 from server.storage.models import Person
 from server.team import checks, networks, programs, windows
 from server.team.profiles import directory_changed, profile, set_person
+from server.team.pushes import changed
 from shared.protocol.team import (
     AreaWindowView,
     NetworkView,
@@ -88,7 +89,8 @@ async def add_person(url: str, **fields: Any) -> tuple[str, str]:
             raise checks.bad("id", f"id: {wanted} is taken (see `triage agent list`)")
         person, token = await people.add_person(tx.session, tx.now, **fields)
         await tx.session.flush()
-        tx.record(person.id, host_actor(), "person_added", f"name {person.name}; roles {', '.join(fields['roles'])}")
+        await changed(tx, host_actor(), person.id, "person_added",
+                      f"name {person.name}; roles {', '.join(fields['roles'])}", concerned=[person.id])
         await directory_changed(tx.session)
         return person.id, token
 

@@ -33,10 +33,13 @@ from tui.hub.messages import (
     MessageReceived,
     ReferralRemoved,
     ReferralUpserted,
+    TeamUpdated,
 )
 from tui.hub.session import HubSession
 from tui.inbox.screen import InboxScreen
+from tui.keys import check_keymap, help_rows, key_hint, place_of
 from tui.screens.dry_run_screen import DryRunScreen
+from tui.screens.keys_screen import KeysScreen
 from tui.screens.outbound_form import OutboundForm
 from tui.screens.reports_screen import ReportsScreen
 from tui.screens.settings_screen import SettingsScreen
@@ -51,7 +54,7 @@ class TriageApp(App[None]):
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "toggle_help", "Help", id="app.help"),
+        Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),  # f1: inside a field too
         Binding("comma,ctrl+o", "settings", "Settings", show=False, id="app.settings"),
         Binding("R", "reports", "Reports", show=False, id="app.reports"),
         Binding("D", "dry_run", "Dry run", show=False, id="app.dry_run"),
@@ -81,54 +84,68 @@ class TriageApp(App[None]):
         self.watch_terminal = watch_terminal
         self.loaded = False  # arrivals are announced only after the first snapshot
         session.attach(self.post_message)
-        if keymap:
-            self.set_keymap(keymap)  # binding id -> keys, e.g. {"triage.accept": "c"}
+        self.keymap = dict(keymap or {})  # binding id -> keys, e.g. {"triage.accept": "c"}
+        check_keymap(type(self), self.keymap)  # KeymapError: a remap would shadow a binding
+        if self.keymap:
+            self.set_keymap(self.keymap)
+
+    def key(self, binding_id: str) -> str:
+        """The key bound to a binding now (after the config's [keys]), as the footer shows it."""
+        return key_hint(type(self), binding_id, self.keymap, self.get_key_display)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every triage key is also in the command palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
+        key = self.key
         if not isinstance(screen, SettingsScreen):
-            yield SystemCommand("Settings", "Availability and e-mail notifications (,)", self.action_settings)
+            yield SystemCommand("Settings", f"Availability and e-mail notifications ({key('app.settings')})",
+                                self.action_settings)
         if not isinstance(screen, ReportsScreen):
-            yield SystemCommand("Reports", "Referrals per week, rates, time to claim, fees (R)",
+            yield SystemCommand("Reports", f"Referrals per week, rates, time to claim, fees ({key('app.reports')})",
                                 self.action_reports)
         elif screen.concierge:
-            yield SystemCommand("Desk or me", "Switch the report between the whole desk and me (d)",
+            yield SystemCommand("Desk or me", f"Switch the report between the whole desk and me ({key('reports.desk')})",
                                 screen.action_toggle_desk)
         if "concierge" in self.session.roles and not isinstance(screen, DryRunScreen):
-            yield SystemCommand("Routing dry run", "Who would get an appointment in a zip code now (D)",
+            yield SystemCommand("Routing dry run",
+                                f"Who would get an appointment in a zip code now ({key('app.dry_run')})",
                                 self.action_dry_run)
         if "concierge" in self.session.roles:
-            yield SystemCommand("Desk board", "Every live appointment: who holds it, time left; "
-                                "reopen or hand out the unclaimed ones (b)", self.action_desk_board)
-            yield SystemCommand("Team", "People, programs, network groups and claim windows (t)",
+            yield SystemCommand("Desk board", "Every live appointment: who holds it, time left; reopen or "
+                                f"hand out the unclaimed ones ({key('desk.board')})", self.action_desk_board)
+            yield SystemCommand("Team", f"People, programs, network groups, claim windows ({key('desk.team')})",
                                 self.action_desk_team)
+        if isinstance(screen, DeskBoardScreen):
+            yield SystemCommand("Reopen", f"Offer the unclaimed appointment to every eligible agent "
+                                f"({key('desk.reopen')})", screen.action_reopen)
+            yield SystemCommand("Hand to agent", f"Hand the unclaimed appointment to an agent "
+                                f"({key('desk.assign')})", screen.action_assign)
         if isinstance(screen, InboxScreen):
-            yield SystemCommand("Accept", "Claim, express interest or accept the selected referral",
-                                screen.action_accept)
-            yield SystemCommand("Reject or pass", "Pass, decline or reject the selected referral",
-                                screen.action_reject)
-            yield SystemCommand("Open referral", "Show the selected referral's detail",
-                                screen.action_open)
             commands = [
-                ("Status", "Move the selected referral to an allowed status (s)", screen.action_status),
-                ("Messages", "Open the selected referral's message thread (m)", screen.action_thread),
-                ("New referral", "Create and send an agent referral (n)", screen.action_new_referral),
-                ("Pick receiver", "Pick the final receiver among the interested (p)", screen.action_pick),
-                ("Sign", "Sign the referral agreement (x)", screen.action_sign),
-                ("Archive", "Archive the selected referral (A)", screen.action_archive),
-                ("Filter", "Filter the inbox: words, kind:, status: (/)", screen.action_filter),
-                ("Agent search", "Search the agent directory (g)", screen.action_agents),
+                ("Accept", "Claim, express interest or accept the selected referral", "triage.accept",
+                 screen.action_accept),
+                ("Reject or pass", "Pass, decline or reject the selected referral", "triage.reject",
+                 screen.action_reject),
+                ("Open referral", "Show the selected referral's detail", "inbox.open", screen.action_open),
+                ("Status", "Move the selected referral to an allowed status", "triage.status", screen.action_status),
+                ("Messages", "Open the selected referral's message thread", "triage.thread", screen.action_thread),
+                ("New referral", "Create and send an agent referral", "triage.new", screen.action_new_referral),
+                ("Pick receiver", "Pick the final receiver among the interested", "triage.pick", screen.action_pick),
+                ("Sign", "Sign the referral agreement", "triage.sign", screen.action_sign),
+                ("Archive", "Archive the selected referral", "triage.archive", screen.action_archive),
+                ("Filter", "Filter the inbox: words, kind:, status:", "inbox.filter", screen.action_filter),
+                ("Agent search", "Search the agent directory", "app.agents", screen.action_agents),
             ]
-            for title, help_text, callback in commands:
-                yield SystemCommand(title, help_text, callback)
-            for number, name in enumerate(("all", "inbound", "outbound", "archived"), start=1):
-                yield SystemCommand(f"View: {name}", f"Show {name} referrals ({number})",
+            for title, help_text, binding_id, callback in commands:
+                yield SystemCommand(title, f"{help_text} ({key(binding_id)})", callback)
+            for name in ("all", "inbound", "outbound", "archived"):
+                yield SystemCommand(f"View: {name}", f"Show {name} referrals ({key(f'view.{name}')})",
                                     lambda name=name: screen.action_view(name))
         elif isinstance(screen, OutboundForm):
-            yield SystemCommand("Send", "Create the referral and send it (ctrl+s)", screen.action_send)
-            yield SystemCommand("Save draft", "Create the referral as a draft (f2)", screen.action_draft)
-            yield SystemCommand("Agent search", "Add receivers from the agent search (ctrl+g)",
+            yield SystemCommand("Send", f"Create the referral and send it ({key('form.send')})", screen.action_send)
+            yield SystemCommand("Save draft", f"Create the referral as a draft ({key('form.draft')})",
+                                screen.action_draft)
+            yield SystemCommand("Agent search", f"Add receivers from the agent search ({key('form.agents')})",
                                 screen.action_agents)
 
     def hub_now(self) -> datetime:
@@ -199,22 +216,35 @@ class TriageApp(App[None]):
 
     @on(HubMessage)
     def desk_follows_the_hub(self, message: HubMessage) -> None:
-        """The desk board asks for itself again on every referral event and reconnection; the
-        desk's keys show once the hub said who we are."""
+        """The desk board asks for itself again on every referral or team event and reconnection,
+        the team screen on every team event; the desk's keys show once the hub said who we are."""
         if isinstance(message, HelloReceived):
             self.refresh_bindings()
         for screen in self.screen_stack:
             if isinstance(screen, DeskBoardScreen):
                 if isinstance(message, LinkChanged):
                     screen.show_link(message.state)
-                elif isinstance(message, (ReferralUpserted, ReferralRemoved, InboxLoaded)):
-                    screen.hub_changed()
+                elif isinstance(message, (ReferralUpserted, ReferralRemoved, InboxLoaded, TeamUpdated)):
+                    screen.hub_changed()  # a team change moves who is next in line too
+            elif isinstance(screen, TeamScreen) and isinstance(message, TeamUpdated):
+                screen.team_changed(message.change.what)
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss(None)
         else:
             self.action_show_help_panel()
+
+    def action_show_help_panel(self) -> None:
+        """The keys screen (also the palette's "Keys"), instead of Textual's own key panel."""
+        place = place_of(type(self.screen))
+        if place is not None and not isinstance(self.screen, KeysScreen):
+            rows = help_rows(type(self), type(self.screen), self.keymap, self.get_key_display)
+            self.push_screen(KeysScreen(place.name, rows))
+
+    def action_hide_help_panel(self) -> None:
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss(None)
 
     # ------------------------------------------------------------ hub messages
 

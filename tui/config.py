@@ -12,7 +12,7 @@ config directory (``TRIAGE_CONFIG`` names another one)::
     desktop = true                        # TRIAGE_DESKTOP: OSC 9 / OSC 777 through the terminal
     bell = true                           # TRIAGE_BELL
 
-    [keys]                                # TRIAGE_KEYS="triage.accept=c,triage.reject=x"
+    [keys]                                # TRIAGE_KEYS="triage.accept=c,triage.reject=delete"
     "triage.accept" = "c"
 
 ``hub`` is one URL or a list of them: hubs that share one database, tried in turn when the one in
@@ -78,7 +78,7 @@ def default_config_path() -> Path:
 
 
 def parse_keys(text: str) -> dict[str, str]:
-    """The --keys / TRIAGE_KEYS form: 'triage.accept=c,triage.reject=x' -> {id: keys}."""
+    """The --keys / TRIAGE_KEYS form: 'triage.accept=c,triage.reject=delete' -> {id: keys}."""
     return {k.strip(): v.strip() for k, v in (item.split("=", 1) for item in text.split(",") if "=" in item)}
 
 

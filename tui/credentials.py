@@ -30,14 +30,27 @@ def how_to_get_a_token(path: Path) -> str:
     )
 
 
+def loose_bits(mode: int) -> str:
+    """What a mode lets others than the owner do, exactly: "writable by group", "readable and
+    writable by others", "readable by group, executable by others"."""
+    parts = []
+    for who, shift in (("group", 3), ("others", 0)):
+        can = [word for bit, word in ((4, "readable"), (2, "writable"), (1, "executable"))
+               if mode >> shift & bit]
+        if can:
+            words = ", ".join(can[:-1]) + " and " + can[-1] if len(can) > 1 else can[0]
+            parts.append(f"{words} by {who}")
+    return ", ".join(parts)
+
+
 def check_permissions(path: Path) -> None:
-    """Refuse a token file that its group or others can read or write."""
+    """Refuse a token file that its group or others can read, write or execute."""
     if os.name == "nt":
         return
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise CredentialsError(
-            f"token file {path} has mode {mode:04o}: group or others can read it; "
+            f"token file {path} has mode {mode:04o}: it is {loose_bits(mode)}; "
             f"refusing to use it. Fix it with: chmod 600 {path}"
         )
 

@@ -26,6 +26,30 @@ ACCEPT_DONE = {
 REJECT_DONE = {"pass": "Passed on", "decline": "Declined", "reject": "Rejected"}
 
 
+# What each op the hub lists in a referral's `actions` is called here, and the binding that does it.
+ACTION_WORDS: dict[str, tuple[str, str | None]] = {
+    "claim": ("claim it", "triage.accept"),
+    "interest": ("express interest", "triage.accept"),
+    "accept": ("accept", "triage.accept"),
+    "work": ("take it (working)", "triage.accept"),
+    "pass": ("pass", "triage.reject"),
+    "decline": ("decline", "triage.reject"),
+    "reject": ("reject", "triage.reject"),
+    "pick": ("pick the receiver", "triage.pick"),
+    "sign": ("sign the agreement", "triage.sign"),
+    "archive": ("archive", "triage.archive"),
+    "add_receivers": ("add receivers", "app.agents"),
+    "message": ("messages", "triage.thread"),
+    "edit": ("edit the draft", None),
+    "send": ("send the draft", None),
+}
+
+
+def action_words(op: str) -> tuple[str, str | None]:
+    """(product words, binding id or None) for an op of `ReferralView.actions`."""
+    return ACTION_WORDS.get(op, (op.replace("_", " "), None))
+
+
 def accept_op(view: ReferralView) -> str | None:
     """The op the `a` key means for this referral now, if any."""
     return next((op for op in ACCEPT_OPS if op in view.actions), None)

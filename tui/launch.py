@@ -42,7 +42,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         "config file, else `token` in the user config directory); TRIAGE_TOKEN, when "
                         "set, wins. The file must be readable by its owner only")
     parser.add_argument("--keys", metavar="ID=KEYS,...",
-                        help="remap keys by binding id, e.g. 'triage.accept=c,triage.reject=x' "
+                        help="remap keys by binding id, e.g. 'triage.accept=c,triage.reject=delete' "
                         "(added to $TRIAGE_KEYS and the config file's [keys])")
 
 
@@ -52,6 +52,7 @@ def build_app(hub: HubOption = None, token_file: str | None = None, keys: str | 
     from tui.app import make_app
     from tui.config import ConfigError, load_config, parse_keys
     from tui.credentials import CredentialsError, load_token
+    from tui.keys import KeymapError
 
     try:
         config = load_config(environ=environ)
@@ -69,7 +70,10 @@ def build_app(hub: HubOption = None, token_file: str | None = None, keys: str | 
         raise LaunchError(str(exc)) from None
     options = config.app_options()
     options["keymap"].update(parse_keys(keys or ""))
-    return make_app(urls, token, **options)
+    try:
+        return make_app(urls, token, **options)
+    except KeymapError as exc:  # a remap that would make another key unreachable
+        raise LaunchError(str(exc), code=2) from None
 
 
 def launch(hub: HubOption = None, token_file: str | None = None, keys: str | None = None) -> int:

@@ -20,6 +20,10 @@ class TriageServices(Protocol):
     session: HubSession
     tz: tzinfo | None  # None: the local time zone
 
+    def key(self, binding_id: str) -> str:
+        """The key bound to a binding now (after the config's [keys]), as the footer shows it."""
+        ...
+
 
 def services(node: DOMNode) -> TriageServices:
     """The triage app's services, for a screen or widget mounted in it."""

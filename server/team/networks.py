@@ -13,6 +13,7 @@ from server.storage.ids import new_id
 from server.storage.models import GroupMember, NetworkGroup, Person
 from server.team import checks
 from server.team.profiles import person_or_error
+from server.team.pushes import changed
 from shared.domain import Role
 from shared.protocol import ErrorCode
 from shared.protocol.team import NetworkView
@@ -69,8 +70,8 @@ async def add_network(tx: Tx, actor_id: str, name: str, owner_id: str, members: 
     await tx.session.flush()
     tx.session.add_all(GroupMember(group_id=group.id, person_id=pid) for pid in chosen)
     await tx.session.flush()
-    tx.record(group.id, actor_id, "network_added",
-              f"name {label}; owner {owner.id}; members {', '.join(chosen)}")
+    await changed(tx, actor_id, group.id, "network_added",
+                  f"name {label}; owner {owner.id}; members {', '.join(chosen)}", concerned=[owner.id, *chosen])
     return await _view(tx.session, group)
 
 
@@ -105,5 +106,6 @@ async def set_network(
     if chosen != before.members:
         said.append(f"members {', '.join(before.members)} -> {', '.join(chosen)}")
     if said:
-        tx.record(group.id, actor_id, "network_changed", "; ".join(said))
+        await changed(tx, actor_id, group.id, "network_changed", "; ".join(said),
+                      concerned={before.owner_id, owner, *before.members, *chosen})
     return await _view(tx.session, group)

@@ -12,6 +12,7 @@ from server.errors import HubError
 from server.events.transaction import Tx
 from server.storage.models import AgentZip, DirectoryVersion, Person, PersonRole, Program, Token
 from server.team import checks
+from server.team.pushes import changed
 from shared.protocol import ErrorCode
 from shared.protocol.team import PersonChanges, PersonProfile
 
@@ -112,6 +113,6 @@ async def set_person(tx: Tx, actor_id: str, person_id: str, changes: PersonChang
         AgentZip(zip=z, sponsor=z in after.sponsor_zips) for z in after.zips if z not in before.zips
     ]
     await tx.session.flush()
-    tx.record(person.id, actor_id, "person_changed", "; ".join(said))
+    await changed(tx, actor_id, person.id, "person_changed", "; ".join(said), concerned=[person.id])
     await directory_changed(tx.session)
     return profile(person, await live_tokens(tx.session, person.id))

@@ -12,6 +12,7 @@ from server.storage.ids import new_id
 from server.storage.models import Person, Program
 from server.team import checks
 from server.team.profiles import person_or_error
+from server.team.pushes import changed
 from shared.domain import Role
 from shared.protocol import ErrorCode
 from shared.protocol.team import ProgramTerms, ProgramView
@@ -73,7 +74,7 @@ async def add_program(
     tx.session.add(program)
     await tx.session.flush()
     said = "; ".join(f"{k} {v}" for k, v in _terms_text(program).items())
-    tx.record(program.id, actor_id, "program_added", said)
+    await changed(tx, actor_id, program.id, "program_added", said, concerned=[program.vendor_id])
     return await _view(tx.session, program)
 
 
@@ -95,5 +96,6 @@ async def set_program(tx: Tx, actor_id: str, program_id: str, terms: ProgramTerm
     said = [f"{k} {before[k]} -> {after[k]}" for k in after if before[k] != after[k]]
     if said:
         await tx.session.flush()
-        tx.record(program.id, actor_id, "program_changed", "; ".join(said))
+        await changed(tx, actor_id, program.id, "program_changed", "; ".join(said),
+                      concerned={before["vendor"], program.vendor_id})
     return await _view(tx.session, program)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.events.transaction import Tx
 from server.storage.models import AreaWindow
 from server.team import checks
+from server.team.pushes import changed
 from shared.protocol.team import AreaWindowView
 
 
@@ -26,7 +27,7 @@ async def set_window(tx: Tx, actor_id: str, area: str, seconds: int | None) -> A
     if seconds is None:
         if row is not None:
             await tx.session.delete(row)
-            tx.record(f"area:{prefix}", actor_id, "window_set", f"claim window {before} -> the default")
+            await changed(tx, actor_id, f"area:{prefix}", "window_set", f"claim window {before} -> the default")
         return None
     if row is None:
         row = AreaWindow(area=prefix, claim_window_seconds=seconds)
@@ -35,5 +36,5 @@ async def set_window(tx: Tx, actor_id: str, area: str, seconds: int | None) -> A
         return AreaWindowView(area=prefix, claim_window_seconds=seconds)
     row.claim_window_seconds = seconds
     await tx.session.flush()
-    tx.record(f"area:{prefix}", actor_id, "window_set", f"claim window {before} -> {seconds} s")
+    await changed(tx, actor_id, f"area:{prefix}", "window_set", f"claim window {before} -> {seconds} s")
     return AreaWindowView(area=prefix, claim_window_seconds=seconds)

@@ -92,9 +92,11 @@ class Fanout:
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._drain(), name="fanout-catch-up"))
+        # the poll also pushes what another process wrote to a hub's own SQLite file (the hub
+        # host's command line: `triage agent set` reaches the desk's open screens)
+        self._tasks.append(asyncio.create_task(self._poll(), name="fanout-poll"))
         if self.shared:
             self._tasks.append(asyncio.create_task(self._listen(), name="fanout-listen"))
-            self._tasks.append(asyncio.create_task(self._poll(), name="fanout-poll"))
 
     async def stop(self) -> None:
         self._stopping = True

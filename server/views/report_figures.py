@@ -22,8 +22,11 @@ Definitions (the same as docs/reports.md):
 - conversion to closed: of the referrals awarded to `who` (desk: to anyone) in the period
   (awarded_at in the period: agent referrals after both signatures, appointments on the claim),
   those that reached closed by now / all of them.
-- speed to lead: the median of closed_at - offered_at over the offers to `who` (desk: to anyone)
-  in state claimed whose offered_at is in the period, in seconds.
+- speed to lead: the median of closed_at - first offered_at over the offers to `who` (desk: to
+  anyone) in state claimed whose first offered_at is in the period, in seconds. The first
+  offered_at is the referral's first offer to anyone: a claim in the open phase (after the ranked
+  offers ran out) counts from when the appointment was first offered, not from the open offer
+  made a moment before the claim.
 - fees earned (agent referrals where `who` is the sender) and owed (where `who` is the receiver):
   how many reached fee_sent and fee_received in the period (audit time of that move), and the mean
   fee percent of those that reached fee_sent. The amount is unknown to the hub: the fee is a
@@ -128,6 +131,15 @@ def sent_times(rows: Rows) -> dict[str, datetime]:
     return {r.id: out.get(r.id, r.created_at) for r in rows.referrals}
 
 
+def first_offer_times(rows: Rows) -> dict[str, datetime]:
+    """When each appointment was first offered to anyone (the clock time to claim runs on)."""
+    out: dict[str, datetime] = {}
+    for offer in rows.offers:
+        if offer.referral_id not in out or offer.offered_at < out[offer.referral_id]:
+            out[offer.referral_id] = offer.offered_at
+    return out
+
+
 def received_times(rows: Rows, who: str | None) -> dict[str, datetime]:
     """When each referral first reached `who` (desk: anyone) for a decision."""
     sent_at = sent_times(rows)
@@ -203,9 +215,10 @@ def compute(rows: Rows, who: str | None, since: datetime, until: datetime, scope
                and (who is None or r.receiver_id == who)]
     closed = [r for r in awarded if r.id in closed_ever or r.status == "closed"]
 
+    first_offered = first_offer_times(rows)
     claims = [o for o in rows.offers if o.state == "claimed" and o.closed_at is not None
-              and (who is None or o.agent_id == who) and _in(o.offered_at, since, until)]
-    waits = [(o.closed_at - o.offered_at).total_seconds() for o in claims if o.closed_at]
+              and (who is None or o.agent_id == who) and _in(first_offered[o.referral_id], since, until)]
+    waits = [(o.closed_at - first_offered[o.referral_id]).total_seconds() for o in claims if o.closed_at]
 
     agent_refs = [r for r in rows.referrals if r.kind == "agent"]
     earned_refs = [r for r in agent_refs if who is None or r.sender_id == who]

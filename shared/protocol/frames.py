@@ -82,6 +82,8 @@ EVENT_REMOVED = "referral.removed"
 
 EVENT_MESSAGE = "message.new"  # data: MessageView
 
+EVENT_TEAM = "team.changed"  # data: TeamChanged (shared/protocol/team.py)
+
 encoder = msgspec.json.Encoder()
 
 server_frame_decoder = msgspec.json.Decoder(ServerFrame)

@@ -28,6 +28,16 @@ class PersonChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     name: str | msgspec.UnsetType = UNSET
 
 
+class TeamChanged(msgspec.Struct, kw_only=True):
+    """Pushed to the desk, and to the people a change concerns, when the team changes: a desk's
+    screens fetch again what they show; `reason` is the audit entry's (what changed from what)."""
+
+    what: Literal["person", "program", "network", "window"]
+    id: str  # the person's, program's or group's id, or `area:` and the zip code or prefix
+    action: str  # the audit action: person_changed, program_added, ...
+    reason: str
+
+
 class PersonProfile(msgspec.Struct, kw_only=True):
     """A person as the desk manages them."""
 

@@ -40,6 +40,21 @@ def test_loose_file_is_refused(tmp_path: Path, mode: int) -> None:
     assert "trg_abc" not in message
 
 
+@pytest.mark.parametrize(("mode", "words"), [
+    (0o620, "it is writable by group;"),
+    (0o640, "it is readable by group;"),
+    (0o604, "it is readable by others;"),
+    (0o666, "it is readable and writable by group, readable and writable by others;"),
+    (0o610, "it is executable by group;"),
+])
+def test_the_refusal_says_exactly_what_is_loose(tmp_path: Path, mode: int, words: str) -> None:
+    file = write(tmp_path / "token", "trg_abc\n", mode)
+    with pytest.raises(CredentialsError) as refused:
+        load_token(file, {})
+    assert words in str(refused.value)
+    assert "readable" not in str(refused.value) or "readable" in words  # 0620 is not "readable"
+
+
 def test_missing_file_says_how_to_get_a_token(tmp_path: Path) -> None:
     file = tmp_path / "nope" / "token"
     with pytest.raises(CredentialsError) as missing:

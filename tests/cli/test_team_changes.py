@@ -111,3 +111,19 @@ async def test_a_change_reaches_search_and_routing_at_once(hub: Hub, db: str) ->
     finally:
         await wire.close()
         await desk_wire.close()
+
+
+async def test_a_change_from_the_command_line_is_pushed_to_the_desk_and_the_person(hub: Hub, db: str) -> None:
+    _, desk_token = await hub.add_person(name="Desk", roles=["concierge"])
+    rosa, rosa_token = await hub.add_person(name="Rosa Diaz", zips=["78701"], rank_score=40)
+    desk, agent = await Wire.open(hub.url, desk_token), await Wire.open(hub.url, rosa_token)
+    try:
+        code = await asyncio.to_thread(main, ["agent", "set", rosa.id, "--rank", "75", "--db", db])
+        assert code == 0
+        for wire in (desk, agent):  # another process wrote it: the hub's 2 s check pushes it
+            event = await wire.event_where(lambda e: e["name"] == "team.changed", timeout=15)
+            assert event["data"] == {"what": "person", "id": rosa.id, "action": "person_changed",
+                                     "reason": "rank 40 -> 75"}
+    finally:
+        await desk.close()
+        await agent.close()

@@ -99,6 +99,9 @@ async def test_team_changes_over_the_wire_are_checked_whole_audited_and_searched
     changed = await desk.ok("team.person.set", id=people["cy"][0],
                             changes={"languages": ["Portuguese"], "rank": 99})
     assert changed["person"]["rank"] == 99 and changed["person"]["languages"] == ["Portuguese"]
+    pushed = await people["cy"][1].event_where(lambda e: e["name"] == "team.changed")  # Cy is told
+    assert pushed["data"]["id"] == people["cy"][0] and "languages none -> Portuguese" in pushed["data"]["reason"]
+    assert not [e for e in ann.drain() if e.get("name") == "team.changed"]  # Ann is not concerned
     found = (await ann.ok("agents.search", language="Portuguese"))["agents"]
     assert [card["id"] for card in found] == [people["cy"][0]]
     export = await desk.ok("export", what="audit")

@@ -391,6 +391,7 @@ EVENT_DATA = {
     protocol.EVENT_UPSERT: protocol.ReferralView,
     protocol.EVENT_REMOVED: protocol.RemovedData,
     protocol.EVENT_MESSAGE: protocol.MessageView,
+    protocol.EVENT_TEAM: protocol.TeamChanged,
 }
 
 
@@ -626,7 +627,7 @@ def test_referral_view_table_names_every_field() -> None:
 
 AUDIT_CALL = re.compile(r"\.audit\(\s*[^,()]+,\s*[^,()]+,\s*\"([a-z_]+)\"")
 MOVE_CALL = re.compile(r"\b_move\([^()]*\"([a-z_]+)\"\s*\)")
-RECORD_CALL = re.compile(r"\.record\(\s*[^,]+,\s*[^,]+,\s*\"([a-z_]+)\"")  # team changes (Tx.record)
+RECORD_CALL = re.compile(r"\bchanged\(\s*tx,\s*[^,]+,\s*[^,]+,\s*\"([a-z_]+)\"")  # team changes
 VENDOR_ACTIONS = {"accept", "reject", "archive"}  # vendor_decision audits the op's own name
 
 

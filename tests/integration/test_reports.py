@@ -187,6 +187,27 @@ def test_weeks_and_median_pure() -> None:
     assert [w.sent for w in d.weeks] == [2, 1, 1] and d.received == 4 and d.scope == "desk"
 
 
+def test_a_claim_in_the_open_phase_counts_from_the_first_offer() -> None:
+    """Ranked offers to A and B ran out (30 min each), then it opened to both and B claimed 45 s
+    later: time to claim is 1 h 0 m 45 s, not the 45 s since the open offer (nor 0 s)."""
+    t0 = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
+    half = timedelta(minutes=30)
+    rows = Rows(
+        referrals=[RefRow("R1", "appointment", "awarded", "D", "B", t0)],
+        offers=[
+            OfferRow("R1", "A", "expired", t0, t0 + half),
+            OfferRow("R1", "B", "expired", t0 + half, t0 + 2 * half),
+            OfferRow("R1", "A", "lost", t0 + 2 * half, t0 + 2 * half + timedelta(seconds=45)),
+            OfferRow("R1", "B", "claimed", t0 + 2 * half, t0 + 2 * half + timedelta(seconds=45)),
+        ],
+    )
+    mine = compute(rows, "B", t0, t0 + timedelta(days=1))
+    assert mine.claims == 1 and mine.median_claim_seconds == 3645.0
+    desk = compute(rows, None, t0, t0 + timedelta(days=1), scope="desk")
+    assert desk.claims == 1 and desk.median_claim_seconds == 3645.0
+    assert compute(rows, "A", t0, t0 + timedelta(days=1)).claims == 0
+
+
 async def test_naive_times_are_utc(make_hub, wires):
     hub = await make_hub()
     _a, a_t = await hub.add_person(name="Ann", zips=["78701"])

@@ -23,7 +23,7 @@ def test_the_config_the_variables_and_the_options_make_the_app(tmp_path: Path) -
     config = tmp_path / "config.toml"
     config.write_text(f'hub = "ws://hub.example:1"\ntoken_file = "{token_file(tmp_path)}"\n'
                       'theme = "nord"\n[keys]\n"triage.accept" = "c"\n')
-    app = build_app(keys="triage.reject=x", environ={"TRIAGE_CONFIG": str(config), "TRIAGE_BELL": "off"})
+    app = build_app(keys="triage.reject=delete", environ={"TRIAGE_CONFIG": str(config), "TRIAGE_BELL": "off"})
     assert app.session.url == "ws://hub.example:1" and app.theme == "nord"
     assert app.alerts.desktop is True and app.alerts.bell is False
     assert build_app(hub="wss://other:2", environ={"TRIAGE_CONFIG": str(config)}).session.url == "wss://other:2"

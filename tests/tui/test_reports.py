@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import msgspec
+import pytest
 from textual.widgets import DataTable, Static
 
 from shared.protocol import ReportResult
-from tests.tui.conftest import LiveHub, raw_request, wait_for
+from tests.tui.conftest import LiveHub, Posted, raw_request, visible_text, wait_for
 from tests.tui.test_live_hub import APPOINTMENT, agent_app, connected
 from tui.screens.reports_screen import ReportsScreen, figures
 
@@ -27,7 +28,8 @@ async def test_the_screen_shows_the_hubs_figures(live_hub: LiveHub) -> None:
     desk, _ = await live_hub.person("Routing Desk", ["concierge"])
     _, token = await live_hub.person("Dana Cole", ["agent"], ["78701"], rank_score=80)
     app = agent_app(live_hub, token)
-    async with app.run_test(size=(100, 40)) as pilot:
+    posted = Posted()
+    async with app.run_test(size=(100, 40), message_hook=posted) as pilot:
         await connected(pilot, app)
         ref = await live_hub.submit(desk, **APPOINTMENT)
         await wait_for(pilot, lambda: ref in app.inbox.table.referrals)
@@ -39,8 +41,8 @@ async def test_the_screen_shows_the_hubs_figures(live_hub: LiveHub) -> None:
         assert report.received == 1 and report.claims == 1
         assert shown(screen) == {key: value for key, _, value in figures(report)}
         assert "Dana Cole" in str(screen.query_one("#reports-title", Static).content)
-        await pilot.press("d")  # not a concierge: no desk
-        await pilot.pause()
+        await pilot.press("d")  # not a concierge: no desk, and the person is told why
+        await wait_for(pilot, lambda: posted.toasted(lambda n: "for the concierge" in n.message))
         assert screen.scope == "me"
 
 
@@ -99,3 +101,20 @@ def test_rate_bars_are_percent_and_say_when_there_is_nothing_to_rate() -> None:
          "owed": {"fee_sent": 0, "fee_received": 0, "mean_fee_percent": None, "invoices": 0,
                   "invoice_amount": 0.0}}, ReportResult)
     assert rate_bars(report) == (["conversion n/a", "acceptance 50%", "interest 25%"], [0.0, 50.0, 25.0])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 24)])
+async def test_every_figure_shows_whole(size) -> None:
+    from tests.tui.test_snapshots import fixed_app, load
+    from tests.tui.test_snapshots_reports import REPORT
+
+    big = msgspec.structs.replace(REPORT, earned=msgspec.structs.replace(
+        REPORT.earned, invoices=12, invoice_amount=18_250.0, mean_fee_percent=27.5))
+    app = fixed_app({"report": msgspec.to_builtins(big)})
+    async with app.run_test(size=size) as pilot:
+        await load(pilot)
+        screen = await open_reports(pilot, app)
+        await pilot.pause()
+        text = visible_text(screen.query_one(DataTable))
+        for _, label, value in figures(big):
+            assert any(label in line and value in line for line in text.splitlines()), (label, value, text)

@@ -80,3 +80,21 @@ def test_reason_modal(snap_compare) -> None:
 
     assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=reject)
 
+
+
+def test_keys_screen(snap_compare) -> None:
+    async def keys(pilot) -> None:
+        await load(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=keys)
+
+
+def test_detail_open_at_120_columns(snap_compare) -> None:
+    async def open_detail(pilot) -> None:
+        await load(pilot)
+        await pilot.press("enter")  # the first row: Round Rock, 0:42 left
+        await pilot.pause()
+
+    assert snap_compare(fixed_app(), terminal_size=(120, 40), run_before=open_detail)

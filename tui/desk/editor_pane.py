@@ -105,8 +105,15 @@ class EditorPane(Vertical, Generic[T]):
         except HubError as exc:
             self.query_one(".editor-title", Label).update(f"Could not load the {self.PLURAL}: {exc.message}")
             return
+        before = self.items.get(self.current) if self.current is not None else None
         self.items = dict(loaded)
         self.refill_list()
+        now = self.items.get(self.current) if self.current is not None else None
+        if self.form.display and before is not None and now != before:
+            if self.dirty:  # keep what is being typed; say that the hub has news
+                self.form.show_error(None, "changed on the hub meanwhile: saving sends your edits")
+            else:
+                self.show_item(self.current)
 
     def refill_list(self) -> None:
         options = self.query_one(OptionList)

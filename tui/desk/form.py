@@ -56,8 +56,8 @@ class FieldForm(Vertical):
     the fields."""
 
     BINDINGS = [
-        Binding("down", "app.focus_next", "Next field", show=False, id="form.next_field"),
-        Binding("up", "app.focus_previous", "Previous field", show=False, id="form.previous_field"),
+        Binding("down", "app.focus_next", "Next field", show=False, id="team.next_field"),
+        Binding("up", "app.focus_previous", "Previous field", show=False, id="team.previous_field"),
     ]
 
     def __init__(self, fields: tuple[Field, ...], **kwargs: Any) -> None:

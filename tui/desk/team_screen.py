@@ -48,6 +48,14 @@ class TeamScreen(Screen[None]):
         active = self.query_one(TabbedContent).active
         return self.pane(active if active in {key for key, _, _ in TABS} else "people")
 
+    def team_changed(self, what: str) -> None:
+        """The hub says the team changed (here or anywhere): that tab's list again, and the
+        changes."""
+        pane = {"person": "people", "program": "programs", "network": "networks", "window": "windows"}.get(what)
+        if pane is not None:
+            self.pane(pane).reload()
+        self.query_one(ChangesPane).reload()
+
     @on(TabbedContent.TabActivated)
     def tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "changes":

@@ -44,6 +44,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from shared.protocol import (
     EVENT_MESSAGE,
     EVENT_REMOVED,
+    EVENT_TEAM,
     EVENT_UPSERT,
     Error,
     ErrorCode,
@@ -57,6 +58,7 @@ from shared.protocol import (
     Reply,
     Request,
     Resync,
+    TeamChanged,
     encoder,
     server_frame_decoder,
 )
@@ -69,6 +71,7 @@ from tui.hub.messages import (
     MessageReceived,
     ReferralRemoved,
     ReferralUpserted,
+    TeamUpdated,
 )
 
 log = logging.getLogger(__name__)
@@ -372,5 +375,7 @@ class HubConnection:
                 self.post(ReferralRemoved(msgspec.convert(event.data, RemovedData), event.seq))
             elif event.name == EVENT_MESSAGE:
                 self.post(MessageReceived(msgspec.convert(event.data, MessageView), event.seq))
+            elif event.name == EVENT_TEAM:
+                self.post(TeamUpdated(msgspec.convert(event.data, TeamChanged), event.seq))
         except msgspec.ValidationError:
             log.warning("bad %s event from hub: %.200r", event.name, event.data)

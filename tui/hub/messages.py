@@ -12,7 +12,14 @@ from typing import Literal
 
 from textual.message import Message
 
-from shared.protocol import InboxResult, MessageView, PersonView, ReferralView, RemovedData
+from shared.protocol import (
+    InboxResult,
+    MessageView,
+    PersonView,
+    ReferralView,
+    RemovedData,
+    TeamChanged,
+)
 
 LinkState = Literal["connecting", "connected", "reconnecting", "refused"]
 
@@ -67,4 +74,13 @@ class MessageReceived(HubMessage):
     """A new message on a referral's thread (ours or another party's)."""
 
     message: MessageView
+    seq: int
+
+
+@dataclass
+class TeamUpdated(HubMessage):
+    """The team changed (a person, a program, a network group, a claim window): screens that
+    show it fetch it again."""
+
+    change: TeamChanged
     seq: int

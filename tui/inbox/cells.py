@@ -1,8 +1,10 @@
 """What one inbox row says: its cells (the countdown in the theme's warning and error colours,
-masked clients as "hidden", duplicates and unread messages marked) laid out in fixed columns."""
+masked clients as "hidden", duplicates and unread messages marked) laid out in fixed columns,
+as many of them as the width holds (`fit_columns`: whole columns, the least needed left out)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.style import Style
@@ -25,29 +27,30 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("intent", "Lead / intent", 18),
     ("from", "From", 16),
 )
-TABLE_WIDTH = sum(width + 2 for _, _, width in COLUMNS)  # one space either side of each cell
+# Which columns stay when the table is too narrow for all of them: the countdown first, then
+# what tells referrals apart (an appointment's client is hidden until claimed: its area counts).
+PRIORITY = ("left", "status", "area", "client", "kind", "price", "intent", "from")
+WIDTHS = {key: width for key, _, width in COLUMNS}
 HIDDEN = Style(dim=True, italic=True)
 BOLD = Style(bold=True)
 HEADER = {key: Text(label, justify="right" if key == "left" else "left") for key, label, _ in COLUMNS}
 PENDING = {"left": Text("…", justify="right")}  # a row whose page is on its way
 
 
-SPANS = tuple(  # where each column's cell starts and ends on the line
-    (sum(w + 2 for _, _, w in COLUMNS[:i]), sum(w + 2 for _, _, w in COLUMNS[: i + 1]))
-    for i in range(len(COLUMNS))
-)
+def line_width(columns: tuple[str, ...]) -> int:
+    return sum(WIDTHS[key] + 1 for key in columns)  # one space before each cell
 
 
-def cut_columns(line: str, start: int, end: int) -> tuple[int, int]:
-    """The part of [start, end) of `line` to show: a cell whose text the window's left or right
-    edge would cut in two is left out whole rather than shown in part."""
-    left, right = start, end
-    for begin, finish in SPANS:
-        if begin < end < finish and line[end:finish].strip() and line[begin:end].strip():
-            right = begin
-        if begin < start < finish and line[begin:start].strip() and line[start:finish].strip():
-            left = finish
-    return min(left, end), max(right, min(left, end))
+def fit_columns(width: int) -> tuple[str, ...]:
+    """The columns that fit whole in `width`, most needed first, in their order on the line."""
+    kept: list[str] = []
+    for key in PRIORITY:
+        if line_width((*kept, key)) <= width:
+            kept.append(key)
+    return tuple(key for key, _, _ in COLUMNS if key in kept)
+
+
+TABLE_WIDTH = line_width(tuple(key for key, _, _ in COLUMNS))  # every column
 
 
 def _clip(text: str, width: int) -> str:
@@ -55,13 +58,16 @@ def _clip(text: str, width: int) -> str:
 
 
 def left_cell(view: ReferralView, now: datetime, theme: Theme) -> Text:
+    """The countdown: bold under 5 minutes, reversed under 1 (and expired), so the most urgent
+    reads loudest without colour too (NO_COLOR, a monochrome terminal); the theme's warning and
+    error colours on top."""
     deadline = fmt.deadline_of(view)
     level = fmt.urgency(deadline, now)
     style = Style()
-    if level == "warning" and theme.warning:
-        style = Style(color=theme.warning, bold=True)
-    elif level in ("critical", "expired") and theme.error:
-        style = Style(color=theme.error, bold=True)
+    if level == "warning":
+        style = Style(color=theme.warning or None, bold=True)
+    elif level in ("critical", "expired"):
+        style = Style(color=theme.error or None, bold=True, reverse=True)
     return Text(fmt.time_left(deadline, now), style=style, no_wrap=True, justify="right")
 
 
@@ -75,7 +81,7 @@ def row_cells(view: ReferralView, now: datetime, theme: Theme, unread: int) -> d
         "intent": fmt.partner_contact(view) if view.kind == "partner" else fmt.intent(view),
         "from": fmt.sender_label(view),
     }
-    widths = {key: width for key, _, width in COLUMNS}
+    widths = WIDTHS
     cells: dict[str, Text] = {"left": left_cell(view, now, theme)}
     for key, value in values.items():
         cells[key] = Text(_clip(value, widths[key]), no_wrap=True)
@@ -88,14 +94,29 @@ def row_cells(view: ReferralView, now: datetime, theme: Theme, unread: int) -> d
     return cells
 
 
-def row_text(cells: dict[str, Text]) -> Text:
-    """The cells in their columns, one space either side of each, as one line."""
+def row_text(cells: dict[str, Text], columns: tuple[str, ...]) -> Text:
+    """The cells of `columns` in their places, a space before each, as one line."""
     line = Text(no_wrap=True, end="")
-    for key, _, width in COLUMNS:
+    for key in columns:
+        width = WIDTHS[key]
         cell = cells.get(key, Text()).copy()
         cell.truncate(width, overflow="ellipsis")
         cell.align("right" if key == "left" else "left", width)
         line.append(" ")
         line.append_text(cell)
-        line.append(" ")
     return line
+
+
+def empty_hint(loaded: bool, filtered: bool, view_name: str, key: Callable[[str], str]) -> str:
+    """What an empty inbox says to do: wait, send, or change the filter or the view (`key`: the
+    key bound to a binding id now)."""
+    if not loaded:
+        return "Loading the inbox from the hub…"
+    if filtered:
+        return (f"Nothing in {view_name} matches the filter: {key('inbox.filter')} changes it, "
+                "escape in it clears it.")
+    if view_name != "all":
+        return (f"No {view_name} referrals. {key('view.all')} shows all of them; {key('triage.new')} "
+                "sends a new referral.")
+    return (f"No referrals yet. New offers arrive here live, with a bell; {key('triage.new')} sends a "
+            f"new referral, {key('app.agents')} searches the agents, {key('app.help')} lists every key.")

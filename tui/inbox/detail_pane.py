@@ -190,9 +190,18 @@ class DetailPane(VerticalScroll, can_focus=True):
         ]
 
     def _action_rows(self, view: ReferralView) -> list[tuple[str, str | Text]]:
+        """What the viewer may do, in the product's words with the key that does it."""
+        key = services(self).key
+        actions = []
+        for op in view.actions:
+            words, binding_id = fmt.action_words(op)
+            bound = key(binding_id) if binding_id else ""
+            actions.append(f"{words} ({bound})" if bound else words)
+        moves = ", ".join(str(m).replace("_", " ") for m in view.moves)
+        status_key = key("triage.status")
         return [
-            ("actions", ", ".join(view.actions) or "none"),
-            ("moves", ", ".join(str(m) for m in view.moves) or "none"),
+            ("actions", " · ".join(actions) or "none"),
+            (f"status ({status_key})" if status_key else "status", f"to {moves}" if moves else "no moves now"),
         ]
 
     def _audit_table(self) -> Table:

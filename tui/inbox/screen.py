@@ -9,6 +9,7 @@ The app calls the methods under "called by the app" with what the hub said.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, cast
 
 import msgspec
@@ -18,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from shared.protocol import ErrorCode, HubError, InboxResult, ReferralResult, ReferralView
 from tui.filters import VIEWS, InboxFilter, ViewName
@@ -32,6 +33,7 @@ from tui.inbox.paging import REFETCH_DELAY, InboxPager, Seen, looks_new
 from tui.inbox.table import InboxTable
 from tui.inbox.view_bar import ViewBar
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 CURSOR_SETTLE_SECONDS = 0.25  # the detail pane asks the hub once the cursor rests this long
 
@@ -63,6 +65,7 @@ class InboxScreen(Screen[None]):
         self.acting: set[str] = set()  # referrals with one of our own ops in flight
         self.pager = InboxPager()
         self._refetch_timer: Timer | None = None
+        self._tick_at: datetime | None = None  # the hub's time at the last countdown tick
 
     def compose(self) -> ComposeResult:
         triage = services(self)
@@ -70,9 +73,9 @@ class InboxScreen(Screen[None]):
         yield ViewBar(id="view-bar")
         yield FilterInput(id="filter")
         with Horizontal(id="main"):
-            yield InboxTable(triage.session.hub_now, triage.tz, id="inbox")
-            yield DetailPane(triage.session.hub_now, triage.tz, id="detail")
-        yield Footer()
+            yield InboxTable(self.countdown_now, triage.tz, id="inbox")
+            yield DetailPane(self.countdown_now, triage.tz, id="detail")
+        yield KeysFooter()
 
     @property
     def table(self) -> InboxTable:
@@ -111,7 +114,13 @@ class InboxScreen(Screen[None]):
 
     # ------------------------------------------------------------ called by the app
 
+    def countdown_now(self) -> datetime:
+        """The time every countdown on the screen is drawn at: the last tick's, so the table
+        and the detail never differ by the second that passes between drawing them."""
+        return self._tick_at or services(self).session.hub_now()
+
     def tick(self) -> None:
+        self._tick_at = services(self).session.hub_now()
         self.table.tick()
         self.line.tick()
         if self.detail_open:
@@ -241,6 +250,10 @@ class InboxScreen(Screen[None]):
             if not self.table.set_filter(view_name=cast(ViewName, name)):
                 self.fetch_window(*self.pager.first_window())
             self.refresh_bar()
+
+    @on(ViewBar.Chosen)
+    def view_clicked(self, message: ViewBar.Chosen) -> None:
+        self.action_view(message.view_name)
 
     def refresh_bar(self) -> None:
         data = self.table.data

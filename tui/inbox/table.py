@@ -7,6 +7,7 @@ one), and each second only the visible countdowns are redrawn.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -25,8 +26,9 @@ from textual.strip import Strip
 from shared.protocol import InboxResult, ReferralView
 from tui import format as fmt
 from tui.filters import InboxFilter, ViewName
-from tui.inbox.cells import HEADER, PENDING, TABLE_WIDTH, cut_columns, row_cells, row_text
+from tui.inbox.cells import HEADER, PENDING, empty_hint, fit_columns, line_width, row_cells, row_text
 from tui.inbox.rows import InboxRows
+from tui.services import services
 
 LINE_CACHE = 1000  # drawn rows kept (a screenful is ~40, each in a few looks)
 
@@ -39,6 +41,7 @@ class InboxTable(ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     InboxTable {
+        overflow-x: hidden;  /* the columns fit the width: the ones that do not are left out */
         background: $surface;
         color: $foreground;
         &:focus {
@@ -62,14 +65,12 @@ class InboxTable(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="inbox.open"),
-        Binding("j", "cursor_down", "Down", show=False, id="inbox.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="inbox.up"),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,ctrl+home", "first", "First", show=False),
-        Binding("end,ctrl+end", "last", "Last", show=False),
+        Binding("j,down", "cursor_down", "Down", show=False, id="inbox.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="inbox.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="inbox.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="inbox.page_up"),
+        Binding("home,ctrl+home", "first", "First", show=False, id="inbox.first"),
+        Binding("end,ctrl+end", "last", "Last", show=False, id="inbox.last"),
     ]
 
     @dataclass
@@ -99,6 +100,7 @@ class InboxTable(ScrollView, can_focus=True):
         self.unread: dict[str, int] = {}  # referral id -> unread messages
         self.cursor_row = 0
         self._highlighted: str | None = None
+        self.loaded = False  # until the hub's first page, an empty table is only loading
         self._asked: tuple[int, int] | None = None  # the window asked for and not yet loaded
         self._lines: dict[tuple, tuple[ReferralView | None, Strip]] = {}
         self._base: Style | None = None
@@ -155,6 +157,14 @@ class InboxTable(ScrollView, can_focus=True):
             return self._cached(("header",), header, None, None, self._header_segments)
         base = self._base_style()
         row = int(self.scroll_y) + y - 1
+        if not self.data.total and y >= 2:  # an empty inbox says what to do
+            width = self.scrollable_content_region.width
+            hint = empty_hint(self.loaded, not self.data.query.empty, self.data.view_name, services(self).key)
+            lines = textwrap.wrap(hint, max(10, width - 2))
+            if y - 2 < len(lines):
+                text = Text(" " + lines[y - 2], style="italic")
+                return Strip(list(text.render(self.app.console)), width).apply_style(base).crop_extend(
+                    0, width, base)
         if row >= self.data.total:
             return Strip.blank(self.size.width, base)
         over = None  # the cursor's colours win over the cells' own, as in a DataTable
@@ -202,23 +212,20 @@ class InboxTable(ScrollView, can_focus=True):
         self._base = None
 
     def _segments(self, cells: dict[str, Text]) -> list[Segment]:
-        return list(row_text(cells).render(self.app.console))
+        return list(row_text(cells, self.columns).render(self.app.console))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns shown: those that fit whole in the width the table has now (the
+        scrollbar and an open detail pane taken off)."""
+        return fit_columns(self.scrollable_content_region.width)
 
     def _strip_of(self, segments: list[Segment], base: Style, over: Style | None) -> Strip:
         segments = list(Segment.apply_style(segments, base, over))
-        strip = Strip(segments, TABLE_WIDTH)
-        start, end = int(self.scroll_x), int(self.scroll_x) + self.scrollable_content_region.width
-        visible = strip.crop_extend(start, end, base)
-        # a value the window's edge would cut ("$1.02" of "$1.025M") is left out, not shown in part
-        left, right = cut_columns(strip.text, start, end)
-        parts = [Strip.blank(left - start, base)] if left > start else []
-        parts.append(visible.crop(left - start, right - start))
-        if right < end:
-            parts.append(Strip.blank(end - right, base))
-        return Strip.join(parts) if len(parts) > 1 else visible
+        return Strip(segments).crop_extend(0, self.scrollable_content_region.width, base)
 
     def _resize(self) -> None:
-        self.virtual_size = Size(TABLE_WIDTH, self.data.total + 1)
+        self.virtual_size = Size(line_width(self.columns), self.data.total + 1)
         self.cursor_row = max(0, min(self.cursor_row, self.data.total - 1))
         self.refresh()
 
@@ -251,6 +258,7 @@ class InboxTable(ScrollView, can_focus=True):
         """A page from the hub (the first one, a window, or a new view or filter's)."""
         selected = self.selected_id
         self._asked = None
+        self.loaded = True
         self.data.load(result, view_name, text)
         self._after_change(selected)
 

@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from shared.protocol import AgentCard
 from tui.widgets.agent_profile import AgentProfile
 from tui.widgets.agent_search import AgentSearch
+from tui.widgets.keys_footer import KeysFooter
 
 
 class AgentSearchScreen(Screen[list[AgentCard]]):
@@ -34,7 +35,7 @@ class AgentSearchScreen(Screen[list[AgentCard]]):
         with Horizontal(id="agents-body"):
             yield AgentSearch(id="agent-search")
             yield AgentProfile(id="agent-profile")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(AgentProfile).show(None)

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from tui.widgets.choice_list import ChoiceList
+
 
 class ChoiceModal(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
@@ -18,12 +20,12 @@ class ChoiceModal(ModalScreen[str | None]):
         super().__init__()
         self.title_text = title
         self.choices = choices  # (id, label)
-        self.hint = hint or "enter: choose · escape: cancel"
+        self.hint = hint or "j/k or up/down, enter: choose · escape: cancel"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="choice-dialog"):
             yield Label(self.title_text, id="choice-title")
-            yield OptionList(*(Option(label, id=key) for key, label in self.choices), id="choice-list")
+            yield ChoiceList(*(Option(label, id=key) for key, label in self.choices), id="choice-list")
             yield Label(self.hint, id="choice-hint")
 
     def on_mount(self) -> None:

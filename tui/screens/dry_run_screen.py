@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from shared.protocol import DryRunResult, DryRunRow, HubError
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 
 def summary(result: DryRunResult, at: str) -> str:
@@ -44,11 +45,11 @@ class DryRunScreen(Screen[None]):
         yield Static("Routing dry run · who would get an appointment now", id="dryrun-title")
         with Horizontal(id="dryrun-fields"):
             yield Label("Zip", classes="form-label")
-            yield Input(self.zip_code, placeholder="zip code, then enter", id="dryrun-zip",
+            yield Input(self.zip_code, placeholder="zip code", id="dryrun-zip",
                         max_length=5, restrict=r"\d*", compact=True)
         yield Label("Type a zip code and press enter.", id="dryrun-summary")
         yield DataTable(id="dryrun-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, TextArea
+from textual.widgets import Button, Input, Label, Select, TextArea
 
 from shared.domain import DEFAULT_FEE_PERCENT
 from shared.protocol import AgentCard, HubError, ReferralResult, ReferralView
@@ -21,6 +21,7 @@ from tui.screens.agent_search_screen import AgentSearchScreen
 from tui.screens.fee_modal import parse_fee
 from tui.services import services
 from tui.widgets.agent_search import AgentSearch
+from tui.widgets.keys_footer import KeysFooter
 
 # (field, label, placeholder)
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -92,7 +93,7 @@ class OutboundForm(Screen[str | None]):
             with Horizontal(id="form-buttons"):
                 yield Button("Save draft", id="form-draft")
                 yield Button("Send", variant="primary", id="form-send")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.receivers:

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from shared.protocol import HubError, ReportFees, ReportResult
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 
 def percent(value: float | None) -> str:
@@ -31,8 +32,12 @@ def duration(seconds: float | None) -> str:
 
 def fees(f: ReportFees) -> str:
     mean = "-" if f.mean_fee_percent is None else f"{f.mean_fee_percent:g}%"
-    return (f"{f.fee_sent} fee sent, {f.fee_received} received, mean {mean}; "
-            f"{f.invoices} invoices {f.invoice_amount:.2f}")
+    return f"{f.fee_sent} fee sent, {f.fee_received} received, mean {mean}"
+
+
+def invoices(f: ReportFees) -> str:
+    """On a line of their own: beside the fees the line was cut on a narrow terminal."""
+    return f"{f.invoices} invoice{'' if f.invoices == 1 else 's'}, {f.invoice_amount:,.2f} in all"
 
 
 def figures(r: ReportResult) -> list[tuple[str, str, str]]:
@@ -47,6 +52,8 @@ def figures(r: ReportResult) -> list[tuple[str, str, str]]:
         ("claim", "time to claim (median)", f"{duration(r.median_claim_seconds)} ({r.claims} claims)"),
         ("earned", "fees earned", fees(r.earned)),
         ("owed", "fees owed", fees(r.owed)),
+        ("invoiced", "invoices earned", invoices(r.earned)),
+        ("billed", "invoices owed", invoices(r.owed)),
     ]
 
 
@@ -93,16 +100,11 @@ class ReportsScreen(Screen[None]):
             yield PlotextPlot(id="reports-chart")
             yield PlotextPlot(id="reports-rates", classes="-off")
         yield DataTable(id="reports-figures", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def concierge(self) -> bool:
         return "concierge" in services(self).session.roles
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_desk":
-            return self.concierge  # only the concierge may see the desk
-        return True
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -121,6 +123,10 @@ class ReportsScreen(Screen[None]):
             chart.toggle_class("-off")
 
     def action_toggle_desk(self) -> None:
+        if not self.concierge:  # only the concierge may see the desk: say so, not nothing
+            self.notify("The whole desk's report is for the concierge; this one is yours.",
+                        title="Desk report", severity="warning")
+            return
         self.scope = "me" if self.scope == "desk" else "desk"
         self.load()
 

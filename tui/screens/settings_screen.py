@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static, Switch
+from textual.widgets import Button, Input, Label, Static, Switch
 
 from shared.protocol import AvailabilityView, HubError, NotificationView
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 FIELDS = ("paused", "timezone", "work_hours", "vacation_start", "vacation_end", "email", "offers", "messages")
 LABELS = {
@@ -73,13 +74,16 @@ class SettingsScreen(Screen[None]):
                     yield Label(LABELS[name], classes="form-label")
                     if name in SWITCHES:
                         yield Switch(id=f"set-{name}")
+                        # on or off in words: the slider's look alone is only a colour
+                        yield Label("off", classes="switch-state", id=f"state-{name}")
                     else:
                         yield Input(placeholder=PLACEHOLDERS[name], id=f"set-{name}")
-                    yield Label("", classes="field-error", id=f"error-{name}")
+                # under the field, as wide as the screen: beside it the hub's words were cut
+                yield Label("", classes="field-error", id=f"error-{name}")
             with Horizontal(id="settings-buttons"):
                 yield Button("Save", variant="primary", id="settings-save", compact=True)
                 yield Button("Close", id="settings-close", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -96,7 +100,7 @@ class SettingsScreen(Screen[None]):
     def show_error(self, field: str | None, text: str) -> None:
         """Next to the field the hub named; otherwise on the line at the top."""
         if field in FIELDS:
-            self.query_one(f"#error-{field}", Label).update(text)
+            self.field_note(field, text)
             self.query_one(f"#row-{field}").add_class("-error")
         else:
             self.query_one("#settings-error", Label).update(text)
@@ -106,8 +110,14 @@ class SettingsScreen(Screen[None]):
         self.query_one("#settings-error", Label).update("")
         self.query_one("#settings-error").remove_class("-shown")
         for name in FIELDS:
-            self.query_one(f"#error-{name}", Label).update("")
+            self.field_note(name, "")
             self.query_one(f"#row-{name}").remove_class("-error")
+
+    def field_note(self, name: str, text: str) -> None:
+        """The line under a field: the hub's error about it, or a note ("" hides it)."""
+        note = self.query_one(f"#error-{name}", Label)
+        note.update(text)
+        note.set_class(bool(text), "-shown")
 
     def show_availability(self, view: AvailabilityView) -> None:
         line = self.query_one("#settings-available", Label)
@@ -138,7 +148,7 @@ class SettingsScreen(Screen[None]):
         self.set_value("offers", notes.offers)
         self.set_value("messages", notes.messages)
         if not notes.mail_enabled:
-            self.query_one("#error-email", Label).update("this hub sends no e-mail")
+            self.field_note("email", "this hub sends no e-mail")
 
     def availability_args(self) -> dict[str, Any] | None:
         args: dict[str, Any] = {"paused": self.value("paused"), "work_hours": self.value("work_hours").strip()}
@@ -183,6 +193,14 @@ class SettingsScreen(Screen[None]):
                 saved.append("notifications")
         if saved:
             self.notify(f"Saved {' and '.join(saved)}", title="Settings")
+
+    @on(Switch.Changed)
+    def switched(self, event: Switch.Changed) -> None:
+        name = (event.switch.id or "").removeprefix("set-")
+        if name in SWITCHES:
+            state = self.query_one(f"#state-{name}", Label)
+            state.update("on" if event.value else "off")
+            state.set_class(event.value, "-on")
 
     @on(Button.Pressed, "#settings-close")
     def action_close(self) -> None:

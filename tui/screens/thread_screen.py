@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from shared.protocol import (
     MAX_MESSAGE_CHARS,
@@ -26,6 +26,7 @@ from shared.protocol import (
 )
 from tui import format as fmt
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 
 class ThreadScreen(Screen[None]):
@@ -53,7 +54,7 @@ class ThreadScreen(Screen[None]):
         yield VerticalScroll(Static("loading…", id="thread-empty"), id="thread-log")
         yield Input(placeholder="write a message, enter sends", max_length=MAX_MESSAGE_CHARS,
                     id="thread-input")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#thread-input", Input).focus()

@@ -20,12 +20,16 @@ from tui.services import services
 MAX_RADIUS_MILES = 500.0
 
 
-def card_label(card: AgentCard) -> str:
+CHOSEN_MARK = "✓ chosen · "  # in words, not only the tick's colour (NO_COLOR, monochrome)
+
+
+def card_label(card: AgentCard, chosen: bool = False) -> str:
     """"Lee Park · 3.2 mi · Hill Country Realty · Austin · 78701 78702": what tells agents apart
-    first, so a narrow terminal cuts the least useful part."""
+    first, so a narrow terminal cuts the least useful part; a chosen agent says so first."""
     zips = " ".join(card.zips[:4]) + (" …" if len(card.zips) > 4 else "")
     distance = f"{card.distance_miles:g} mi" if card.distance_miles is not None else ""
-    return " · ".join(p for p in (card.name, distance, card.brokerage, card.city, zips) if p)
+    label = " · ".join(p for p in (card.name, distance, card.brokerage, card.city, zips) if p)
+    return CHOSEN_MARK + label if chosen else label
 
 
 def search_args(text: str, zip_code: str, radius: str, specialization: str, language: str,
@@ -122,10 +126,10 @@ class AgentSearch(Vertical):
         self.cards = {card.id: card for card in cards}
         self.cards.update(self.chosen)
         for card in self.chosen.values():  # chosen ones stay listed, ticked
-            results.add_option(Selection(card_label(card), card.id, True))
+            results.add_option(Selection(card_label(card, True), card.id, True, id=card.id))
         for card in cards:
             if card.id not in self.chosen:
-                results.add_option(Selection(card_label(card), card.id, False))
+                results.add_option(Selection(card_label(card), card.id, False, id=card.id))
         if not self.cards:
             self.post_message(self.Highlighted(None))
 
@@ -145,6 +149,8 @@ class AgentSearch(Vertical):
         event.stop()
         picked = set(event.selection_list.selected)
         self.chosen = {key: self.cards[key] for key in picked if key in self.cards}
+        for key, card in self.cards.items():
+            event.selection_list.replace_option_prompt(key, card_label(card, key in self.chosen))
         # Say who is chosen in words too: the tick alone is only a colour, lost without one.
         names = ", ".join(card.name for card in self.chosen.values())
         self.query_one("#agent-status", Label).update(
