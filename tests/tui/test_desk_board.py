@@ -14,6 +14,7 @@ from tui.app import TriageApp, make_app
 from tui.desk.board_screen import DeskBoardScreen
 from tui.desk.board_table import BoardTable
 from tui.screens.choice_modal import ChoiceModal
+from tui.screens.keys_screen import KeysScreen
 
 APPOINTMENT = dict(
     kind="appointment", first_name="Ann", last_name="Lee", zip="78701", city="Austin",
@@ -137,6 +138,10 @@ async def test_r_reopens_an_unclaimed_appointment_and_the_agent_is_offered_it(li
             await wait_for(pilot, lambda: not board.board.unclaimed and board.board.appointments)
             assert cell(board, "appointments", ref, "holder") == "open to 2 agents"
             assert posted.toasted(lambda n: n.title == "Reopened" and ref in n.message)
+            await pilot.press("question_mark")  # the keys screen lists the board's keys
+            keys = await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen) and app.screen)
+            assert "Desk board: r reopen the unclaimed appointment" in keys.shown_text
+            assert "Desk board: h hand the unclaimed appointment to an agent" in keys.shown_text
     finally:
         await bo.close()
 

@@ -191,3 +191,18 @@ async def test_a_network_group_is_formed_and_an_area_gets_its_claim_window(live_
         await wait_for(pilot, lambda: "787" in windows.items)
         frame = await raw_request(live_hub.url, desk, "team.windows", {})
         assert frame["result"]["windows"] == [{"area": "787", "claim_window_seconds": 900}]
+
+
+async def test_a_change_made_elsewhere_shows_at_once(live_hub: LiveHub) -> None:
+    _, desk = await live_hub.person("Dee Desk", ["concierge"])
+    rita, _ = await live_hub.person("Rita Alvarez", ["agent"], ["78701"], rank_score=50)
+    app = desk_app(live_hub, desk)
+    async with app.run_test(size=(120, 36)) as pilot:
+        team = await open_team(pilot, app)
+        people = team.pane("people")
+        await open_person(pilot, people, "rita")
+        frame = await raw_request(live_hub.url, desk, "team.person.set", {"id": rita, "changes": {"rank": 77}})
+        assert frame["type"] == "reply"  # another desk session (or the hub host's command line)
+        await wait_for(pilot, lambda: field(people, "rank").value == "77")
+        options = people.query_one(OptionList)
+        assert "rank 77" in str(options.get_option_at_index(0).prompt)

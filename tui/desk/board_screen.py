@@ -15,13 +15,14 @@ from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from shared.protocol import DeskBoard, ErrorCode, HubError, PersonProfile
 from tui.desk.board_table import BoardTable
 from tui.hub.messages import LinkState
 from tui.screens.choice_modal import ChoiceModal
 from tui.services import services
+from tui.widgets.keys_footer import KeysFooter
 
 REFETCH_DELAY = 0.3  # seconds: a burst of events costs one board
 SECTIONS = ("appointments", "unclaimed", "active")
@@ -72,7 +73,7 @@ class DeskBoardScreen(Screen[None]):
                 yield Label(HEADINGS[section], classes="board-heading", id=f"heading-{section}")
                 yield BoardTable(section, now, id=f"board-{section}")
         yield Label("", id="board-status")
-        yield Footer()
+        yield KeysFooter()
 
     def table(self, section: str) -> BoardTable:
         return self.query_one(f"#board-{section}", BoardTable)

@@ -8,12 +8,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.desk.changes_pane import ChangesPane
 from tui.desk.editor_pane import EditorPane
 from tui.desk.people_pane import PeoplePane
 from tui.desk.program_panes import NetworksPane, ProgramsPane, WindowsPane
+from tui.widgets.keys_footer import KeysFooter
 
 TABS = (("people", "People", PeoplePane), ("programs", "Programs", ProgramsPane),
         ("networks", "Network groups", NetworksPane), ("windows", "Claim windows", WindowsPane))
@@ -38,7 +39,7 @@ class TeamScreen(Screen[None]):
                     yield pane(id=f"team-{key}")
             with TabPane("Changes", id="changes"):
                 yield ChangesPane(id="team-changes")
-        yield Footer()
+        yield KeysFooter()
 
     def pane(self, key: str) -> EditorPane:
         return self.query_one(f"#team-{key}", EditorPane)
