@@ -239,7 +239,9 @@ class TriageApp(App[None]):
         """The keys screen (also the palette's "Keys"), instead of Textual's own key panel."""
         place = place_of(type(self.screen))
         if place is not None and not isinstance(self.screen, KeysScreen):
-            rows = help_rows(type(self), type(self.screen), self.keymap, self.get_key_display)
+            desk = {"desk.board": "desk_board", "desk.team": "desk_team"}
+            hidden = {key for key, action in desk.items() if not self.check_action(action, ())}
+            rows = help_rows(type(self), type(self.screen), self.keymap, self.get_key_display, hidden)
             self.push_screen(KeysScreen(place.name, rows))
 
     def action_hide_help_panel(self) -> None:

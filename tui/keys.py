@@ -9,7 +9,7 @@ hints name the key really bound (`key_hint`). A test keeps README.md's key table
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -244,9 +244,10 @@ def place_of(screen: type[DOMNode]) -> Place | None:
 
 
 def help_rows(app: type[DOMNode], screen: type[DOMNode], keymap: Mapping[str, str],
-              display: Callable[[Binding], str]) -> list[HelpRow]:
+              display: Callable[[Binding], str], hidden: Collection[str] = ()) -> list[HelpRow]:
     """Every key of a screen, grouped: the screen's own, each part's, its widgets', the app's.
-    `display` turns a Binding into the key's shown form (`App.get_key_display`)."""
+    `display` turns a Binding into the key's shown form (`App.get_key_display`); the bindings
+    whose ids are `hidden` are left out (the desk's keys, for someone not at the desk)."""
     place = place_of(screen)
     if place is None:
         return []
@@ -257,6 +258,8 @@ def help_rows(app: type[DOMNode], screen: type[DOMNode], keymap: Mapping[str, st
     rows = []
     for title, owned in groups:
         for binding in owned:
+            if binding.id in hidden:
+                continue
             shown = " ".join(display(binding.with_key(key)) for key in bound_keys(binding, keymap))
             rows.append(HelpRow(title, shown, WORDS.get(binding.id or "", binding.description)))
     rows += [HelpRow(place.name, key, words) for key, words in place.widget_keys]

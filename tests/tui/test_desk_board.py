@@ -182,6 +182,9 @@ async def test_a_non_concierge_has_no_desk_keys(live_hub: LiveHub) -> None:
         await pilot.press("b")
         await pilot.pause()
         assert not isinstance(app.screen, DeskBoardScreen)
+        await pilot.press("question_mark")
+        keys = await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen) and app.screen)
+        assert "desk board" not in keys.shown_text and "team (concierge)" not in keys.shown_text
 
 
 def _footer(screen) -> list:
@@ -208,3 +211,6 @@ async def test_the_desk_is_in_the_command_palette_for_the_concierge(live_hub: Li
         await wait_for(pilot, lambda: app.loaded and app.inbox.line.state == "connected")
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Desk board", "Team"} <= titles
+        await pilot.press("question_mark")
+        keys = await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen) and app.screen)
+        assert "Everywhere: b desk board (concierge)" in keys.shown_text
