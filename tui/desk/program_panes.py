@@ -133,6 +133,5 @@ class WindowsPane(EditorPane[AreaWindowView]):
         if not area:
             raise FieldError("area", "a zip code or its first digits, e.g. 787")
         window = await services(self).session.team_window_set(area, parse_window("seconds", values["seconds"]))
-        if item_id is not None and item_id != area:
-            self.items.pop(item_id, None)
-        return area, window  # None: back to the hub's default, off the list
+        return area, window  # None: back to the hub's default, off the list (another area
+        # typed over an open one sets that area; the one opened keeps its window)
