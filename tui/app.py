@@ -23,20 +23,25 @@ from tui import notify
 from tui.alerts import Alerts
 from tui.clock import Clock, utc_now
 from tui.concerns import concern
+from tui.desk.board_screen import DeskBoardScreen
+from tui.desk.team_screen import TeamScreen
 from tui.drafts import DraftStore
 from tui.hub.messages import (
     HelloReceived,
+    HubMessage,
     InboxLoaded,
     LinkChanged,
     MessageReceived,
     Reconnected,
     ReferralRemoved,
     ReferralUpserted,
+    TeamUpdated,
 )
 from tui.hub.session import HubSession
 from tui.inbox.screen import InboxScreen
 from tui.key_order import OrderedKeys
 from tui.keys import check_keymap, help_rows, key_hint, place_of
+from tui.palette import triage_commands
 from tui.screens.choice_modal import ChoiceModal
 from tui.screens.dry_run_screen import DryRunScreen
 from tui.screens.keys_screen import KeysScreen
@@ -61,6 +66,8 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
         Binding("R", "reports", "Reports", show=False, id="app.reports"),
         Binding("D", "dry_run", "Dry run", show=False, id="app.dry_run"),
         Binding("ctrl+l", "reconnect", "Reconnect now", id="app.reconnect"),
+        Binding("b", "desk_board", "Desk board", id="desk.board"),  # concierge: see check_action
+        Binding("t", "desk_team", "Team", id="desk.team"),
     ]
 
     def __init__(
@@ -102,56 +109,7 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every triage key is also in the command palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
-        key = self.key
-        if not isinstance(screen, SettingsScreen):
-            yield SystemCommand("Settings", f"Availability and e-mail notifications ({key('app.settings')})",
-                                self.action_settings)
-        if not isinstance(screen, ReportsScreen):
-            yield SystemCommand("Reports", f"Referrals per week, rates, time to claim, fees ({key('app.reports')})",
-                                self.action_reports)
-        elif screen.concierge:
-            yield SystemCommand("Desk or me", f"Switch the report between the whole desk and me ({key('reports.desk')})",
-                                screen.action_toggle_desk)
-        if self.session.state in ("reconnecting", "refused"):
-            yield SystemCommand("Reconnect now", f"Try the hub again at once ({key('app.reconnect')})",
-                                self.action_reconnect)
-        if "concierge" in self.session.roles and not isinstance(screen, DryRunScreen):
-            yield SystemCommand("Routing dry run",
-                                f"Who would get an appointment in a zip code now ({key('app.dry_run')})",
-                                self.action_dry_run)
-        if isinstance(screen, InboxScreen):
-            commands = [
-                ("Accept", "Claim, express interest or accept the selected referral", "triage.accept",
-                 screen.action_accept),
-                ("Reject or pass", "Pass, decline or reject the selected referral", "triage.reject",
-                 screen.action_reject),
-                ("Open referral", "Show the selected referral's detail", "inbox.open", screen.action_open),
-                ("Status", "Move the selected referral to an allowed status", "triage.status", screen.action_status),
-                ("Messages", "Open the selected referral's message thread", "triage.thread", screen.action_thread),
-                ("New referral", "Create and send an agent referral", "triage.new", screen.action_new_referral),
-                ("Pick receiver", "Pick the final receiver among the interested", "triage.pick", screen.action_pick),
-                ("Sign", "Sign the referral agreement", "triage.sign", screen.action_sign),
-                ("Archive", "Archive the selected referral", "triage.archive", screen.action_archive),
-                ("Filter", "Filter the inbox: words, kind:, status:", "inbox.filter", screen.action_filter),
-                ("Agent search", "Search the agent directory", "app.agents", screen.action_agents),
-                ("Next offer", "Jump to the open offer with the least time left", "triage.next",
-                 screen.action_next_offer),
-                ("Follow queue", "Keep the cursor on the next offer to expire, on or off", "triage.follow",
-                 screen.action_follow),
-                ("Undo", "Take back a pass or an archive within its 5 s window", "triage.undo", screen.action_undo),
-                ("Copy contact", "Copy the revealed phone or e-mail", "triage.copy", screen.action_copy),
-            ]
-            for title, help_text, binding_id, callback in commands:
-                yield SystemCommand(title, f"{help_text} ({key(binding_id)})", callback)
-            for name in ("all", "inbound", "outbound", "archived"):
-                yield SystemCommand(f"View: {name}", f"Show {name} referrals ({key(f'view.{name}')})",
-                                    lambda name=name: screen.action_view(name))
-        elif isinstance(screen, OutboundForm):
-            yield SystemCommand("Send", f"Create the referral and send it ({key('form.send')})", screen.action_send)
-            yield SystemCommand("Save draft", f"Create the referral as a draft ({key('form.draft')})",
-                                screen.action_draft)
-            yield SystemCommand("Agent search", f"Add receivers from the agent search ({key('form.agents')})",
-                                screen.action_agents)
+        yield from triage_commands(self, screen)
 
     def hub_now(self) -> datetime:
         """The hub's time: the local clock corrected by the offset measured at connect."""
@@ -206,14 +164,42 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
             view = self.inbox.current()
             self.push_screen(DryRunScreen(view.zip if view is not None else ""))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "reconnect":  # in the footer only while offline
-            return self.session.state in ("reconnecting", "refused")
-        return True
-
     def action_reconnect(self) -> None:
         if self.session.reconnect_now():
             self.notify("Trying the hub again now.", title="Reconnecting")
+
+    # ------------------------------------------------------------ the desk (concierge)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The desk's keys exist for the concierge only, from the inbox."""
+        if action == "reconnect":  # in the footer only while offline
+            return self.session.state in ("reconnecting", "refused")
+        if action in ("desk_board", "desk_team"):
+            return "concierge" in self.session.roles and isinstance(self.screen, InboxScreen)
+        return super().check_action(action, parameters)
+
+    def action_desk_board(self) -> None:
+        if "concierge" in self.session.roles and not isinstance(self.screen, DeskBoardScreen):
+            self.push_screen(DeskBoardScreen())
+
+    def action_desk_team(self) -> None:
+        if "concierge" in self.session.roles and not isinstance(self.screen, TeamScreen):
+            self.push_screen(TeamScreen())
+
+    @on(HubMessage)
+    def desk_follows_the_hub(self, message: HubMessage) -> None:
+        """The desk board asks for itself again on every referral or team event and reconnection,
+        the team screen on every team event; the desk's keys show once the hub said who we are."""
+        if isinstance(message, HelloReceived):
+            self.refresh_bindings()
+        for screen in self.screen_stack:
+            if isinstance(screen, DeskBoardScreen):
+                if isinstance(message, LinkChanged):
+                    screen.show_link(message.state)
+                elif isinstance(message, (ReferralUpserted, ReferralRemoved, InboxLoaded, TeamUpdated)):
+                    screen.hub_changed()  # a team change moves who is next in line too
+            elif isinstance(screen, TeamScreen) and isinstance(message, TeamUpdated):
+                screen.team_changed(message.change.what)
 
     def action_toggle_help(self) -> None:
         if isinstance(self.screen, KeysScreen):
@@ -225,7 +211,9 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
         """The keys screen (also the palette's "Keys"), instead of Textual's own key panel."""
         place = place_of(type(self.screen))
         if place is not None and not isinstance(self.screen, KeysScreen):
-            rows = help_rows(type(self), type(self.screen), self.keymap, self.get_key_display)
+            desk = {"desk.board": "desk_board", "desk.team": "desk_team"}
+            hidden = {key for key, action in desk.items() if not self.check_action(action, ())}
+            rows = help_rows(type(self), type(self.screen), self.keymap, self.get_key_display, hidden)
             self.push_screen(KeysScreen(place.name, rows))
 
     def action_hide_help_panel(self) -> None:

@@ -9,12 +9,16 @@ hints name the key really bound (`key_hint`). A test keeps README.md's key table
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from textual.binding import Binding
 from textual.dom import DOMNode
 
+from tui.desk.board_screen import DeskBoardScreen
+from tui.desk.board_table import BoardTable
+from tui.desk.form import FieldForm
+from tui.desk.team_screen import TeamScreen
 from tui.inbox.detail_pane import DetailPane
 from tui.inbox.filter_input import FilterInput
 from tui.inbox.screen import InboxScreen
@@ -62,6 +66,10 @@ PLACES: tuple[Place, ...] = (
     Place("Settings", SettingsScreen, widget_keys=(("space", "switch on or off"),)),
     Place("Reports", ReportsScreen),
     Place("Routing dry run", DryRunScreen, widget_keys=(("enter", "run the dry run for the zip code"),)),
+    Place("Desk board", DeskBoardScreen, (Part("Board sections", BoardTable),),
+          widget_keys=(("tab", "the next section"),)),
+    Place("Team", TeamScreen, (Part("Team form", FieldForm),),
+          widget_keys=(("enter", "open the highlighted one in the form"), ("tab", "next field"))),
     Place("Choose one", ChoiceModal, (Part("Choices", ChoiceList),),
           widget_keys=(("enter", "choose"),), modal=True),
     Place("Reason", ReasonModal, widget_keys=(("enter", "confirm"),), modal=True),
@@ -121,6 +129,18 @@ WORDS: dict[str, str] = {
     "reports.chart": "the other chart (narrow terminal)",
     "reports.reload": "load the report again",
     "dryrun.close": "close the dry run",
+    "desk.board": "desk board (concierge): every live appointment, who holds it, time left",
+    "desk.team": "team (concierge): people, programs, network groups, claim windows",
+    "desk.reopen": "reopen the unclaimed appointment to every eligible agent",
+    "desk.assign": "hand the unclaimed appointment to an agent you choose",
+    "desk.refresh": "load the board again",
+    "desk.close": "close the board",
+    "board.down": "next row",
+    "board.up": "previous row",
+    "team.save": "save the form",
+    "team.close": "close the team screen (asks first about unsaved edits)",
+    "team.next_field": "next field",
+    "team.previous_field": "previous field",
     "choice.cancel": "cancel",
     "choice.down": "next choice",
     "choice.up": "previous choice",
@@ -229,9 +249,10 @@ def place_of(screen: type[DOMNode]) -> Place | None:
 
 
 def help_rows(app: type[DOMNode], screen: type[DOMNode], keymap: Mapping[str, str],
-              display: Callable[[Binding], str]) -> list[HelpRow]:
+              display: Callable[[Binding], str], hidden: Collection[str] = ()) -> list[HelpRow]:
     """Every key of a screen, grouped: the screen's own, each part's, its widgets', the app's.
-    `display` turns a Binding into the key's shown form (`App.get_key_display`)."""
+    `display` turns a Binding into the key's shown form (`App.get_key_display`); the bindings
+    whose ids are `hidden` are left out (the desk's keys, for someone not at the desk)."""
     place = place_of(screen)
     if place is None:
         return []
@@ -242,6 +263,8 @@ def help_rows(app: type[DOMNode], screen: type[DOMNode], keymap: Mapping[str, st
     rows = []
     for title, owned in groups:
         for binding in owned:
+            if binding.id in hidden:
+                continue
             shown = " ".join(display(binding.with_key(key)) for key in bound_keys(binding, keymap))
             rows.append(HelpRow(title, shown, WORDS.get(binding.id or "", binding.description)))
     rows += [HelpRow(place.name, key, words) for key, words in place.widget_keys]

@@ -178,8 +178,10 @@ async def test_a_sent_referral_leaves_no_file(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: store.path.exists(), timeout=3)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is app.inbox)
-        await pilot.pause(1.2)  # past the form's own timers
-        assert calls and calls[0]["send"] and not store.path.exists()
+        await wait_for(pilot, lambda: calls and not store.path.exists())  # past the form's own timers
+        assert calls[0]["send"]
+        await pilot.pause(0.6)  # a late debounced save (0.3 s) would write the file again
+        assert not store.path.exists()
 
 
 async def test_settings_changed_and_not_saved_ask_on_escape(tmp_path: Path) -> None:

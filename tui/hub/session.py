@@ -14,9 +14,27 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from textual.message import Message
 
-from shared.protocol import PersonView
+from shared.protocol import ExportAuditRow, ExportResult, PersonView, ReferralResult, ReferralView
+from shared.protocol.desk import DeskBoard
+from shared.protocol.team import (
+    AreaWindowView,
+    NetworkResult,
+    NetworksResult,
+    NetworkView,
+    PeopleResult,
+    PersonChanges,
+    PersonProfile,
+    PersonResult,
+    ProgramResult,
+    ProgramsResult,
+    ProgramTerms,
+    ProgramView,
+    WindowResult,
+    WindowsResult,
+)
 from tui.clock import Clock, utc_now
 from tui.hub.connection import Dial, HubConnection, connect
 from tui.hub.messages import HelloReceived, LinkChanged, LinkState
@@ -88,6 +106,63 @@ class HubSession:
         """Send one op and return its result; raise `HubError` on an error reply, or with
         `ErrorCode.OFFLINE` / `ErrorCode.TIMEOUT` when no answer can come."""
         return await self._connection.request(op, args)
+
+    # ------------------------------------------------------------ the desk (concierge)
+
+    async def desk_board(self) -> DeskBoard:
+        return msgspec.convert(await self.request("desk.board"), DeskBoard)
+
+    async def desk_reopen(self, referral_id: str) -> ReferralView:
+        return msgspec.convert(await self.request("desk.reopen", id=referral_id), ReferralResult).referral
+
+    async def desk_assign(self, referral_id: str, agent_id: str) -> ReferralView:
+        raw = await self.request("desk.assign", id=referral_id, agent=agent_id)
+        return msgspec.convert(raw, ReferralResult).referral
+
+    async def team_people(self) -> list[PersonProfile]:
+        return msgspec.convert(await self.request("team.people"), PeopleResult).people
+
+    async def team_person_set(self, person_id: str, changes: PersonChanges) -> PersonProfile:
+        raw = await self.request("team.person.set", id=person_id, changes=msgspec.to_builtins(changes))
+        return msgspec.convert(raw, PersonResult).person
+
+    async def team_programs(self) -> list[ProgramView]:
+        return msgspec.convert(await self.request("team.programs"), ProgramsResult).programs
+
+    async def team_program_add(self, terms: ProgramTerms) -> ProgramView:
+        raw = await self.request("team.program.add", terms=msgspec.to_builtins(terms))
+        return msgspec.convert(raw, ProgramResult).program
+
+    async def team_program_set(self, program_id: str, terms: ProgramTerms) -> ProgramView:
+        raw = await self.request("team.program.set", id=program_id, terms=msgspec.to_builtins(terms))
+        return msgspec.convert(raw, ProgramResult).program
+
+    async def team_networks(self) -> list[NetworkView]:
+        return msgspec.convert(await self.request("team.networks"), NetworksResult).networks
+
+    async def team_network_add(self, name: str, owner: str, members: list[str]) -> NetworkView:
+        raw = await self.request("team.network.add", name=name, owner=owner, members=members)
+        return msgspec.convert(raw, NetworkResult).network
+
+    async def team_network_set(self, network_id: str, *, name: str, owner: str,
+                               members: list[str]) -> NetworkView:
+        raw = await self.request("team.network.set", id=network_id, name=name, owner=owner, members=members)
+        return msgspec.convert(raw, NetworkResult).network
+
+    async def team_windows(self) -> list[AreaWindowView]:
+        return msgspec.convert(await self.request("team.windows"), WindowsResult).windows
+
+    async def team_window_set(self, area: str, seconds: int | None) -> AreaWindowView | None:
+        raw = await self.request("team.window.set", area=area, seconds=seconds)
+        return msgspec.convert(raw, WindowResult).window
+
+    async def latest_audit(self, rows: int) -> list[ExportAuditRow]:
+        """The newest `rows` entries of the audit log, oldest first (two pages of `export`)."""
+        total = msgspec.convert(await self.request("export", what="audit", limit=1), ExportResult).total
+        raw = await self.request("export", what="audit", offset=max(0, total - rows), limit=rows)
+        return msgspec.convert(raw, ExportResult).audit
+
+    # ------------------------------------------------------------ running
 
     async def run(self) -> None:
         """Connect, sync and reconnect until cancelled: the body of the app's hub worker."""
