@@ -84,6 +84,9 @@ class Hub:
 
     # ------------------------------------------------------------------ life cycle
 
+    def writer_busy(self) -> bool:
+        return self.db.write_lock.locked()
+
     def now(self) -> datetime:
         return self.settings.clock()
 

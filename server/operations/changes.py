@@ -39,6 +39,9 @@ async def claim_turn(services: Services, person_id: str, args: RefArgs) -> Async
     offers.lost_already(services.awards, args.id, person_id)
     async with services.awards.deciding(args.id):
         offers.lost_already(services.awards, args.id, person_id)
+        if services.writer_busy():  # a claim that cannot win does not wait for the writer
+            async with services.read() as session:
+                await offers.refused_at_once(session, args.id, person_id, services.now())
         yield
 
 

@@ -32,6 +32,10 @@ class Services(Protocol):
 
     def now(self) -> datetime: ...
 
+    def writer_busy(self) -> bool:
+        """A write transaction holds the writer now (a new one would wait)."""
+        ...
+
     def read(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A read-only session (never waits for a write)."""
         ...

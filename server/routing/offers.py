@@ -179,16 +179,30 @@ async def _load_offer_ref(tx: Tx, ref_id: str) -> Referral:
 
 async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
     """The agent's open offer of `ref`, or the error that says why there is none."""
-    rows = await tx.session.execute(
+    return await _open_offer_of(tx.session, ref, agent_id, tx.now)
+
+
+async def refused_at_once(session: AsyncSession, ref_id: str, agent_id: str, now: datetime) -> None:
+    """Raise the error a claim of `ref_id` would get, if committed rows already say it fails
+    (not offered to the agent, expired, won by someone else, no such appointment): such a claim
+    is answered from a read, without waiting for the writer. One that may win goes on."""
+    ref = await session.get(Referral, ref_id)
+    if ref is None or ref.kind != Kind.APPOINTMENT:
+        raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref_id}")
+    await _open_offer_of(session, ref, agent_id, now)
+
+
+async def _open_offer_of(session: AsyncSession, ref: Referral, agent_id: str, now: datetime) -> Offer:
+    rows = await session.execute(
         select(Offer)
         .where(Offer.referral_id == ref.id, Offer.agent_id == agent_id)
         .order_by(Offer.id.desc())
     )
     mine = list(rows.scalars())
-    if not mine and await viewer_for(tx.session, ref, agent_id) is None:
+    if not mine and await viewer_for(session, ref, agent_id) is None:
         raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref.id}")  # as for an unknown id
     if ref.receiver_id and ref.receiver_id != agent_id:
-        winner = (await person_refs(tx.session, {ref.receiver_id}))[ref.receiver_id]
+        winner = (await person_refs(session, {ref.receiver_id}))[ref.receiver_id]
         raise _claim_lost(ref.id, winner, ref.awarded_at)
     open_offer = next((o for o in mine if o.state == OfferState.OPEN), None)
     if open_offer is None:
@@ -203,7 +217,7 @@ async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
             f"{ref.id} is not offered to you (status {ref.status})",
             status=ref.status,
         )
-    if open_offer.deadline <= tx.now:
+    if open_offer.deadline <= now:
         raise HubError(
             ErrorCode.CLAIM_EXPIRED,
             f"your offer of {ref.id} expired at {open_offer.deadline.isoformat(timespec='seconds')}",

@@ -102,3 +102,24 @@ async def test_pruning_a_large_backlog_holds_up_no_client(
     with sqlite3.connect(tmp_path / "hub.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM deliveries WHERE at = ?", (old,)).fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM events WHERE at = ?", (old,)).fetchone() == (0,)
+
+
+async def test_a_claim_that_cannot_win_is_refused_without_waiting_for_the_writer(
+    hub: Hub, wires: list[Wire]
+) -> None:
+    desk, desk_token = await hub.add_person(name="Desk", roles=["concierge"])
+    ann, ann_token = await hub.add_person(name="Ann Able", zips=["78701"], rank_score=90)
+    bo, bo_token = await hub.add_person(name="Bo Baker", zips=["78701"], rank_score=50)
+    desk_wire = await connect(hub, desk_token, wires)
+    ann_wire, bo_wire = await connect(hub, ann_token, wires), await connect(hub, bo_token, wires)
+    ref = (await desk_wire.ok("submit", referral=dict(
+        kind="appointment", first_name="Carl", zip="78701", lead_type="home valuation")))["referral"]["id"]
+    async with hub.db.write_lock:  # a long write holds the writer (a storm's, say)
+        winning = asyncio.create_task(ann_wire.request("claim", id=ref))  # may win: it must wait
+        refused = await bo_wire.request("claim", id=ref)  # offered to Ann, not to Bo: told at once
+        assert refused["type"] == "error" and refused["code"] == "not_found"  # (as a stranger)
+        unknown = await bo_wire.request("claim", id="R-NOSUCH00")
+        assert unknown["type"] == "error" and unknown["code"] == "not_found"
+        assert not winning.done()  # Ann's claim needs the writer, still held
+    won = await winning
+    assert won["type"] == "reply" and won["result"]["referral"]["status"] == "awarded"
