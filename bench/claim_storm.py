@@ -9,7 +9,8 @@ is seeded by the referral id, so every client process agrees): 10,000 claim atte
 keeps a few offers racing at once (it opens the next when an earlier one is won).
 
 Targets: exactly one winner per offer (from the replies, and checked against the database
-afterwards), at least 500 claim attempts handled per second, p99 claim reply under 50 ms.
+afterwards), at least 500 claim attempts handled per second, p99 claim reply under 50 ms; and a
+bystander's reads and refusals during the storm answered with p99 under 50 ms (`bench.bystander`).
 
     python -m bench.claim_storm [--clients 200] [--offers 500] [--racers 20]
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, literal, select
 
-from bench import seeding
+from bench import bystander, seeding
 from bench.fleet import close_fleet, open_fleet, pause_garbage_collection
 from bench.harness import Figure, percentile, print_table
 from bench.hubs import bench_hub
@@ -85,7 +86,8 @@ async def hub_side(pipe: Connection, db_path: str, clients: int, offers: int) ->
     await hub.start()
     agents = await seeding.agents(hub, clients, ZIP)
     concierge, _ = await hub.add_person(name="Bench Desk", roles=["concierge"])
-    pipe.send(("ready", hub.url, [token for _, token in agents]))
+    watcher = await bystander.seed(hub)
+    pipe.send(("ready", hub.url, [token for _, token in agents], watcher))
     await receive(pipe)
     agent_ids = [pid for pid, _ in agents]
     ref_ids = [f"R-STORM{i:05d}" for i in range(offers)]
@@ -178,22 +180,28 @@ def run(clients: int = 200, offers: int = 500, racers_per_offer: int = 20, proce
         hub = Worker(hub_side, str(Path(tmp) / "storm.sqlite3"), clients, offers, name="hub")
         fleet: list[Worker] = []
         try:
-            url, tokens = hub.expect("ready")
+            url, tokens, (watcher_token, watcher_ref) = hub.expect("ready")
             fleet = [Worker(client_side, url, part, clients, racers_per_offer, name=f"clients-{n}")
                      for n, part in enumerate(chunks(list(enumerate(tokens)), processes))]
+            fleet.append(Worker(bystander.bystander_side, url, watcher_token, watcher_ref, "R-STORM00000",
+                                name="bystander"))
             for worker in fleet:
                 worker.expect("ready")
-            hub.send("go")
+            for worker in [hub, fleet[-1]]:
+                worker.send("go")
             (stored,) = hub.expect("stored", timeout=900)
+            fleet[-1].send("report")
+            (watched,) = fleet[-1].expect("bystander")
             outcomes = []
-            for worker in fleet:
+            for worker in fleet[:-1]:
                 worker.send("report")
                 outcomes += worker.expect("outcomes")[0]
             for worker in [*fleet, hub]:
                 worker.send("close")
         finally:
             stop_all([*fleet, hub])
-    return figures(outcomes, stored, clients, offers, racers_per_offer)
+    return (figures(outcomes, stored, clients, offers, racers_per_offer)
+            + bystander.figures(watched, f"claim storm, {clients} clients"))
 
 
 def figures(

@@ -102,8 +102,12 @@ async def sign(ctx: OpContext, tx: Tx, args: SignArgs) -> Referral:
 
 
 async def thread_get(ctx: OpContext, args: RefArgs) -> ThreadResult:
-    async with ctx.transaction() as tx:
-        messages = await threads.read(tx, args.id, ctx.person)
+    """A read; the writer is taken only when the thread has messages the person had not read."""
+    async with ctx.read() as session:
+        messages, unread = await threads.read(session, args.id, ctx.person)
+    if unread:
+        async with ctx.transaction() as tx:
+            await threads.mark_read(tx, args.id, ctx.person, messages[-1].id)
     return ThreadResult(referral_id=args.id, messages=messages)
 
 

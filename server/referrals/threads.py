@@ -41,24 +41,30 @@ def _views(messages: list[Message], names: dict[str, PersonRef]) -> list[Message
     ]
 
 
-async def read(tx: Tx, ref_id: str, person: Person) -> list[MessageView]:
-    """The whole thread, oldest first; marks it read for `person`."""
-    await _party_ref(tx.session, ref_id, person)
+async def read(session: AsyncSession, ref_id: str, person: Person) -> tuple[list[MessageView], bool]:
+    """The whole thread, oldest first, from a read; and whether `person` has not read its last
+    message yet (then `mark_read` records it, in a write)."""
+    await _party_ref(session, ref_id, person)
     messages = list(
-        (
-            await tx.session.execute(
-                select(Message).where(Message.referral_id == ref_id).order_by(Message.id)
-            )
-        ).scalars()
+        (await session.execute(
+            select(Message).where(Message.referral_id == ref_id).order_by(Message.id)
+        )).scalars()
     )
+    unread = False
     if messages:
-        mark = await tx.session.get(ThreadRead, (ref_id, person.id))
-        if mark is None:
-            tx.session.add(ThreadRead(referral_id=ref_id, person_id=person.id, last_read_id=messages[-1].id))
-        else:
-            mark.last_read_id = messages[-1].id
-    names = await person_refs(tx.session, {m.author_id for m in messages})
-    return _views(messages, names)
+        mark = await session.get(ThreadRead, (ref_id, person.id))
+        unread = mark is None or mark.last_read_id < messages[-1].id
+    names = await person_refs(session, {m.author_id for m in messages})
+    return _views(messages, names), unread
+
+
+async def mark_read(tx: Tx, ref_id: str, person: Person, last_id: int) -> None:
+    """`person` has read the thread up to message `last_id` (never moved back)."""
+    mark = await tx.session.get(ThreadRead, (ref_id, person.id))
+    if mark is None:
+        tx.session.add(ThreadRead(referral_id=ref_id, person_id=person.id, last_read_id=last_id))
+    elif mark.last_read_id < last_id:
+        mark.last_read_id = last_id
 
 
 async def post(tx: Tx, ref_id: str, person: Person, body: str) -> MessageView:

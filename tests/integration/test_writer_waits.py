@@ -123,3 +123,16 @@ async def test_a_claim_that_cannot_win_is_refused_without_waiting_for_the_writer
         assert not winning.done()  # Ann's claim needs the writer, still held
     won = await winning
     assert won["type"] == "reply" and won["result"]["referral"]["status"] == "awarded"
+
+
+async def test_reads_are_answered_while_a_write_holds_the_writer(hub: Hub, wires: list[Wire]) -> None:
+    sam, sam_token = await hub.add_person(name="Sam Sender", zips=["78701"])
+    rita, rita_token = await hub.add_person(name="Rita Receiver", zips=["78704"])
+    sam_wire, rita_wire = await connect(hub, sam_token, wires), await connect(hub, rita_token, wires)
+    ref = (await sam_wire.ok("submit", referral=dict(
+        kind="agent", first_name="Ann", zip="78704", mode="private", receivers=[rita.id])))["referral"]["id"]
+    await sam_wire.ok("thread.get", id=ref)  # nothing unread now
+    async with hub.db.write_lock:  # a long write holds the writer
+        assert (await sam_wire.ok("thread.get", id=ref))["messages"] == []
+        assert (await sam_wire.ok("referral.get", id=ref))["referral"]["id"] == ref
+        assert (await rita_wire.ok("inbox"))["total"] == 1

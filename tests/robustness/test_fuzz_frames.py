@@ -135,5 +135,8 @@ async def test_a_deeply_nested_frame_is_a_bad_frame_not_an_internal_error(make_h
     for kind in ("list", "dict", "args"):
         await wire.send_raw(nested(5000, kind))
         error = await wire.next_orphan()
-        assert error["code"] == "bad_frame", error  # was "internal" (a RecursionError)
+        # was "internal" (a RecursionError); whether the decoder stops at the depth or reads it
+        # whole (and the op then refuses the unknown field) depends on the interpreter's
+        # recursion limit, which other code in the process may have raised
+        assert error["code"] in ("bad_frame", "bad_request"), error
     assert (await wire.ok("inbox"))["total"] == 0
