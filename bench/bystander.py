@@ -22,34 +22,39 @@ PAUSE = 0.02  # seconds between the bystander's requests
 KINDS = ("inbox", "referral.get", "thread.get", "claim not offered", "bad frame")
 
 
-async def seed(hub: Hub) -> tuple[str, str]:
-    """The bystander (an agent elsewhere) and its own referral, sent privately to a colleague
-    there; its token and the referral's id."""
-    bystander, token = await hub.add_person(name="Bench Bystander", zips=["10001"])
-    colleague, _ = await hub.add_person(name="Bench Colleague", zips=["10001"])
+async def seed(hub: Hub, desk_id: str) -> tuple[str, str, str]:
+    """The bystander (an agent elsewhere), its own referral sent privately to a colleague there,
+    and an appointment there on offer to the colleague (ranked above it), not to the bystander:
+    its token and the two referrals' ids."""
+    bystander, token = await hub.add_person(name="Bench Bystander", zips=["10001"], rank_score=10)
+    colleague, _ = await hub.add_person(name="Bench Colleague", zips=["10001"], rank_score=90)
     ref_id = await hub.submit(bystander.id, ReferralInput(
         kind="agent", first_name="Ivy", last_name="Chen", email="ivy@example.com", zip="10001",
         city="New York", mode="private", receivers=[colleague.id],
     ))
-    return token, ref_id
+    not_mine = await hub.submit(desk_id, ReferralInput(
+        kind="appointment", first_name="Max", last_name="Roe", zip="10001", lead_type="home valuation",
+        claim_window_seconds=3600,
+    ))
+    return token, ref_id, not_mine
 
 
-def requests(ref_id: str, storm_ref: str) -> list[tuple[str, str]]:
+def requests(ref_id: str, not_mine: str) -> list[tuple[str, str]]:
     frame = lambda op, **args: json.dumps({"id": op, "op": op, "args": args})  # noqa: E731
     return [
         ("inbox", frame("inbox", limit=50)),
         ("referral.get", frame("referral.get", id=ref_id)),
         ("thread.get", frame("thread.get", id=ref_id)),
-        ("claim not offered", json.dumps({"id": "claim", "op": "claim", "args": {"id": storm_ref}})),
+        ("claim not offered", json.dumps({"id": "claim", "op": "claim", "args": {"id": not_mine}})),
         ("bad frame", "{this is not json"),
     ]
 
 
-async def bystander_side(pipe: Connection, url: str, token: str, ref_id: str, storm_ref: str) -> None:
+async def bystander_side(pipe: Connection, url: str, token: str, ref_id: str, not_mine: str) -> None:
     ws = await open_one(url, token, say_hello=True)
     pipe.send(("ready",))
     await receive(pipe)  # the storm starts
-    asked = requests(ref_id, storm_ref)
+    asked = requests(ref_id, not_mine)
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     stop = asyncio.create_task(receive(pipe))
     i = 0

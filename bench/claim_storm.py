@@ -86,7 +86,7 @@ async def hub_side(pipe: Connection, db_path: str, clients: int, offers: int) ->
     await hub.start()
     agents = await seeding.agents(hub, clients, ZIP)
     concierge, _ = await hub.add_person(name="Bench Desk", roles=["concierge"])
-    watcher = await bystander.seed(hub)
+    watcher = await bystander.seed(hub, concierge.id)
     pipe.send(("ready", hub.url, [token for _, token in agents], watcher))
     await receive(pipe)
     agent_ids = [pid for pid, _ in agents]
@@ -180,10 +180,10 @@ def run(clients: int = 200, offers: int = 500, racers_per_offer: int = 20, proce
         hub = Worker(hub_side, str(Path(tmp) / "storm.sqlite3"), clients, offers, name="hub")
         fleet: list[Worker] = []
         try:
-            url, tokens, (watcher_token, watcher_ref) = hub.expect("ready")
+            url, tokens, (watcher_token, watcher_ref, not_mine) = hub.expect("ready")
             fleet = [Worker(client_side, url, part, clients, racers_per_offer, name=f"clients-{n}")
                      for n, part in enumerate(chunks(list(enumerate(tokens)), processes))]
-            fleet.append(Worker(bystander.bystander_side, url, watcher_token, watcher_ref, "R-STORM00000",
+            fleet.append(Worker(bystander.bystander_side, url, watcher_token, watcher_ref, not_mine,
                                 name="bystander"))
             for worker in fleet:
                 worker.expect("ready")
