@@ -12,9 +12,11 @@ import threading
 from pathlib import Path
 
 import aiosqlite
+import pytest
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
+from server.storage import sqlite_writer
 from server.storage.sqlite_writer import InlineWriterConnection, _may_wait, inline_writer
 from server.transport.socket_writes import may_write_now, write_now
 
@@ -49,6 +51,39 @@ async def test_the_inline_writer_runs_statements_on_the_event_loop_and_waits_on_
         assert _may_wait(raw.commit, ()) and not _may_wait(raw.cursor, ())
     finally:
         raw.close()
+
+
+async def test_a_long_write_lets_the_loop_turn_between_its_statements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read waiting for its next trip to its own connection is not held up for a whole write
+    transaction: once the writer has had the loop for `YIELD_AFTER`, it lets others run."""
+    monkeypatch.setattr(sqlite_writer, "YIELD_AFTER", 0.0, raising=False)  # every statement yields
+    conn = await inline_writer(str(tmp_path / "w.sqlite3"), timeout=5)()
+    turns = 0
+    writing = True
+
+    async def other_task() -> None:
+        nonlocal turns
+        while writing:
+            turns += 1
+            await asyncio.sleep(0)
+
+    try:
+        await conn.execute("CREATE TABLE t (x)")
+        await conn.execute("BEGIN IMMEDIATE")
+        other = asyncio.create_task(other_task())
+        await asyncio.sleep(0)
+        started = turns
+        for i in range(50):
+            await conn.execute("INSERT INTO t VALUES (?)", (i,))
+        during = turns - started  # counted before the COMMIT's own wait on the driver's thread
+        writing = False
+        await conn.commit()
+        await other
+    finally:
+        await conn.close()
+    assert during >= 50  # the other task ran between the statements, not only at BEGIN/COMMIT
 
 
 async def test_websockets_connection_internals_write_a_frame_without_waiting() -> None:
