@@ -20,7 +20,7 @@ from server.storage import people
 from server.storage.database import Database
 from server.storage.models import Person
 from server.team import checks, networks, programs, windows
-from server.team.profiles import directory_changed, profile, set_person
+from server.team.profiles import profile, set_person
 from server.team.pushes import changed
 from shared.protocol.team import (
     AreaWindowView,
@@ -91,7 +91,6 @@ async def add_person(url: str, **fields: Any) -> tuple[str, str]:
         await tx.session.flush()
         await changed(tx, host_actor(), person.id, "person_added",
                       f"name {person.name}; roles {', '.join(fields['roles'])}", concerned=[person.id])
-        await directory_changed(tx.session)
         return person.id, token
 
     return await _change(url, add)

@@ -66,9 +66,7 @@ class Hub:
         self.fanout = Fanout(
             self.db, self.registry,
             on_deadline=lambda deadline: self.clock.deadline_made(deadline),
-            on_directory=self.directory.forget,
         )
-        self.directory.changed = self._directory_changed
         self._clock_lease = Lease(self.db, CLOCK_LEASE, "claim clocks")
         self.clock = ClaimClock(
             self.now, self.next_deadline, self.expire_overdue, self.resume_waiting, self.prune,
@@ -179,12 +177,6 @@ class Hub:
             if (mail.kind == "offer" and wants_offers) or (mail.kind == "message" and wants_messages):
                 self.mailer.send(email, mail)
 
-    def _directory_changed(self) -> None:
-        if self.fanout.shared:
-            task = asyncio.create_task(self.fanout.announce_directory(), name="directory-changed")
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-
     async def person(self, person_id: str) -> Person:
         async with self.db.read() as session:
             person = await session.get(Person, person_id, populate_existing=True)
@@ -241,7 +233,6 @@ class Hub:
         """Create a person with a first token (shown once)."""
         async with self.db.write_lock, self.db.write_session() as session:
             person, token = await people.add_person(session, self.now(), **fields)
-        self.directory.invalidate()
         return person, token
 
     async def add_program(self, program_id: str, name: str, vendor_id: str, **terms: Any) -> None:

@@ -9,6 +9,7 @@ from server.errors import HubError
 from server.operations.context import OpContext
 from server.routing import availability
 from server.storage.models import Person
+from server.storage.people import directory_changed
 from shared.protocol import (
     AvailabilityArgs,
     AvailabilityView,
@@ -31,7 +32,8 @@ async def availability_set(ctx: OpContext, args: AvailabilityArgs) -> Availabili
         assert me is not None
         changed = availability.apply(me, args)
         view = availability.view(me, tx.now)
-    ctx.directory.invalidate()
+        if changed:
+            await directory_changed(tx.session)  # search shows who is available
     if changed:
         await ctx.resume_waiting()
     return view

@@ -43,7 +43,6 @@ async def people_list(ctx: OpContext, args: EmptyArgs) -> PeopleResult:
 
 async def person_set(ctx: OpContext, args: PersonSetArgs) -> PersonResult:
     person = await transact(ctx, lambda tx: set_person(tx, ctx.person.id, args.id, args.changes))
-    ctx.directory.invalidate()
     await ctx.resume_waiting()  # a new zip code or a resume may make someone eligible
     return PersonResult(person)
 

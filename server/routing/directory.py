@@ -9,7 +9,6 @@ import asyncio
 import gc
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
@@ -53,16 +52,6 @@ class Directory:
         self._version: int | None = None  # the directory version the entries were loaded at
         self._loaded_at = float("-inf")
         self._reload: asyncio.Task[None] | None = None
-        self.changed: Callable[[], None] = lambda: None  # told when this hub changed people
-
-    def invalidate(self) -> None:
-        """People changed here: reload, and tell the other hubs (`changed`)."""
-        self.forget()
-        self.changed()
-
-    def forget(self) -> None:
-        """Reload before the next search (people changed, here or on another hub)."""
-        self._version = None
 
     async def _stored_version(self) -> int:
         async with self.db.read() as session:

@@ -5,12 +5,13 @@ what from what to what."""
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import HubError
 from server.events.transaction import Tx
-from server.storage.models import AgentZip, DirectoryVersion, Person, PersonRole, Program, Token
+from server.storage.models import AgentZip, Person, PersonRole, Program, Token
+from server.storage.people import directory_changed
 from server.team import checks
 from server.team.pushes import changed
 from shared.protocol import ErrorCode
@@ -43,11 +44,6 @@ async def live_tokens(session: AsyncSession, person_id: str) -> int:
         select(func.count()).select_from(Token)
         .where(Token.person_id == person_id, Token.revoked_at.is_(None))
     ) or 0
-
-
-async def directory_changed(session: AsyncSession) -> None:
-    """Move the directory's version on: every hub's next search reloads it."""
-    await session.execute(update(DirectoryVersion).values(version=DirectoryVersion.version + 1))
 
 
 def _show(value: object) -> str:

@@ -6,7 +6,7 @@ over as many payloads as it takes (PostgreSQL delivers a transaction's notificat
 in order, at its commit). A hub that hears one pushes the frames of its own people at once, with
 no query. A view too large for a payload is announced by naming its people instead, and those
 hubs fetch it from the database (the log, whatever an announcement carries). The earliest new
-claim clock and a directory change ride on the first payload.
+claim clock rides on the first payload.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import msgspec
 from server.events.frames import Push, View, event_frame
 
 MAX_PAYLOAD = 7000  # bytes of one NOTIFY payload (PostgreSQL's limit is 8000)
-_HEAD = 160  # the brackets around what a payload carries, the claim clock and directory flag
+_HEAD = 160  # the brackets around what a payload carries, and the claim clock
 
 
 class Announced(msgspec.Struct, forbid_unknown_fields=False):
@@ -31,7 +31,6 @@ class Announced(msgspec.Struct, forbid_unknown_fields=False):
     views: list[tuple[str, msgspec.Raw, msgspec.Raw]] = []
     frames: list[tuple[str, int, int]] = []
     deadline: datetime | None = None
-    directory: bool = False
 
     def pushes(self, here: set[str]) -> list[Push]:
         """The carried frames of the people connected here, in commit order."""
@@ -54,9 +53,7 @@ def heard(payload: str) -> Announced | None:
         return None
 
 
-def payloads(
-    hub: str, pushes: list[Push], deadline: datetime | None = None, directory: bool = False
-) -> list[str]:
+def payloads(hub: str, pushes: list[Push], deadline: datetime | None = None) -> list[str]:
     """The payloads announcing a commit's pushes (at least one when there is anything to say)."""
     chunks: list[str] = []
     chunk = _Chunk(hub)
@@ -80,10 +77,8 @@ def payloads(
         extra["people"] = people
     if deadline is not None:
         extra["deadline"] = deadline.isoformat()
-    if directory:
-        extra["directory"] = True
     if extra:
-        if chunks and "people" not in extra:  # the clock and the directory ride on the first
+        if chunks and "people" not in extra:  # the clock rides on the first
             chunks[0] = chunks[0][:-1] + "," + json.dumps(extra, separators=(",", ":"))[1:]
         else:
             chunks.insert(0, json.dumps({"hub": hub, **extra}, separators=(",", ":")))

@@ -68,7 +68,6 @@ class Fanout:
         registry: Registry,
         *,
         on_deadline: Callable[[datetime], None] = lambda deadline: None,
-        on_directory: Callable[[], None] = lambda: None,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.db = db
@@ -76,7 +75,6 @@ class Fanout:
         self.hub_id = uuid.uuid4().hex[:12]
         self.shared = not db.sqlite  # other hubs may write to this database
         self._on_deadline = on_deadline
-        self._on_directory = on_directory
         self._poll_seconds = poll_seconds
         self._pending: set[str] = set()
         self._wake = asyncio.Event()
@@ -109,26 +107,17 @@ class Fanout:
 
     # ------------------------------------------------------------------ announcing
 
-    async def announce(
-        self, session: AsyncSession, pushes: list[Push], deadline: datetime | None,
-        directory: bool = False,
-    ) -> None:
+    async def announce(self, session: AsyncSession, pushes: list[Push], deadline: datetime | None) -> None:
         """Inside a write transaction: hand the other hubs, at its commit, the frames it
         delivered (or name their people, when they do not fit), and the earliest claim clock it
         started, for the hub that runs the clocks."""
-        if not self.shared or not (pushes or deadline or directory):
+        if not self.shared or not (pushes or deadline):
             return
-        said = payloads(self.hub_id, pushes, deadline, directory)
+        said = payloads(self.hub_id, pushes, deadline)
         if len(said) == 1:
             await session.execute(_NOTIFY, {"channel": CHANNEL, "payload": said[0]})
         elif said:  # one round trip however many payloads
             await session.execute(_NOTIFY_ALL, {"channel": CHANNEL, "payloads": said})
-
-    async def announce_directory(self) -> None:
-        """Outside any transaction: people's profiles changed; other hubs reload their directory."""
-        if self.shared:
-            async with self.db.write_session() as session:
-                await self.announce(session, [], None, directory=True)
 
     def _heard(self, payload: str) -> None:
         announced = heard(payload)
@@ -143,8 +132,6 @@ class Fanout:
         self.catch_up(people_named(announced, here))
         if announced.deadline is not None:
             self._on_deadline(announced.deadline)
-        if announced.directory:
-            self._on_directory()
 
     # ------------------------------------------------------------------ catching up
 

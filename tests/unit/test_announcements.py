@@ -59,13 +59,13 @@ def test_a_view_too_large_for_a_payload_names_its_people_for_fetching() -> None:
     assert [a.deadline for a in announced if a.deadline] == [deadline]
 
 
-def test_the_claim_clock_and_the_directory_ride_on_the_frames() -> None:
+def test_the_claim_clock_rides_on_the_frames() -> None:
     view = View("referral_offered", AT, '{"id":"r_1"}')
     deadline = datetime(2026, 12, 1, 12, 30, tzinfo=timezone.utc)
-    said = payloads("hub-a", pushes_of(view, ["p_a"]), deadline, directory=True)
+    said = payloads("hub-a", pushes_of(view, ["p_a"]), deadline)
     assert len(said) == 1
     announced = heard(said[0])
-    assert announced.deadline == deadline and announced.directory
+    assert announced.deadline == deadline
     assert [p.person_id for p in announced.pushes({"p_a"})] == ["p_a"]
 
 
