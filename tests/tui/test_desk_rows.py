@@ -17,6 +17,14 @@ def test_who_holds_an_appointment_in_words() -> None:
     assert cells("appointments", waiting, NOW)["left"].plain == ""
 
 
+def test_the_last_minute_reads_loudest_without_colour_as_in_the_inbox() -> None:
+    ranked, soon, _, _ = board().appointments  # 0:45 left, and 4:10
+    last_minute = cells("appointments", ranked, NOW)["left"].style  # no theme: NO_COLOR
+    under_five = cells("appointments", soon, NOW)["left"].style
+    assert last_minute.reverse and last_minute.bold
+    assert under_five.bold and not under_five.reverse
+
+
 def test_80_columns_keep_the_clock_the_holder_passes_and_next_in_line() -> None:
     rows = board().appointments
     shown = fitting("appointments", rows, 78, NOW)

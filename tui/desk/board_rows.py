@@ -8,12 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.style import Style
 from rich.text import Text
 from textual.theme import Theme
 
 from shared.protocol import BoardRow
-from tui import format as fmt
+from tui.inbox.cells import countdown_cell
 
 Section = str  # "appointments", "unclaimed" or "active"
 
@@ -82,15 +81,8 @@ def since_text(row: BoardRow, now: datetime) -> str:
 
 
 def countdown(row: BoardRow, now: datetime, theme: Theme | None) -> Text:
-    """Time left on the running claim clock, in the theme's warning and error colours as the
-    inbox draws it; empty without a clock."""
-    level = fmt.urgency(row.deadline, now)
-    style = Style()
-    if theme is not None and level == "warning" and theme.warning:
-        style = Style(color=theme.warning, bold=True)
-    elif theme is not None and level in ("critical", "expired") and theme.error:
-        style = Style(color=theme.error, bold=True)
-    return Text(fmt.time_left(row.deadline, now), style=style, no_wrap=True, justify="right")
+    """Time left on the running claim clock, drawn as the inbox draws it; empty without a clock."""
+    return countdown_cell(row.deadline, now, theme)
 
 
 def cells(section: Section, row: BoardRow, now: datetime, theme: Theme | None = None) -> dict[str, Text]:

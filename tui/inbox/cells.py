@@ -57,18 +57,21 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def left_cell(view: ReferralView, now: datetime, theme: Theme) -> Text:
-    """The countdown: bold under 5 minutes, reversed under 1 (and expired), so the most urgent
-    reads loudest without colour too (NO_COLOR, a monochrome terminal); the theme's warning and
-    error colours on top."""
-    deadline = fmt.deadline_of(view)
+def countdown_cell(deadline: datetime | None, now: datetime, theme: Theme | None) -> Text:
+    """A claim clock's time left: bold under 5 minutes, reversed under 1 (and expired), so the
+    most urgent reads loudest without colour too (NO_COLOR, a monochrome terminal); the theme's
+    warning and error colours on top. The inbox and the desk board draw it alike."""
     level = fmt.urgency(deadline, now)
     style = Style()
     if level == "warning":
-        style = Style(color=theme.warning or None, bold=True)
+        style = Style(color=(theme.warning if theme else None) or None, bold=True)
     elif level in ("critical", "expired"):
-        style = Style(color=theme.error or None, bold=True, reverse=True)
+        style = Style(color=(theme.error if theme else None) or None, bold=True, reverse=True)
     return Text(fmt.time_left(deadline, now), style=style, no_wrap=True, justify="right")
+
+
+def left_cell(view: ReferralView, now: datetime, theme: Theme) -> Text:
+    return countdown_cell(fmt.deadline_of(view), now, theme)
 
 
 def row_cells(view: ReferralView, now: datetime, theme: Theme, unread: int) -> dict[str, Text]:
