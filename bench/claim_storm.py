@@ -34,6 +34,7 @@ from bench.fleet import close_fleet, open_fleet, pause_garbage_collection
 from bench.harness import Figure, percentile, print_table
 from bench.hubs import bench_hub
 from bench.processes import Worker, chunks, receive, stop_all
+from server.events.transaction import Tx
 from server.hub import Hub
 from server.routing import offers
 from server.storage.models import Audit, Offer, Person, Referral, UTCDateTime
@@ -53,7 +54,8 @@ def racers(ref_id: str, clients: int, count: int) -> set[int]:
 async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: list[str]) -> None:
     """Create an appointment whose ranked offers have all expired and let routing open it to all."""
     window = timedelta(seconds=hub.settings.claim_window_seconds)
-    async with hub.transaction() as tx:
+
+    async def change(tx: Tx) -> None:
         row = seeding.referral_row(ref_id, Kind.APPOINTMENT, Status.OFFERED, concierge_id, ZIP, tx.now)
         ref = Referral(**row)
         tx.session.add(ref)
@@ -72,6 +74,9 @@ async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: 
                    "closed_at", "why"]
         await tx.session.execute(insert(Offer).from_select(columns, walked))
         await offers.offer_next(tx, ref, hub.settings.claim_window_seconds)
+
+    # as routing's own writes do, it may share a transaction with the claims waiting with it
+    await hub.write(change, ref_id)
 
 
 async def awarded_count(hub: Hub) -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from server import geo
 from server.errors import HubError
 from server.events.awards import AwardBook
+from server.events.group_commit import Change, GroupCommit, Refused
 from server.events.mail import Mail, Mailer
 from server.events.transaction import Tx
 from server.referrals.intake import submit
@@ -47,6 +48,8 @@ from shared.protocol import ErrorCode, ReferralInput
 
 log = logging.getLogger("triage.hub")
 
+T = TypeVar("T")
+
 
 class Hub:
     def __init__(self, settings: HubSettings | None = None) -> None:
@@ -55,6 +58,7 @@ class Hub:
         self.metrics = HubMetrics(lambda: len(self._clients), lambda: self.clock.leading)
         self.registry = Registry(self.metrics.pushed)
         self.awards = AwardBook()
+        self.group_commit = GroupCommit(self._run_batch, self.db.write_lock)
         self.directory = Directory(self.db)
         self.mailer = Mailer(self.settings.smtp)
         self.port: int | None = None
@@ -147,9 +151,14 @@ class Hub:
         """A read-only session."""
         return self.db.read()
 
+    async def quick_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """A short read on the read thread, away from this loop's writes."""
+        return await self.db.quick_read(read)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """One write transaction; its events are pushed after the commit, in commit order."""
+        """One write transaction of its own; its events are pushed after the commit, in commit
+        order."""
         async with self.db.write_lock:
             async with self.db.write_session() as session:
                 tx = Tx(session, self.now(), awards=self.awards)
@@ -158,6 +167,46 @@ class Hub:
                 await self.fanout.announce(session, pushes, tx.earliest_new_deadline)
             tx.committed()
             self.registry.push(pushes)
+        await self._after_commit(tx)
+
+    async def write(
+        self, change: Change, key: str | None = None,
+        refusal: Callable[[], Awaitable[None]] | None = None,
+    ) -> tuple[Any, Tx]:
+        """Run `change` in a write transaction shared with the writes waiting with it (group
+        commit, server/events/group_commit.py); its result and `Tx` once that has committed."""
+        return await self.group_commit.write(change, key, refusal)
+
+    async def _run_batch(self, changes: list[Change]) -> tuple[list[Any], Tx]:
+        """One transaction of group commit's; it holds the writer already."""
+        async with self.db.write_session() as session:
+            tx = Tx(session, self.now(), awards=self.awards)
+            if len(changes) == 1:  # alone, a refusal rolls back the transaction itself
+                results: list[Any] = [await changes[0](tx)]
+            else:
+                results = [await self._in_savepoint(tx, change) for change in changes]
+            pushes = await tx.finish()
+            await self.fanout.announce(session, pushes, tx.earliest_new_deadline)
+        tx.committed()
+        self.registry.push(pushes)
+        await self._after_commit(tx)
+        return results, tx
+
+    @staticmethod
+    async def _in_savepoint(tx: Tx, change: Change) -> Any:
+        """One change of a batch; a refusal undoes its rows and what its `Tx` gathered alone."""
+        mark = tx.mark()
+        savepoint = await tx.session.begin_nested()
+        try:
+            result = await change(tx)
+        except HubError as error:
+            await savepoint.rollback()
+            tx.back_to(mark)
+            return Refused(error)
+        await savepoint.commit()
+        return result
+
+    async def _after_commit(self, tx: Tx) -> None:
         if tx.earliest_new_deadline is not None:
             self.clock.deadline_made(tx.earliest_new_deadline)
         if tx.mails and self.settings.smtp.enabled:
@@ -178,8 +227,11 @@ class Hub:
                 self.mailer.send(email, mail)
 
     async def person(self, person_id: str) -> Person:
-        async with self.db.read() as session:
-            person = await session.get(Person, person_id, populate_existing=True)
+        """The person as stored now (read for every request, so a change to their roles or
+        areas counts at once), read off the loop."""
+        person = await self.db.quick_read(
+            lambda session: session.get(Person, person_id, populate_existing=True)
+        )
         if person is None:
             raise HubError(ErrorCode.NOT_FOUND, "your account no longer exists")
         return person

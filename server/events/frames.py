@@ -11,13 +11,29 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, bindparam, insert, select, update
+from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models import Delivery, Event, Person
 
 _EVENTS = Event.__table__
 _DELIVERIES = Delivery.__table__
+_DELIVERY_COLUMNS = ("person_id", "seq", "event_id", "at")
+_COMPILED: dict[str, Compiled] = {}  # the deliveries' INSERT, by dialect
+_PEOPLE = Person.__table__
+# built once, the ids one expanding parameter: built anew for 200 people each time, the
+# statements cost more Python than SQLite spent running them
+_ADVANCE = (
+    update(_PEOPLE).where(_PEOPLE.c.id.in_(bindparam("ids", expanding=True)))
+    .values(last_seq=_PEOPLE.c.last_seq + bindparam("count", type_=Integer))
+    .returning(_PEOPLE.c.id, _PEOPLE.c.last_seq)
+)
+_LOCK_PEOPLE = (
+    select(_PEOPLE.c.id).where(_PEOPLE.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_PEOPLE.c.id)
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that reference them go on
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +112,28 @@ async def deliver(
             deliveries.append({"person_id": pid, "seq": seq, "event_id": event_id, "at": now})
             pushes.append(Push(pid, seq, event_frame(seq, item.name, at_json, item.body), view))
     if deliveries:
-        await session.execute(insert(_DELIVERIES), deliveries)
+        await _insert_deliveries(session, deliveries)
     return pushes
+
+
+async def _insert_deliveries(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """The deliveries in one driver-level executemany: the statement compiled once per
+    dialect, the one time of them all converted once. SQLAlchemy's own executemany converts
+    each row's parameters on its own, 2 ms of a claim storm's 201 deliveries per event."""
+    conn = await session.connection()
+    dialect = conn.dialect
+    compiled = _COMPILED.get(dialect.name)
+    if compiled is None:
+        compiled = _COMPILED[dialect.name] = insert(_DELIVERIES).compile(
+            dialect=dialect, column_keys=list(_DELIVERY_COLUMNS)
+        )
+    convert = _DELIVERIES.c.at.type.bind_processor(dialect)
+    at = {row["at"] for row in rows}  # one time for all (a transaction's `now`)
+    stored = {when: convert(when) if convert else when for when in at}
+    order = compiled.positiontup or []  # both dialects' paramstyles are positional
+    assert sorted(order) == sorted(_DELIVERY_COLUMNS), order
+    params = [tuple(stored[row[name]] if name == "at" else row[name] for name in order) for row in rows]
+    await conn.exec_driver_sql(compiled.string, params)
 
 
 async def _advance_sequences(session: AsyncSession, counts: Counter[str]) -> dict[str, int]:
@@ -110,19 +146,12 @@ async def _advance_sequences(session: AsyncSession, counts: Counter[str]) -> dic
     first, so two transactions never wait on each other in a circle. One UPDATE per distinct
     count (usually one), not a parameter set per person."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(
-            select(Person.id).where(Person.id.in_(sorted(counts))).order_by(Person.id)
-            .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that reference them go on
-        )
+        await session.execute(_LOCK_PEOPLE, {"ids": sorted(counts)})
     by_count: dict[int, list[str]] = {}
     for pid, count in counts.items():
         by_count.setdefault(count, []).append(pid)
     last: dict[str, int] = {}
     for count, pids in by_count.items():
-        rows = await session.execute(
-            update(Person).where(Person.id.in_(pids)).values(last_seq=Person.last_seq + count)
-            .returning(Person.id, Person.last_seq)
-            .execution_options(synchronize_session=False)
-        )
+        rows = await session.execute(_ADVANCE, {"ids": pids, "count": count})
         last.update((pid, seq) for pid, seq in rows)
     return last

@@ -49,6 +49,20 @@ class _Touched:
     winner: PersonRef | None = None
 
 
+@dataclass(frozen=True)
+class Mark:
+    """What a `Tx` had gathered at one point, to go back to when a change after it is undone
+    (group commit's savepoints)."""
+
+    touched: dict[str, _Touched]
+    notes: int
+    audits: int
+    mails: int
+    won: int
+    offered: frozenset[str]
+    earliest_new_deadline: datetime | None
+
+
 @dataclass
 class Tx:
     session: AsyncSession
@@ -79,6 +93,22 @@ class Tx:
             .with_for_update(key_share=True).execution_options(populate_existing=True)
         )
         return {ref.id: ref for ref in rows.scalars()}
+
+    def mark(self) -> Mark:
+        """Where this transaction stands now; `back_to` returns to it."""
+        return Mark(
+            {ref_id: replace(t) for ref_id, t in self._touched.items()}, len(self._notes),
+            len(self._audits), len(self.mails), len(self._won), frozenset(self._offered),
+            self.earliest_new_deadline,
+        )
+
+    def back_to(self, mark: Mark) -> None:
+        """Forget what was gathered since `mark` (its rows were rolled back to a savepoint)."""
+        self._touched = dict(mark.touched)
+        del self._notes[mark.notes:], self._audits[mark.audits:], self.mails[mark.mails:]
+        del self._won[mark.won:]
+        self._offered = set(mark.offered)
+        self.earliest_new_deadline = mark.earliest_new_deadline
 
     def offered(self, agent_ids: Iterable[str]) -> None:
         """These agents were offered something now: their last offer time moves on at the end,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from server.events.awards import Award
 from server.events.transaction import Tx
 from server.operations.context import OpContext, Services
 from server.referrals import actions, agreements, sending, threads
@@ -32,6 +33,18 @@ async def claim(ctx: OpContext, tx: Tx, args: RefArgs) -> Referral:
     return await offers.claim(tx, args.id, ctx.person)
 
 
+async def claim_refused(ctx: OpContext, args: RefArgs) -> None:
+    """Raise the error committed rows already give this claim (not offered to the claimant,
+    expired, won, unknown): such a claim does not wait for the writer. An award it finds that
+    the hub's book lacks (won through another hub) goes into the book."""
+    learned: list[Award] = []
+    person_id, now = ctx.person.id, ctx.now()
+    try:
+        await ctx.quick_read(lambda session: offers.refused_at_once(session, args.id, person_id, now, learned))
+    finally:
+        ctx.awards.record(learned)  # on the hub's loop: the book wakes the claims waiting on it
+
+
 @asynccontextmanager
 async def claim_turn(services: Services, person_id: str, args: RefArgs) -> AsyncIterator[None]:
     """One claim of an appointment at a time; those behind a winner are answered from the
@@ -39,9 +52,6 @@ async def claim_turn(services: Services, person_id: str, args: RefArgs) -> Async
     offers.lost_already(services.awards, args.id, person_id)
     async with services.awards.deciding(args.id):
         offers.lost_already(services.awards, args.id, person_id)
-        if services.writer_busy():  # a claim that cannot win does not wait for the writer
-            async with services.read() as session:
-                await offers.refused_at_once(session, args.id, person_id, services.now())
         yield
 
 
@@ -103,8 +113,7 @@ async def sign(ctx: OpContext, tx: Tx, args: SignArgs) -> Referral:
 
 async def thread_get(ctx: OpContext, args: RefArgs) -> ThreadResult:
     """A read; the writer is taken only when the thread has messages the person had not read."""
-    async with ctx.read() as session:
-        messages, unread = await threads.read(session, args.id, ctx.person)
+    messages, unread = await ctx.quick_read(lambda session: threads.read(session, args.id, ctx.person))
     if unread:
         async with ctx.transaction() as tx:
             await threads.mark_read(tx, args.id, ctx.person, messages[-1].id)

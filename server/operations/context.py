@@ -7,10 +7,11 @@ nudge to offer waiting appointments); `OpContext` is one request's view of it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,8 @@ from server.settings import HubSettings
 
 if TYPE_CHECKING:
     from server.storage.models import Person
+
+T = TypeVar("T")
 
 
 class Services(Protocol):
@@ -40,8 +43,24 @@ class Services(Protocol):
         """A read-only session (never waits for a write)."""
         ...
 
+    async def quick_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """`read(session)` in a read transaction off the hub's event loop (on the read thread,
+        server/storage/read_thread.py); for short reads that use nothing but the session and
+        plain values (no locks, caches or futures of the hub's)."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Tx]:
-        """One write transaction; its events are pushed after the commit."""
+        """One write transaction of its own; its events are pushed after the commit."""
+        ...
+
+    async def write(
+        self, change: Callable[[Tx], Awaitable[Any]], key: str | None = None,
+        refusal: Callable[[], Awaitable[None]] | None = None,
+    ) -> tuple[Any, Tx]:
+        """Run `change` in a write transaction it may share with other writes waiting at the
+        same time (group commit); its result and the `Tx`, after the commit. `key` names what it
+        changes: two writes of one key never share a transaction. `refusal` reads whether
+        committed rows refuse it already; if so it is answered without waiting for the writer."""
         ...
 
     async def resume_waiting(self) -> int:
@@ -74,8 +93,17 @@ class OpContext:
     def read(self) -> AbstractAsyncContextManager[AsyncSession]:
         return self.services.read()
 
+    async def quick_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return await self.services.quick_read(read)
+
     def transaction(self) -> AbstractAsyncContextManager[Tx]:
         return self.services.transaction()
+
+    async def write(
+        self, change: Callable[[Tx], Awaitable[Any]], key: str | None = None,
+        refusal: Callable[[], Awaitable[None]] | None = None,
+    ) -> tuple[Any, Tx]:
+        return await self.services.write(change, key, refusal)
 
     async def resume_waiting(self) -> int:
         return await self.services.resume_waiting()

@@ -4,6 +4,7 @@ invoices, and the routing dry run. None of them waits for a write."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import HubError
 from server.operations.context import OpContext
@@ -30,6 +31,7 @@ from shared.protocol import (
     InvoicesResult,
     LinkArgs,
     OpenSearchArgs,
+    PersonRef,
     RefArgs,
     ReferralResult,
     ReferralsResult,
@@ -37,12 +39,12 @@ from shared.protocol import (
 
 
 async def inbox(ctx: OpContext, args: InboxArgs) -> InboxResult:
-    async with ctx.read() as session:
-        fresh = await session.get(Person, ctx.person.id, populate_existing=True)
+    person_id, query = ctx.person.id, InboxFilter.parse(args.filter)
+
+    async def read(session: AsyncSession) -> InboxResult:
+        fresh = await session.get(Person, person_id, populate_existing=True)
         assert fresh is not None
-        page = await inbox_page(
-            session, fresh, args.view, InboxFilter.parse(args.filter), args.offset, args.limit
-        )
+        page = await inbox_page(session, fresh, args.view, query, args.offset, args.limit)
         views = await views_of(session, page.rows)
         readable = [v.id for v in views if "message" in v.actions]  # threads they are party to
         unread = await threads.unread_counts(session, fresh.id, readable)
@@ -51,16 +53,21 @@ async def inbox(ctx: OpContext, args: InboxArgs) -> InboxResult:
             unread=unread, offset=args.offset, counts=page.counts,
         )
 
+    return await ctx.quick_read(read)
+
 
 async def detail(ctx: OpContext, args: RefArgs) -> DetailResult:
     view = (await view_now(ctx, args.id)).referral
-    async with ctx.read() as session:
+
+    async def read(session: AsyncSession) -> tuple[list[Audit], dict[str, PersonRef]]:
         rows = (
             await session.execute(
                 select(Audit).where(Audit.referral_id == args.id).order_by(Audit.id)
             )
         ).scalars().all()
-        names = await person_refs(session, {a.actor_id for a in rows})
+        return list(rows), await person_refs(session, {a.actor_id for a in rows})
+
+    rows, names = await ctx.quick_read(read)
     audit = [
         AuditEntry(
             at=a.at,

@@ -90,7 +90,7 @@ OPERATIONS: MappingProxyType[str, Operation] = MappingProxyType({
         DryRunArgs, reading.dry_run, Role.CONCIERGE, "the routing dry run is for the concierge desk"
     ),
     # offers and decisions
-    "claim": Operation(RefArgs, write(changes.claim), gate=changes.claim_turn),
+    "claim": Operation(RefArgs, write(changes.claim, changes.claim_refused), gate=changes.claim_turn),
     "pass": Operation(ReasonArgs, write(changes.pass_offer)),
     "interest": Operation(RefArgs, write(changes.interest)),
     "decline": Operation(ReasonArgs, write(changes.decline)),

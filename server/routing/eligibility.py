@@ -7,14 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from server.storage.models import Person
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def within_working_hours(person: Person, now: datetime) -> bool:
+class Candidate(Protocol):
+    """What eligibility and ranking read of an agent: a `Person`, or routing's lean
+    `server.routing.areas.AreaAgent`."""
+
+    id: str
+    name: str
+    rank_score: float
+    last_offer_at: datetime | None
+    paused: bool
+    timezone: str
+    work_start_minute: int | None
+    work_end_minute: int | None
+    vacation_start: datetime | None
+    vacation_end: datetime | None
+
+
+C = TypeVar("C", bound=Candidate)
+
+
+def within_working_hours(person: Candidate, now: datetime) -> bool:
     """True when `now`, in the agent's own time zone, is inside the agent's working hours."""
     start, end = person.work_start_minute, person.work_end_minute
     if start is None or end is None:
@@ -26,14 +44,14 @@ def within_working_hours(person: Person, now: datetime) -> bool:
     return minute >= start or minute < end  # working hours across midnight
 
 
-def _zone(person: Person) -> ZoneInfo:
+def _zone(person: Candidate) -> ZoneInfo:
     try:
         return ZoneInfo(person.timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 
 
-def on_vacation(person: Person, now: datetime) -> bool:
+def on_vacation(person: Candidate, now: datetime) -> bool:
     start, end = person.vacation_start, person.vacation_end
     return start is not None and end is not None and start <= now < end
 
@@ -42,7 +60,7 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def unavailable_because(person: Person, now: datetime) -> str:
+def unavailable_because(person: Candidate, now: datetime) -> str:
     """Why the agent cannot be offered anything now, or "" when the agent can."""
     if person.paused:
         return "paused offers"
@@ -59,16 +77,16 @@ def unavailable_because(person: Person, now: datetime) -> str:
     return ""
 
 
-def is_available(person: Person, now: datetime) -> bool:
+def is_available(person: Candidate, now: datetime) -> bool:
     return not unavailable_because(person, now)
 
 
-def rank_key(person: Person) -> tuple[float, datetime, str]:
+def rank_key(person: Candidate) -> tuple[float, datetime, str]:
     """Higher rank score first, then whoever has waited longest since their last offer."""
     return (-person.rank_score, person.last_offer_at or _EPOCH, person.id)
 
 
-def last_offer_text(person: Person, now: datetime) -> str:
+def last_offer_text(person: Candidate, now: datetime) -> str:
     """"last offer 12 min ago", "last offer 3.5 h ago", "no offer before"."""
     if person.last_offer_at is None:
         return "no offer before"
@@ -76,15 +94,15 @@ def last_offer_text(person: Person, now: datetime) -> str:
     return f"last offer {hours:.1f} h ago" if hours >= 1 else f"last offer {hours * 60:.0f} min ago"
 
 
-def why_line(person: Person, now: datetime, zip_code: str, others: int) -> str:
+def why_line(person: Candidate, now: datetime, zip_code: str, others: int) -> str:
     """The "why this agent" line of an offer."""
     waited = last_offer_text(person, now)
     return f"rank {person.rank_score:g}, serves {zip_code}, {waited}; {others} more eligible after"
 
 
 def rank_order(
-    agents: Iterable[Person], now: datetime, exclude: set[str] = frozenset()  # type: ignore[assignment]
-) -> list[Person]:
+    agents: Iterable[C], now: datetime, exclude: set[str] = frozenset()  # type: ignore[assignment]
+) -> list[C]:
     """The eligible agents among `agents`, best first."""
     eligible = [a for a in agents if a.id not in exclude and is_available(a, now)]
     return sorted(eligible, key=rank_key)

@@ -16,55 +16,27 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from server.errors import HubError
 from server.events.awards import Award, AwardBook
 from server.events.transaction import Tx
+from server.routing.areas import AreaAgent, Areas
 from server.routing.eligibility import rank_order, why_line
-from server.storage.models import AgentZip, Offer, Person, Referral, UTCDateTime, has_role
+from server.storage.models import Offer, Person, Referral, UTCDateTime
 from server.views.audience import OFFER_COLUMNS, viewer_for
 from server.views.fields import person_refs
 from server.views.visibility import OpenOffer
-from shared.domain import Kind, OfferPhase, OfferState, Role, Status
+from shared.domain import Kind, OfferPhase, OfferState, Status
 from shared.protocol import ErrorCode, PersonRef
 
 HUB_ACTOR = "hub"
-# ranking reads no zip codes or roles: the area's agents are loaded without their lists of zip
-# codes and roles (200 more rows each per offer; the query itself keeps only agents); reading
-# either by mistake raises instead of querying
-_LEAN = (raiseload(Person.zips), raiseload(Person.roles))
-
-
-class _Areas:
-    """The agents of each zip code, loaded once per transaction however many referrals ask."""
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
-        self._by_zip: dict[str, list[Person]] = {}
-
-    async def agents_for(self, ref: Referral) -> list[Person]:
-        """The agents serving `ref`'s zip code, other than its sender."""
-        agents = self._by_zip.get(ref.zip)
-        if agents is None:
-            rows = await self._tx.session.execute(
-                select(Person)
-                .join(AgentZip, AgentZip.person_id == Person.id)
-                .where(AgentZip.zip == ref.zip, has_role(Role.AGENT))
-                .options(*_LEAN)
-            )
-            agents = self._by_zip[ref.zip] = list(rows.scalars().unique())
-        return [a for a in agents if a.id != ref.sender_id]
-
-
 async def _offers(tx: Tx, ref: Referral) -> list[OpenOffer]:
     """Every offer of `ref`, as the columns routing reads (not 200 `Offer` objects)."""
     rows = await tx.session.execute(select(*OFFER_COLUMNS).where(Offer.referral_id == ref.id))
     return list(rows)
 
 
-def _offer_mail(tx: Tx, ref: Referral, agents: list[Person], deadline: datetime, why: str) -> None:
+def _offer_mail(tx: Tx, ref: Referral, agents: list[AreaAgent], deadline: datetime, why: str) -> None:
     """The e-mail notice of a new offer, written once for all the agents offered it."""
     where = " ".join(part for part in (ref.city, ref.zip) if part)
     subject = f"New offer {ref.id}: {ref.lead_type or ref.kind} in {where}"
@@ -77,11 +49,11 @@ def _offer_mail(tx: Tx, ref: Referral, agents: list[Person], deadline: datetime,
 
 
 def _new_offer(
-    tx: Tx, ref: Referral, agent: Person, phase: OfferPhase, window: int, why: str
+    tx: Tx, ref: Referral, agent: AreaAgent, phase: OfferPhase, window: int, why: str
 ) -> Offer:
     deadline = tx.now + timedelta(seconds=window)
-    tx.offered([agent.id])
-    set_committed_value(agent, "last_offer_at", tx.now)  # ranks later in this transaction see it
+    tx.offered([agent.id])  # stored at the end of the transaction
+    agent.last_offer_at = tx.now  # ranks later in this transaction see it
     _offer_mail(tx, ref, [agent], deadline, why)
     tx.new_deadline(deadline)
     offer = Offer(referral_id=ref.id, agent_id=agent.id, phase=phase, state=OfferState.OPEN,
@@ -91,7 +63,7 @@ def _new_offer(
 
 
 async def _new_offers(
-    tx: Tx, ref: Referral, agents: list[Person], phase: OfferPhase, window: int, why: str
+    tx: Tx, ref: Referral, agents: list[AreaAgent], phase: OfferPhase, window: int, why: str
 ) -> None:
     """Offers to many agents in one INSERT ... SELECT and their last offer time in one UPDATE:
     the ORM wrote (and type-converted) each row on its own, 30 ms for 200 agents."""
@@ -107,7 +79,7 @@ async def _new_offers(
     await tx.session.execute(insert(Offer).from_select(columns, offers))
     tx.offered(ids)
     for agent in agents:
-        set_committed_value(agent, "last_offer_at", tx.now)
+        agent.last_offer_at = tx.now
 
 
 async def offer_next(
@@ -116,7 +88,7 @@ async def offer_next(
     default_window: int,
     *,
     offers: Sequence[OpenOffer] | None = None,
-    areas: _Areas | None = None,
+    areas: Areas | None = None,
 ) -> None:
     """Offer `ref` to whoever is next; open it to all, or mark it unclaimed, when no one is.
 
@@ -131,7 +103,7 @@ async def offer_next(
     if any(o.state == OfferState.OPEN for o in offers):
         return
     if not any(o.phase == OfferPhase.OPEN for o in offers):
-        agents = await (areas or _Areas(tx)).agents_for(ref)
+        agents = await (areas or Areas(tx.session)).agents_for(ref)
         ranked = rank_order(agents, tx.now, exclude={o.agent_id for o in offers})
         if ranked:
             first = ranked[0]
@@ -157,7 +129,7 @@ async def reopen(tx: Tx, ref: Referral, actor: Person, window: int) -> int:
     """The desk offers an unclaimed appointment again: open to every eligible agent of its
     area at once, first claim wins, with a fresh clock; how many it is open to (none: it stays
     unclaimed and the desk is told why)."""
-    agents = await _Areas(tx).agents_for(ref)
+    agents = await Areas(tx.session).agents_for(ref)
     everyone = rank_order(agents, tx.now)
     if not everyone:
         raise HubError(ErrorCode.BAD_REQUEST, f"no agent of {ref.zip} is available now; hand it to one instead",
@@ -179,20 +151,30 @@ async def _load_offer_ref(tx: Tx, ref_id: str) -> Referral:
 
 async def _my_offer(tx: Tx, ref: Referral, agent_id: str) -> Offer:
     """The agent's open offer of `ref`, or the error that says why there is none."""
-    return await _open_offer_of(tx.session, ref, agent_id, tx.now)
+    learned: list[Award] = []
+    try:
+        return await _open_offer_of(tx.session, ref, agent_id, tx.now, learned)
+    finally:
+        if tx.awards is not None:
+            tx.awards.record(learned)
 
 
-async def refused_at_once(session: AsyncSession, ref_id: str, agent_id: str, now: datetime) -> None:
+async def refused_at_once(
+    session: AsyncSession, ref_id: str, agent_id: str, now: datetime, learned: list[Award] | None = None
+) -> None:
     """Raise the error a claim of `ref_id` would get, if committed rows already say it fails
     (not offered to the agent, expired, won by someone else, no such appointment): such a claim
-    is answered from a read, without waiting for the writer. One that may win goes on."""
+    is answered from a read, without waiting for the writer. One that may win goes on. An award
+    found in the database is added to `learned`, for the hub's book."""
     ref = await session.get(Referral, ref_id)
     if ref is None or ref.kind != Kind.APPOINTMENT:
         raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref_id}")
-    await _open_offer_of(session, ref, agent_id, now)
+    await _open_offer_of(session, ref, agent_id, now, learned)
 
 
-async def _open_offer_of(session: AsyncSession, ref: Referral, agent_id: str, now: datetime) -> Offer:
+async def _open_offer_of(
+    session: AsyncSession, ref: Referral, agent_id: str, now: datetime, learned: list[Award] | None = None
+) -> Offer:
     rows = await session.execute(
         select(Offer)
         .where(Offer.referral_id == ref.id, Offer.agent_id == agent_id)
@@ -203,6 +185,8 @@ async def _open_offer_of(session: AsyncSession, ref: Referral, agent_id: str, no
         raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref.id}")  # as for an unknown id
     if ref.receiver_id and ref.receiver_id != agent_id:
         winner = (await person_refs(session, {ref.receiver_id}))[ref.receiver_id]
+        if learned is not None and ref.awarded_at is not None:
+            learned.append(await _award_found(session, ref, winner))
         raise _claim_lost(ref.id, winner, ref.awarded_at)
     open_offer = next((o for o in mine if o.state == OfferState.OPEN), None)
     if open_offer is None:
@@ -224,6 +208,15 @@ async def _open_offer_of(session: AsyncSession, ref: Referral, agent_id: str, no
             deadline=open_offer.deadline,
         )
     return open_offer
+
+
+async def _award_found(session: AsyncSession, ref: Referral, winner: PersonRef) -> Award:
+    """An award this hub did not make (another hub's, or one from before it started), for its
+    book: the claims racing behind this one are then answered lost at once, not each with a
+    trip to the database. Its contenders are everyone who held an offer of it."""
+    held = await session.execute(select(Offer.agent_id).where(Offer.referral_id == ref.id).distinct())
+    assert ref.awarded_at is not None
+    return Award(ref.id, winner, ref.awarded_at.astimezone(timezone.utc), frozenset(held.scalars()))
 
 
 def _claim_lost(ref_id: str, winner: PersonRef, awarded_at: datetime | None) -> HubError:
@@ -327,7 +320,7 @@ async def expire_overdue(tx: Tx, window: int) -> int:
         all_offers.setdefault(offer.referral_id, []).append(offer)
     moving = [refs[ref_id] for ref_id in by_ref if ref_id in refs]
     await tx.touch_many(moving, reason="offer expired: moved on to the next agent")
-    areas = _Areas(tx)
+    areas = Areas(tx.session)
     for ref in moving:
         offers = by_ref[ref.id]
         for offer in offers:
@@ -351,7 +344,7 @@ async def resume_waiting(tx: Tx, window: int) -> int:
         )
     )
     resumed = 0
-    areas = _Areas(tx)
+    areas = Areas(tx.session)
     for ref in (await tx.lock_referrals(waiting.scalars())).values():
         offers = await _offers(tx, ref)  # read after the lock: another hub may have offered it
         if ref.status != Status.OFFERED or any(o.state == OfferState.OPEN for o in offers):

@@ -10,10 +10,10 @@ same models and the same conditional updates; only the pragmas are skipped.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -27,9 +27,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from server.storage.sqlite_writer import inline_writer
+from server.storage.read_thread import ReadThread
+from server.storage.sqlite_writer import inline_reader, inline_writer
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
 RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
@@ -51,11 +53,16 @@ def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
+def _sqlite_engine(url: str, *, writer: bool, inline: bool = False) -> AsyncEngine:
+    """`writer`: the hub's one writer; `inline`: a reader whose calls run on its own thread's
+    loop (the read thread's); otherwise a reader on aiosqlite's threads."""
     options: dict[str, Any] = {}
+    path = make_url(url).database or ":memory:"
     if writer:
         # the writer's statements run on the event loop, its waits on the driver's thread
-        options["async_creator"] = inline_writer(make_url(url).database or ":memory:", BUSY_SECONDS)
+        options["async_creator"] = inline_writer(path, BUSY_SECONDS)
+    elif inline:
+        options["async_creator"] = inline_reader(path, BUSY_SECONDS)
     engine = create_async_engine(
         url,
         connect_args={"timeout": BUSY_SECONDS},
@@ -100,6 +107,10 @@ class Database:
         self._writers = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._readers = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.write_lock = asyncio.Lock()
+        self.read_thread = ReadThread(
+            (lambda: _sqlite_engine(url, writer=False, inline=True)) if self.sqlite
+            else (lambda: create_async_engine(url, pool_size=5, hide_parameters=True))
+        )
 
     def asyncpg_dsn(self) -> str:
         """The database's address for a plain asyncpg connection (listening, leases)."""
@@ -110,6 +121,11 @@ class Database:
         async with self._readers() as session:
             async with session.begin():
                 yield session
+
+    async def quick_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """`read(session)` in a read transaction on the read thread (server/storage/read_thread.py),
+        away from the hub's busy event loop: for short reads that touch nothing of the loop's."""
+        return await self.read_thread.run(read)
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
@@ -142,6 +158,7 @@ class Database:
             await conn.commit()
 
     async def close(self) -> None:
+        await self.read_thread.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -1,4 +1,5 @@
-"""The SQLite writer's connection: statements run on the event loop, waits on the driver's thread.
+"""The SQLite writer's connection: statements run on the event loop, waits on the driver's thread;
+and the read thread's connections, whose calls all run on the read thread itself.
 
 aiosqlite runs every driver call (make a cursor, execute, fetch, close it) on its own thread and
 hands the result back to the event loop: three or four hops per statement. A claim storm's write
@@ -62,5 +63,26 @@ def inline_writer(path: str, timeout: float) -> Callable[[], Awaitable[aiosqlite
     async def connect() -> aiosqlite.Connection:
         connector = partial(sqlite3.connect, path, timeout=timeout, check_same_thread=False)
         return await InlineWriterConnection(connector, iter_chunk_size=64)
+
+    return connect
+
+
+class InlineReaderConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose every call runs on the calling thread: for the read thread
+    (server/storage/read_thread.py), whose event loop serves nothing but short reads, so a call
+    that waits holds up only other reads, and each statement makes no trips between threads."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+def inline_reader(path: str, timeout: float) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    """An `async_creator` for the read thread's engine: `path` opened with every call inline."""
+
+    async def connect() -> aiosqlite.Connection:
+        connector = partial(sqlite3.connect, path, timeout=timeout, check_same_thread=False)
+        return await InlineReaderConnection(connector, iter_chunk_size=64)
 
     return connect

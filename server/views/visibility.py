@@ -184,10 +184,35 @@ def viewer_of(ref: Referral, person_id: str, facts: RefFacts) -> Viewer | None:
 
 def audience(ref: Referral, facts: RefFacts) -> dict[str, Viewer]:
     """Everyone who may see `ref` now, with how they see it."""
+    if ref.kind == Kind.APPOINTMENT:
+        return _appointment_audience(ref, facts)
     viewers = {}
     for person_id in facts.candidates(ref):
         viewer = viewer_of(ref, person_id, facts)
         if viewer is not None:
             viewers[person_id] = viewer
+    return viewers
+
+
+def _appointment_audience(ref: Referral, facts: RefFacts) -> dict[str, Viewer]:
+    """`audience` of an appointment, `viewer_of` worked out once per kind of viewer: how a
+    person sees one depends only on whether they sent it, received it, are a concierge and hold
+    an open offer of it (the 200 agents it is open to all see it alike, but for their offer)."""
+    shapes: dict[tuple[bool, bool, bool, bool], Viewer | None] = {}
+    viewers = {}
+    for person_id in facts.candidates(ref):
+        offer = facts.offers.get(person_id)
+        holds = offer is not None and offer.state == OfferState.OPEN
+        key = (person_id == ref.sender_id, person_id == ref.receiver_id,
+               person_id in facts.concierges, holds)
+        if key not in shapes:
+            shapes[key] = viewer_of(ref, person_id, facts)
+        shape = shapes[key]
+        if shape is None:
+            continue
+        if shape.person_id != person_id:
+            shape = Viewer(person_id, shape.visibility, shape.parties,
+                           offer if shape.offer is not None else None, shape.actions, shape.moves)
+        viewers[person_id] = shape
     return viewers
 

@@ -155,6 +155,29 @@ async def test_fifty_agents_racing_over_three_hubs_one_wins_and_the_others_hear_
     assert ref is not None and ref.receiver_id == winner["id"] and claims == 1
 
 
+async def test_a_hub_learns_an_award_made_through_another_and_answers_its_racers_from_it(hubs, wires):
+    from bench.claim_storm import open_appointment
+
+    a, b = await hubs(2)
+    desk, _ = await a.add_person(name="Desk", roles=["concierge"])
+    agents = [await a.add_person(name=f"Agent {i}", zips=[ZIP]) for i in range(3)]
+    on_a = await connect(a, agents[0][1], wires, "winner on a")
+    late = [await connect(b, token, wires, f"late{i} on b") for i, (_, token) in enumerate(agents[1:])]
+    await open_appointment(a, "R-LEARN001", desk.id, [p.id for p, _ in agents])
+    await on_a.event_where(lambda e: e["data"].get("id") == "R-LEARN001"
+                           and e["data"].get("offer", {}).get("phase") == "open", timeout=20)
+    await on_a.ok("claim", id="R-LEARN001")
+    assert b.awards.get("R-LEARN001") is None  # hub b made no award
+    first = await late[0].request("claim", id="R-LEARN001")
+    assert first["code"] == "claim_lost" and first["details"]["winner"]["id"] == agents[0][0].id
+    learned = b.awards.get("R-LEARN001")  # the database's answer is now in hub b's book
+    assert learned is not None and learned.winner.id == agents[0][0].id
+    assert {p.id for p, _ in agents} <= learned.contenders
+    second = await late[1].request("claim", id="R-LEARN001")  # answered from the book
+    assert (second["code"], second["details"]["winner"]) == ("claim_lost", first["details"]["winner"])
+    assert second["details"]["at"] == first["details"]["at"]
+
+
 async def test_hubs_started_together_on_an_empty_database_all_come_up(empty_postgres_url):
     from server.hub import Hub
     from server.settings import HubSettings

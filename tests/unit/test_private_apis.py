@@ -1,5 +1,6 @@
 """The other libraries' private APIs the hub relies on, each fenced in one module
-(server/storage/sqlite_writer.py: aiosqlite's `Connection._execute`;
+(server/storage/sqlite_writer.py: aiosqlite's `Connection._execute`, for the writer and the read
+thread's connections;
 server/transport/socket_writes.py: websockets' connection internals). These tests fail when an
 upgrade changes what those modules assume, before the hub misbehaves."""
 
@@ -17,7 +18,13 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
 from server.storage import sqlite_writer
-from server.storage.sqlite_writer import InlineWriterConnection, _may_wait, inline_writer
+from server.storage.sqlite_writer import (
+    InlineReaderConnection,
+    InlineWriterConnection,
+    _may_wait,
+    inline_reader,
+    inline_writer,
+)
 from server.transport.socket_writes import may_write_now, write_now
 
 
@@ -51,6 +58,23 @@ async def test_the_inline_writer_runs_statements_on_the_event_loop_and_waits_on_
         assert _may_wait(raw.commit, ()) and not _may_wait(raw.cursor, ())
     finally:
         raw.close()
+
+
+async def test_the_inline_reader_runs_every_call_on_its_own_thread(tmp_path: Path) -> None:
+    """The read thread's connections make no trips to aiosqlite's thread: every call, BEGIN and
+    COMMIT included, runs on the thread that awaits it."""
+    ran_on: set[int] = set()
+    conn = await inline_reader(str(tmp_path / "r.sqlite3"), timeout=5)()
+    try:
+        await conn.create_function("where_am_i", 0, lambda: ran_on.add(threading.get_ident()) or 1)
+        await conn.execute("BEGIN")
+        rows = await (await conn.execute("SELECT where_am_i()")).fetchall()
+        await conn.commit()
+    finally:
+        await conn.close()
+    assert rows == [(1,)]
+    assert ran_on == {threading.get_ident()}
+    assert InlineReaderConnection._execute is not aiosqlite.Connection._execute
 
 
 async def test_a_long_write_lets_the_loop_turn_between_its_statements(

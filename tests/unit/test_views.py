@@ -92,3 +92,36 @@ def test_masked_name_without_last_name():
     ref.last_name = ""
     rendered = render(full_fields(ref, {}), ref, Viewer("P-V", Visibility.MASKED, frozenset()))
     assert rendered.client_name == "Carla"
+
+
+@pytest.mark.parametrize("status", [Status.OFFERED, Status.AWARDED, Status.UNCLAIMED])
+def test_an_appointments_audience_is_each_persons_own_view(status):
+    """The audience of an appointment, worked out once per kind of viewer, is exactly what
+    `viewer_of` gives each person: the sender, the receiver, concierges, open and closed offers."""
+    from dataclasses import dataclass
+
+    from server.views.visibility import RefFacts, audience, viewer_of
+    from shared.domain import OfferPhase, OfferState
+
+    @dataclass
+    class Row:
+        agent_id: str
+        phase: str
+        state: str
+        offered_at: datetime = NOW
+        deadline: datetime = NOW
+        why: str = "open to all"
+
+    ref = referral()
+    ref.status, ref.receiver_id = status, "P-A1" if status == Status.AWARDED else None
+    states = [OfferState.OPEN, OfferState.CLAIMED, OfferState.WITHDRAWN, OfferState.EXPIRED]
+    offers = {f"P-A{i}": Row(f"P-A{i}", OfferPhase.OPEN, states[i % 4]) for i in range(12)}
+    offers["P-C2"] = Row("P-C2", OfferPhase.RANKED, OfferState.OPEN)  # a concierge who is an agent
+    facts = RefFacts(concierges={"P-C1", "P-C2", "P-S"}, offers=offers)
+    expected = {}
+    for person_id in facts.candidates(ref):
+        viewer = viewer_of(ref, person_id, facts)
+        if viewer is not None:
+            expected[person_id] = viewer
+    assert audience(ref, facts) == expected
+    assert len(expected) >= 3
