@@ -13,6 +13,8 @@ A write in a batch fails alone:
   lost, expired, not allowed) is rolled back to it, along with what its `Tx` gathered
   (`Tx.mark`/`back_to`), and answered with its refusal once the others have committed: the
   answer it would have had running right after them;
+- a write whose refusal (a read of committed rows, `write`'s `refusal`) comes in before its turn
+  in the batch has come is withdrawn and answered with it: it never runs;
 - any other failure (a statement, the finish, the commit, or a savepoint's rollback) rolls the
   whole transaction back, and every write of the batch runs again alone, each with its own
   outcome. A batch that fails changes nothing, so a write only ever runs again from a state in
@@ -50,6 +52,9 @@ RunBatch = Callable[[list[Change]], Awaitable[tuple[list[Any], Tx]]]
 their outcomes (a result, or `Refused` for one rolled back to its savepoint) and the `Tx`."""
 
 
+_WITHDRAWN = object()  # the outcome of a write answered by its refusal before its turn came
+
+
 @dataclass(eq=False)
 class _Write:
     change: Change
@@ -57,6 +62,14 @@ class _Write:
     done: asyncio.Future[tuple[Any, Tx]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    started: bool = False  # its change has begun to run (in some attempt)
+    withdrawn: bool = False  # answered by its refusal before it started: it never runs
+
+    async def run(self, tx: Tx) -> Any:
+        if self.withdrawn:
+            return _WITHDRAWN
+        self.started = True
+        return await self.change(tx)
 
     def succeed(self, result: Any, tx: Tx) -> None:
         if not self.done.done():
@@ -93,10 +106,10 @@ class GroupCommit:
         transaction raised when it ran alone.
 
         `refusal`, if given, reads whether committed rows already refuse the write (it raises
-        the `HubError` the write would get). It runs while the write waits for its batch: if it
-        refuses before the batch takes the write, the write is withdrawn and answered with that
-        refusal at once, without waiting for the writer; a write that may succeed loses no time
-        to it."""
+        the `HubError` the write would get). It runs while the write waits for its batch and its
+        turn in it: if it refuses before the write has begun, the write is withdrawn (it never
+        runs) and answered with that refusal at once, without waiting for the writer; a write
+        that may succeed loses no time to it."""
         job = _Write(change, key)
         self._waiting.append(job)
         if self._leader is None:
@@ -104,9 +117,13 @@ class GroupCommit:
         if refusal is not None:
             check = asyncio.ensure_future(refusal())
             await asyncio.wait({check, job.done}, return_when=asyncio.FIRST_COMPLETED)
-            if check.done() and isinstance(check.exception(), HubError) and job in self._waiting:
-                self._waiting.remove(job)
-                raise check.exception()  # type: ignore[misc]
+            refused = check.exception() if check.done() else None
+            if isinstance(refused, HubError) and not job.started:
+                # queued, or in a batch whose turn has not come: it will never run
+                job.withdrawn = True
+                if job in self._waiting:
+                    self._waiting.remove(job)
+                raise refused
             if not check.done():  # the read goes on in the background; its answer is moot
                 check.add_done_callback(_ignore_outcome)
         # the write goes on if the asker goes away (a closed connection): it may already be
@@ -141,24 +158,27 @@ class GroupCommit:
 
     async def _settle(self, batch: list[_Write]) -> None:
         """Run `batch` until every write in it has its outcome."""
-        if not batch:
+        running = [job for job in batch if not job.withdrawn]
+        if not running:
             return
         try:
-            outcomes, tx = await self._run([job.change for job in batch])
+            outcomes, tx = await self._run([job.run for job in running])
         except asyncio.CancelledError:
-            for job in batch:
+            for job in running:
                 job.fail(asyncio.CancelledError())
             raise
         except Exception as error:  # noqa: BLE001 - handed to the write(s) it belongs to
-            if len(batch) == 1:
-                batch[0].fail(error)
+            if len(running) == 1:
+                running[0].fail(error)
                 return
-            for job in batch:  # each alone: the failure is then its own, or no one's
+            for job in running:  # each alone: the failure is then its own, or no one's
                 await self._settle([job])
             return
         self.batches += 1
-        self.largest = max(self.largest, len(batch))
-        for job, outcome in zip(batch, outcomes, strict=True):
+        self.largest = max(self.largest, len(running))
+        for job, outcome in zip(running, outcomes, strict=True):
+            if outcome is _WITHDRAWN:
+                continue  # answered by its refusal already
             if isinstance(outcome, Refused):
                 job.fail(outcome.error)
             else:

@@ -184,3 +184,40 @@ async def test_a_write_whose_commit_fails_fails_alone(hub, wires):
     assert (await referral_row(hub, r1)).receiver_id == a1.id
     async with hub.db.read() as session:
         assert await session.scalar(text("SELECT count(*) FROM agent_zips WHERE person_id = 'P-NOBODY'")) == 0
+
+
+async def test_a_write_refused_before_its_turn_in_a_batch_is_answered_at_once_and_never_runs(hub, wires):
+    (a0, _, r0), *_ = await offered_one_each(hub, wires)
+    agent = await hub.person(a0.id)
+    first_runs, go_on, refuse = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    ran: list[str] = []
+
+    async def first(tx: Tx) -> Any:
+        first_runs.set()
+        await go_on.wait()  # the batch holds the writer until the test lets it finish
+        return await offers.claim(tx, r0, agent)
+
+    async def second(tx: Tx) -> None:
+        ran.append("second")
+
+    async def refusal() -> None:
+        await refuse.wait()
+        raise HubError(ErrorCode.NOT_OFFERED, "not offered to you")
+
+    batches = hub.group_commit.batches
+    async with HeldWriter(hub) as writer:
+        claim = asyncio.create_task(hub.write(first))
+        refused = asyncio.create_task(hub.write(second, None, refusal))
+        await queued(hub, 2)
+        writer.release()
+        await asyncio.wait_for(first_runs.wait(), 10)  # the batch of both has begun
+        refuse.set()
+        with pytest.raises(HubError) as error:
+            await asyncio.wait_for(refused, 10)  # answered while its batch still runs
+        assert error.value.code == ErrorCode.NOT_OFFERED
+        assert not claim.done()
+        go_on.set()
+        await asyncio.wait_for(claim, 10)
+    assert ran == []  # withdrawn before its turn: it never ran
+    assert (await referral_row(hub, r0)).receiver_id == a0.id
+    assert (hub.group_commit.batches, hub.group_commit.largest) == (batches + 1, 2)
