@@ -7,29 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from server.routing.areas import AreaAgent
+from server.storage.models import Person
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-class Candidate(Protocol):
-    """What eligibility and ranking read of an agent: a `Person`, or routing's lean
-    `server.routing.areas.AreaAgent`."""
-
-    id: str
-    name: str
-    rank_score: float
-    last_offer_at: datetime | None
-    paused: bool
-    timezone: str
-    work_start_minute: int | None
-    work_end_minute: int | None
-    vacation_start: datetime | None
-    vacation_end: datetime | None
-
-
-C = TypeVar("C", bound=Candidate)
+Candidate = Person | AreaAgent  # an agent as stored, or as routing reads an area's agents
+C = TypeVar("C", Person, AreaAgent)
 
 
 def within_working_hours(person: Candidate, now: datetime) -> bool:
