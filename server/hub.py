@@ -228,8 +228,8 @@ class Hub:
 
     async def person(self, person_id: str) -> Person:
         """The person as stored now (read for every request, so a change to their roles or
-        areas counts at once), read off the loop."""
-        person = await self.db.quick_read(
+        areas counts at once), read by key on this loop (`Database.loop_read`)."""
+        person = await self.db.loop_read(
             lambda session: session.get(Person, person_id, populate_existing=True)
         )
         if person is None:

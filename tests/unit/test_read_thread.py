@@ -75,3 +75,19 @@ async def test_a_reads_error_reaches_the_caller_and_the_thread_goes_on(db: Datab
     assert await db.quick_read(one) == 1
     await db.read_thread.close()
     assert await db.quick_read(one) == 1  # started again
+
+
+async def test_a_loop_read_runs_on_the_callers_thread_and_sees_the_last_commit(db: Database) -> None:
+    """`loop_read` (the person of each request) makes no trip to another thread, and reads what
+    was committed just before it: a change to a person counts at their next request."""
+
+    async def read(session: AsyncSession) -> tuple[int, int]:
+        version = await session.scalar(text("SELECT version FROM directory_version WHERE id = 3"))
+        return threading.get_ident(), version
+
+    for version in (7, 8):
+        async with db.write_session() as session:
+            await session.execute(text(
+                "INSERT INTO directory_version (id, version) VALUES (3, :v) "
+                "ON CONFLICT (id) DO UPDATE SET version = :v"), {"v": version})
+        assert await db.loop_read(read) == (threading.get_ident(), version)
