@@ -127,3 +127,26 @@ async def test_websockets_connection_internals_write_a_frame_without_waiting() -
             await received.put(await asyncio.wait_for(client.recv(), timeout=10))
     assert checked == [True]
     assert received.get_nowait() == '{"type":"event"}'
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
+async def test_a_frame_written_straight_to_the_transport_reads_as_websockets_own(size: int) -> None:
+    """Without extensions (the hub's default) `write_now` frames the text itself: a client
+    reads each length's frame as the text sent, and a frame sent through websockets after it
+    still arrives in order."""
+    text = "x" * size
+    used: list[bool] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        used.append(not ws.protocol.extensions and not ws.protocol.writes)
+        write_now(ws, text)
+        await ws.send("after")
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with connect(f"ws://127.0.0.1:{port}", compression=None, max_size=None) as client:
+            first = await asyncio.wait_for(client.recv(), timeout=10)
+            second = await asyncio.wait_for(client.recv(), timeout=10)
+    assert used == [True]
+    assert first == text and second == "after"
