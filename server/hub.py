@@ -161,7 +161,7 @@ class Hub:
         order."""
         async with self.db.write_lock:
             async with self.db.write_session() as session:
-                tx = Tx(session, self.now(), awards=self.awards)
+                tx = Tx(session, self.now(), awards=self.awards, mailing=self.settings.smtp.enabled)
                 yield tx
                 pushes = await tx.finish()
                 await self.fanout.announce(session, pushes, tx.earliest_new_deadline)
@@ -180,7 +180,7 @@ class Hub:
     async def _run_batch(self, changes: list[Change]) -> tuple[list[Any], Tx]:
         """One transaction of group commit's; it holds the writer already."""
         async with self.db.write_session() as session:
-            tx = Tx(session, self.now(), awards=self.awards)
+            tx = Tx(session, self.now(), awards=self.awards, mailing=self.settings.smtp.enabled)
             if len(changes) == 1:  # alone, a refusal rolls back the transaction itself
                 results: list[Any] = [await changes[0](tx)]
             else:

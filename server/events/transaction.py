@@ -72,6 +72,7 @@ class Tx:
     _audits: list[Audit] = field(default_factory=list)
     mails: list[Mail] = field(default_factory=list)
     awards: AwardBook | None = None  # the hub's book of committed awards, when it keeps one
+    mailing: bool = True  # e-mail is sent at all (the hub's SMTP is on): else `mail` keeps none
     _won: list[Award] = field(default_factory=list)
     _final: dict[str, tuple[dict[str, object], dict[str, Viewer]]] = field(default_factory=dict)
     earliest_new_deadline: datetime | None = None  # of the claim clocks this transaction started
@@ -132,7 +133,8 @@ class Tx:
 
     def mail(self, person_id: str, kind: str, subject: str, body: str) -> None:
         """E-mail `person_id` after the commit, if they asked for `kind` notifications."""
-        self.mails.append(Mail(person_id, kind, subject, body))
+        if self.mailing:
+            self.mails.append(Mail(person_id, kind, subject, body))
 
     def notify(self, ref_id: str, person_ids: list[str], name: str, data: object) -> None:
         """Push event `name` with `data` to `person_ids` after the commit (e.g. a new message)."""

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.errors import HubError
 from server.events.awards import Award, AwardBook
@@ -38,6 +39,8 @@ async def _offers(tx: Tx, ref: Referral) -> list[OpenOffer]:
 
 def _offer_mail(tx: Tx, ref: Referral, agents: list[AreaAgent], deadline: datetime, why: str) -> None:
     """The e-mail notice of a new offer, written once for all the agents offered it."""
+    if not tx.mailing:
+        return
     where = " ".join(part for part in (ref.city, ref.zip) if part)
     subject = f"New offer {ref.id}: {ref.lead_type or ref.kind} in {where}"
     body = (
@@ -247,12 +250,15 @@ async def claim(tx: Tx, ref_id: str, agent: Person) -> Referral:
     lost_already(tx.awards, ref_id, agent.id)
     ref = await _load_offer_ref(tx, ref_id)
     offer = await _my_offer(tx, ref, agent.id)
-    winner = (await person_refs(tx.session, {agent.id}))[agent.id]
+    winner = PersonRef(id=agent.id, name=agent.name, brokerage=agent.brokerage)  # as read for this request
     await tx.touch(
         ref,
         reason=f"claimed by {agent.name} at {tx.now.isoformat(timespec='seconds')}",
         winner=winner,
     )
+    # the conditional UPDATE below stores the touch's time with the award; flushed first as a
+    # change of its own, it was an UPDATE more of the same row
+    set_committed_value(ref, "updated_at", tx.now)
     won = await tx.session.execute(
         update(Referral)
         .where(Referral.id == ref.id, Referral.status == Status.OFFERED)
@@ -270,7 +276,8 @@ async def claim(tx: Tx, ref_id: str, agent: Person) -> Referral:
         update(Offer)
         .where(Offer.referral_id == ref.id, Offer.state == OfferState.OPEN)
         .values(state=OfferState.WITHDRAWN, closed_at=tx.now)
-        .execution_options(synchronize_session="fetch")
+        # the offers this session holds are matched in Python: no RETURNING of 199 ids
+        .execution_options(synchronize_session="evaluate")
     )
     tx.audit(ref, agent.id, "claimed", Status.OFFERED, Status.AWARDED)
     contenders = frozenset(tx.audience_before(ref.id))  # who saw it on offer: told who won
