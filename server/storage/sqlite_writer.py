@@ -8,7 +8,12 @@ writer's time (bench/README.md). On the writer's connection, statements work on 
 already holds under the transaction's lock, so they run directly on the event loop, while the
 calls that can wait on the disk or on another process stay on the driver's thread: BEGIN (which
 waits for the write lock, up to the busy timeout), COMMIT (which syncs the log to disk),
-closing the connection and the PRAGMAs set on connecting (switching to WAL takes a lock).
+closing the connection and the PRAGMAs set on connecting (switching to WAL takes a lock). So do
+statements of `HEAVY_PARAMS` parameters or rows or more (an offer's 200 deliveries, the IN list
+of its 200 agents): SQLite spends a millisecond or so on each, without the interpreter lock on
+that thread, while the loop serves reads, claims and pushes; the trip costs far less. Measured in
+a claim storm: the bystander's inbox p50 21-22 -> 16-17 ms, its refused claim 14-16 -> 10-11 ms,
+throughput within the noise (+0-5%).
 Readers keep plain aiosqlite connections: a long read never holds up the loop.
 """
 
@@ -27,7 +32,13 @@ YIELD_AFTER = 0.001  # seconds of the loop the writer takes before it lets other
 _WAITING_CALLS = {"commit", "close"}  # of the connection; a cursor's close is quick
 
 
+HEAVY_PARAMS = 64  # a statement with this many parameters (or rows) runs on the driver's thread
+
+
 def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    """True for the calls that run on the driver's thread (see the module's doc)."""
+    if len(args) > 1 and isinstance(args[1], (list, tuple)) and len(args[1]) >= HEAVY_PARAMS:
+        return True  # a statement's parameters, or an executemany's rows
     if isinstance(getattr(fn, "__self__", None), sqlite3.Connection):
         return getattr(fn, "__name__", "") in _WAITING_CALLS
     sql = args[0] if args and isinstance(args[0], str) else ""

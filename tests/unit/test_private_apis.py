@@ -77,6 +77,28 @@ async def test_the_inline_reader_runs_every_call_on_its_own_thread(tmp_path: Pat
     assert InlineReaderConnection._execute is not aiosqlite.Connection._execute
 
 
+async def test_the_writers_many_row_statements_run_on_the_drivers_thread(tmp_path: Path) -> None:
+    """A statement with `HEAVY_PARAMS` parameters or rows or more (a claim storm's 200
+    deliveries, the IN list of 200 agents) runs on aiosqlite's thread, where SQLite works
+    without the interpreter lock while the loop serves others; a small one runs on the loop."""
+    ran_on: list[int] = []
+    conn = await inline_writer(str(tmp_path / "h.sqlite3"), timeout=5)()
+    try:
+        await conn.create_function("where_am_i", 1, lambda x: ran_on.append(threading.get_ident()) or x)
+        await conn.execute("CREATE TABLE t (x)")
+        await conn.execute("BEGIN IMMEDIATE")
+        await conn.execute("INSERT INTO t VALUES (where_am_i(?))", (1,))
+        small = set(ran_on)
+        ran_on.clear()
+        many = sqlite_writer.HEAVY_PARAMS
+        await conn.executemany("INSERT INTO t VALUES (where_am_i(?))", [(i,) for i in range(many)])
+        await conn.commit()
+    finally:
+        await conn.close()
+    assert small == {threading.get_ident()}
+    assert len(ran_on) == many and threading.get_ident() not in ran_on
+
+
 async def test_a_long_write_lets_the_loop_turn_between_its_statements(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
