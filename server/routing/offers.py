@@ -186,6 +186,11 @@ async def _open_offer_of(
     mine = list(rows.scalars())
     if not mine and await viewer_for(session, ref, agent_id) is None:
         raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref.id}")  # as for an unknown id
+    if mine and mine[0].state == OfferState.WITHDRAWN and not ref.receiver_id:
+        # on PostgreSQL each statement of a read sees what was committed when it began: the
+        # award that withdrew this offer may have committed between the referral's read and
+        # this one, and the referral read again names its winner (the racer lost; it was offered)
+        await session.refresh(ref)
     if ref.receiver_id and ref.receiver_id != agent_id:
         winner = (await person_refs(session, {ref.receiver_id}))[ref.receiver_id]
         if learned is not None and ref.awarded_at is not None:

@@ -8,11 +8,14 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from server.errors import HubError
+from server.routing import offers
 from server.storage.models import Audit, Offer, Referral
 from shared.domain import OfferState
-from shared.protocol import ReferralInput
+from shared.protocol import ErrorCode, ReferralInput
 from tests.postgres import requires_postgres
 from tests.wire import Wire, connect, upsert_of
 
@@ -176,6 +179,27 @@ async def test_a_hub_learns_an_award_made_through_another_and_answers_its_racers
     second = await late[1].request("claim", id="R-LEARN001")  # answered from the book
     assert (second["code"], second["details"]["winner"]) == ("claim_lost", first["details"]["winner"])
     assert second["details"]["at"] == first["details"]["at"]
+
+
+async def test_a_racers_check_that_the_award_overtakes_between_its_reads_is_told_it_lost(hubs, wires):
+    """On PostgreSQL each statement of a read sees what was committed when it began: a racer's
+    check read the appointment still on offer, the award committed, and then it read its own
+    offer withdrawn. It is told who won (claim_lost), not that it was never offered (a multi-hub
+    storm's racers got `not_offered` now and then)."""
+    from bench.claim_storm import open_appointment
+
+    (hub,) = await hubs(1)
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    (winner, _), (racer, _) = [await hub.add_person(name=f"Agent {i}", zips=[ZIP]) for i in range(2)]
+    await open_appointment(hub, "R-OVERTAKE1", desk.id, [winner.id, racer.id])
+    async with hub.db.read() as session:
+        ref = await session.get(Referral, "R-OVERTAKE1")  # on offer, as the check first read it
+        assert ref is not None and ref.receiver_id is None
+        await hub.write(lambda tx: offers.claim(tx, "R-OVERTAKE1", winner), "R-OVERTAKE1")
+        with pytest.raises(HubError) as refused:
+            await offers._open_offer_of(session, ref, racer.id, hub.now())
+    assert refused.value.code == ErrorCode.CLAIM_LOST, refused.value.message
+    assert refused.value.details["winner"]["id"] == winner.id
 
 
 async def test_hubs_started_together_on_an_empty_database_all_come_up(empty_postgres_url):
