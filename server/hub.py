@@ -160,13 +160,8 @@ class Hub:
         """One write transaction of its own; its events are pushed after the commit, in commit
         order."""
         async with self.db.write_lock:
-            async with self.db.write_session() as session:
-                tx = Tx(session, self.now(), awards=self.awards, mailing=self.settings.smtp.enabled)
+            async with self._committing() as tx:
                 yield tx
-                pushes = await tx.finish()
-                await self.fanout.announce(session, pushes, tx.earliest_new_deadline)
-            tx.committed()
-            self.registry.push(pushes)
         await self._after_commit(tx)
 
     async def write(
@@ -179,18 +174,25 @@ class Hub:
 
     async def _run_batch(self, changes: list[Change]) -> tuple[list[Any], Tx]:
         """One transaction of group commit's; it holds the writer already."""
-        async with self.db.write_session() as session:
-            tx = Tx(session, self.now(), awards=self.awards, mailing=self.settings.smtp.enabled)
+        async with self._committing() as tx:
             if len(changes) == 1:  # alone, a refusal rolls back the transaction itself
                 results: list[Any] = [await changes[0](tx)]
             else:
                 results = [await self._in_savepoint(tx, change) for change in changes]
+        await self._after_commit(tx)
+        return results, tx
+
+    @asynccontextmanager
+    async def _committing(self) -> AsyncIterator[Tx]:
+        """A write transaction, the writer held: at the end its events are written and announced
+        to the other hubs, it commits, and its frames are pushed (in commit order)."""
+        async with self.db.write_session() as session:
+            tx = Tx(session, self.now(), awards=self.awards, mailing=self.settings.smtp.enabled)
+            yield tx
             pushes = await tx.finish()
             await self.fanout.announce(session, pushes, tx.earliest_new_deadline)
         tx.committed()
         self.registry.push(pushes)
-        await self._after_commit(tx)
-        return results, tx
 
     @staticmethod
     async def _in_savepoint(tx: Tx, change: Change) -> Any:
