@@ -196,24 +196,18 @@ class Tx:
         reason: str = "",
     ) -> None:
         """Record a move; entries are chained and written when the transaction finishes."""
-        self._audits.append(
-            Audit(
-                referral_id=ref.id,
-                actor_id=actor_id,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                reason=reason,
-                at=self.now,
-            )
-        )
+        self.record(ref.id, actor_id, action, reason, from_status, to_status)
 
-    def record(self, subject_id: str, actor_id: str, action: str, reason: str) -> None:
-        """Record a change to something other than a referral (a person, a program, a network
-        group, a claim window), named by its id, in the same chain."""
-        self._audits.append(
-            Audit(referral_id=subject_id, actor_id=actor_id, action=action, reason=reason, at=self.now)
-        )
+    def record(
+        self, subject_id: str, actor_id: str, action: str, reason: str,
+        from_status: str | None = None, to_status: str | None = None,
+    ) -> None:
+        """Record a change to `subject_id`: a referral's move (`audit`), or something other than a
+        referral (a person, a program, a network group, a claim window), in the same chain."""
+        self._audits.append(Audit(
+            referral_id=subject_id, actor_id=actor_id, action=action, from_status=from_status,
+            to_status=to_status, reason=reason, at=self.now,
+        ))
 
     async def touch_many(self, refs: list[Referral], *, reason: str = "") -> None:
         """`touch` for many referrals, their audiences loaded together."""
