@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, column, select, text
+from sqlalchemy.sql.expression import TextualSelect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.events.frames import Push, event_frame
@@ -49,28 +50,30 @@ _NOTIFY_ALL = text(
     "SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, n)"
     " ORDER BY n"
 )
-_CATCH_UP = text(
-    "SELECT d.person_id, d.seq, e.name, e.at, e.body FROM deliveries AS d"
-    " JOIN unnest(CAST(:pids AS varchar[]), CAST(:afters AS integer[])) AS f(pid, after)"
-    " ON d.person_id = f.pid AND d.seq > f.after"
-    " JOIN events AS e ON e.id = d.event_id"
-    " ORDER BY d.person_id, d.seq LIMIT :page"
-).columns(
-    column("person_id", String), column("seq", Integer), column("name", String),
-    Event.__table__.c.at, Event.__table__.c.body,
+
+
+def _deliveries_after(floors: str) -> TextualSelect:
+    """The deliveries after each person's floor, joined by `floors`, with their events."""
+    return text(
+        f"SELECT d.person_id, d.seq, e.name, e.at, e.body FROM {floors}"
+        " JOIN events AS e ON e.id = d.event_id ORDER BY d.person_id, d.seq LIMIT :page"
+    ).columns(
+        column("person_id", String), column("seq", Integer), column("name", String),
+        Event.__table__.c.at, Event.__table__.c.body,
+    )
+
+
+# PostgreSQL: each person's floor as two arrays, one cached statement whatever their number
+_CATCH_UP = _deliveries_after(
+    "deliveries AS d JOIN unnest(CAST(:pids AS varchar[]), CAST(:afters AS integer[]))"
+    " AS f(pid, after) ON d.person_id = f.pid AND d.seq > f.after"
 )
-# SQLite's counterpart: the floors as one JSON array of [person, seq] pairs (an OR of one test
-# per person, as before, fails past SQLite's expression depth of 1,000: a thousand people caught
-# up at once never were, and were tried again every second)
-_CATCH_UP_SQLITE = text(
-    "SELECT d.person_id, d.seq, e.name, e.at, e.body FROM json_each(:floors) AS f"
-    " JOIN deliveries AS d ON d.person_id = json_extract(f.value, '$[0]')"
+# SQLite: the floors as one JSON array of [person, seq] pairs (an OR of one test per person, as
+# before, failed past SQLite's expression depth of 1,000: a thousand people caught up at once
+# never were, and were tried again every second)
+_CATCH_UP_SQLITE = _deliveries_after(
+    "json_each(:floors) AS f JOIN deliveries AS d ON d.person_id = json_extract(f.value, '$[0]')"
     " AND d.seq > json_extract(f.value, '$[1]')"
-    " JOIN events AS e ON e.id = d.event_id"
-    " ORDER BY d.person_id, d.seq LIMIT :page"
-).columns(
-    column("person_id", String), column("seq", Integer), column("name", String),
-    Event.__table__.c.at, Event.__table__.c.body,
 )
 
 
