@@ -211,7 +211,7 @@ class Hub:
     async def _after_commit(self, tx: Tx) -> None:
         if tx.earliest_new_deadline is not None:
             self.clock.deadline_made(tx.earliest_new_deadline)
-        if tx.mails and self.settings.smtp.enabled:
+        if tx.mails:  # kept only while SMTP is on (`Tx.mailing`)
             await self._mail(tx.mails)
 
     async def _mail(self, mails: list[Mail]) -> None:

@@ -28,8 +28,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, column, select, text
-from sqlalchemy.sql.expression import TextualSelect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import TextualSelect
 
 from server.events.frames import Push, event_frame
 from server.storage.database import Database

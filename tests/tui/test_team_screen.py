@@ -206,3 +206,14 @@ async def test_a_change_made_elsewhere_shows_at_once(live_hub: LiveHub) -> None:
         await wait_for(pilot, lambda: field(people, "rank").value == "77")
         options = people.query_one(OptionList)
         assert "rank 77" in str(options.get_option_at_index(0).prompt)
+
+
+def test_every_team_tab_implements_the_editors_hooks() -> None:
+    """`EditorPane`'s hooks raise NotImplementedError only as a template: each tab the team screen
+    shows says how to load, label, fill the form and save, so none of them is reachable."""
+    from tui.desk.team_screen import TABS
+
+    hooks = ("load", "label", "form_values", "save_item")
+    for _, _, pane in TABS:
+        missing = [name for name in hooks if getattr(pane, name) is getattr(EditorPane, name)]
+        assert not missing, (pane.__name__, missing)

@@ -37,7 +37,9 @@ def fuzzy_filter(text: str, keys: dict[str, str]) -> list[str]:
 
 class EditorPane(Vertical, Generic[T]):
     """Subclasses say what the items are, how one reads in the list and the form, and how a
-    change is saved (`load`, `label`, `search_text`, `form_values`, `save_item`)."""
+    change is saved (`load`, `label`, `search_text`, `form_values`, `save_item`); every tab of
+    the team screen does (tests/tui/test_team_screen.py), so the hooks' NotImplementedError is
+    never reached."""
 
     FIELDS: tuple[Field, ...] = ()
     NOUN = "item"
