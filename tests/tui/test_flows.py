@@ -89,7 +89,7 @@ async def test_s_moves_an_awarded_appointment_to_working(live_hub: LiveHub) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal))
         await pilot.press(*"called her", "enter")
         await wait_for(pilot, lambda: app.inbox.table.get_cell(ref, "status").plain == "working")
-        assert any(f"Moved {ref} to working" == n.message for n in posted.notifications)
+        await wait_for(pilot, lambda: posted.toasted(lambda n: n.message == f"Moved {ref} to working"))
 
 
 async def test_s_without_moves_says_why(live_hub: LiveHub) -> None:
@@ -210,7 +210,7 @@ async def test_vendor_sees_duplicates_rejects_and_archives(live_hub: LiveHub) ->
         table.move_cursor(row=table.get_row_index(first))
         await pilot.press("A")
         await wait_for(pilot, lambda: table.referrals[first].status == "archived")
-        assert any(f"Archived {first}" == n.message for n in posted.notifications)
+        await wait_for(pilot, lambda: posted.toasted(lambda n: n.message == f"Archived {first}"))
 
 
 async def test_g_finds_an_agent_by_fuzzy_name(live_hub: LiveHub) -> None:

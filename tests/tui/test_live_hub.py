@@ -66,7 +66,7 @@ async def test_a_claims_and_reveals_the_contact(live_hub: LiveHub) -> None:
         await wait_for(pilot, lambda: detail.referral is not None and detail.referral.email)
         body = detail.as_text()
         assert "ann.lee@example.com" in body and "+1 512 555 0100" in body
-        assert any(f"Claimed {ref} — contact revealed" == n.message for n in posted.notifications)
+        await wait_for(pilot, lambda: posted.toasted(lambda n: n.message == f"Claimed {ref} — contact revealed"))
 
 
 async def test_r_passes_an_offer(live_hub: LiveHub) -> None:
