@@ -136,6 +136,8 @@ class TriageApp(OrderedKeys, App[None]):  # OrderedKeys: each key to the widget 
             self.check_passthrough()
 
     def tick(self) -> None:
+        if not self.screen_stack:
+            return  # closing: the countdown's last tick came after the screens were taken down
         try:
             self.inbox.tick()
             if self.loaded:

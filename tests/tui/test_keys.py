@@ -164,3 +164,14 @@ async def test_the_footer_shows_the_keys_key_first_at_every_width() -> None:
             keys = list(app.screen.query("FooterKey"))
             assert keys and keys[0].key == "question_mark", (width, [k.key for k in keys])
             assert keys[0].region.right <= width and keys[0].region.width > 2
+
+
+async def test_a_countdown_tick_that_comes_after_the_screens_are_gone_is_ignored() -> None:
+    """Quitting while the one-second countdown was due raised from the timer (seen in CI): the
+    tick found no inbox on an emptied screen stack and the app exited with a traceback."""
+    app = make_app("ws://hub.test", "t", clock=lambda: NOW, tz=timezone.utc, connect=False,
+                   watch_terminal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+    assert not app.screen_stack  # as the timer's last tick finds it at exit
+    app.tick()
