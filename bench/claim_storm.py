@@ -37,6 +37,7 @@ from bench.processes import Worker, chunks, receive, stop_all
 from server.events.transaction import Tx
 from server.hub import Hub
 from server.routing import offers
+from server.storage.id_lists import among
 from server.storage.models import Audit, Offer, Person, Referral, UTCDateTime
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
@@ -69,7 +70,7 @@ async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: 
             literal(OfferState.EXPIRED.value), literal(past, UTCDateTime()),
             literal(past + window, UTCDateTime()), literal(past + window, UTCDateTime()),
             literal("bench"),
-        ).where(Person.id.in_(agent_ids))
+        ).where(among(Person.id, "ids", agent_ids))
         columns = ["referral_id", "agent_id", "phase", "state", "offered_at", "deadline",
                    "closed_at", "why"]
         await tx.session.execute(insert(Offer).from_select(columns, walked))

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.storage.id_lists import among
 from server.storage.models import Delivery, Event, Person
 
 _EVENTS = Event.__table__
@@ -22,15 +23,15 @@ _DELIVERIES = Delivery.__table__
 _DELIVERY_COLUMNS = ("person_id", "seq", "event_id", "at")
 _COMPILED: dict[str, Compiled] = {}  # the deliveries' INSERT, by dialect
 _PEOPLE = Person.__table__
-# built once, the ids one expanding parameter: built anew for 200 people each time, the
-# statements cost more Python than SQLite spent running them
+# built once, the ids one list parameter (server/storage/id_lists.py): built anew for 200 people
+# each time, the statements cost more Python than SQLite spent running them
 _ADVANCE = (
-    update(_PEOPLE).where(_PEOPLE.c.id.in_(bindparam("ids", expanding=True)))
+    update(_PEOPLE).where(among(_PEOPLE.c.id, "ids"))
     .values(last_seq=_PEOPLE.c.last_seq + bindparam("count", type_=Integer))
     .returning(_PEOPLE.c.id, _PEOPLE.c.last_seq)
 )
 _LOCK_PEOPLE = (
-    select(_PEOPLE.c.id).where(_PEOPLE.c.id.in_(bindparam("ids", expanding=True)))
+    select(_PEOPLE.c.id).where(among(_PEOPLE.c.id, "ids"))
     .order_by(_PEOPLE.c.id)
     .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that reference them go on
 )

@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.events import audit_chain
 from server.events.awards import Award, AwardBook
 from server.events.frames import Outgoing, Push, deliver
 from server.events.mail import Mail
-from server.storage.models import Audit, Person, Referral
+from server.storage.id_lists import among
+from server.storage.models import Audit, Person, Referral, UTCDateTime
 from server.views.audience import audience_of
 from server.views.bulk_audience import audiences_of
 from server.views.fields import many_referral_fields
@@ -39,6 +40,13 @@ from shared.protocol import (
 )
 
 __all__ = ["Push", "Tx"]
+
+_PEOPLE = Person.__table__
+# the last offer time of the people offered something (sorted: PostgreSQL locks them in id order)
+_OFFERED = (
+    update(_PEOPLE).where(among(_PEOPLE.c.id, "ids"))
+    .values(last_offer_at=bindparam("at", type_=UTCDateTime()))
+)
 
 
 @dataclass
@@ -234,10 +242,7 @@ class Tx:
             outgoing.append(Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
         pushes = await deliver(self.session, outgoing, self.now, encoder.encode(self.now).decode())
         if self._offered:
-            await self.session.execute(
-                update(Person).where(Person.id.in_(sorted(self._offered)))
-                .values(last_offer_at=self.now).execution_options(synchronize_session=False)
-            )
+            await self.session.execute(_OFFERED, {"ids": sorted(self._offered), "at": self.now})
         await audit_chain.append(self.session, self._audits)
         self._audits.clear()
         return pushes

@@ -23,6 +23,7 @@ from server.events.awards import Award, AwardBook
 from server.events.transaction import Tx
 from server.routing.areas import AreaAgent, Areas
 from server.routing.eligibility import rank_order, why_line
+from server.storage.id_lists import among
 from server.storage.models import Offer, Person, Referral, UTCDateTime
 from server.views.audience import OFFER_COLUMNS, viewer_for
 from server.views.fields import person_refs
@@ -77,7 +78,7 @@ async def _new_offers(
     offers = select(
         literal(ref.id), Person.id, literal(phase), literal(OfferState.OPEN),
         literal(tx.now, UTCDateTime()), literal(deadline, UTCDateTime()), literal(why),
-    ).where(Person.id.in_(ids))
+    ).where(among(Person.id, "ids", ids))
     columns = ["referral_id", "agent_id", "phase", "state", "offered_at", "deadline", "why"]
     await tx.session.execute(insert(Offer).from_select(columns, offers))
     tx.offered(ids)

@@ -33,15 +33,18 @@ _WAITING_CALLS = {"commit", "close"}  # of the connection; a cursor's close is q
 
 
 HEAVY_PARAMS = 64  # a statement with this many parameters (or rows) runs on the driver's thread
+_MANY_IDS = "json_each("  # so does one whose ids come as one JSON array, however many
 
 
 def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
     """True for the calls that run on the driver's thread (see the module's doc)."""
     if len(args) > 1 and isinstance(args[1], (list, tuple)) and len(args[1]) >= HEAVY_PARAMS:
         return True  # a statement's parameters, or an executemany's rows
+    sql = args[0] if args and isinstance(args[0], str) else ""
+    if _MANY_IDS in sql:
+        return True  # its ids as one list parameter (server/storage/id_lists.py): as many rows
     if isinstance(getattr(fn, "__self__", None), sqlite3.Connection):
         return getattr(fn, "__name__", "") in _WAITING_CALLS
-    sql = args[0] if args and isinstance(args[0], str) else ""
     return sql.lstrip()[:6].upper().startswith(("BEGIN", "PRAGMA"))
 
 

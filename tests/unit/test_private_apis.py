@@ -92,11 +92,16 @@ async def test_the_writers_many_row_statements_run_on_the_drivers_thread(tmp_pat
         ran_on.clear()
         many = sqlite_writer.HEAVY_PARAMS
         await conn.executemany("INSERT INTO t VALUES (where_am_i(?))", [(i,) for i in range(many)])
+        rows = len(ran_on)
+        # ids as one JSON array parameter (server/storage/id_lists.py) count as many rows
+        await conn.execute("UPDATE t SET x = where_am_i(x) WHERE x IN (SELECT value FROM json_each(?))",
+                           ("[1, 2, 3]",))
         await conn.commit()
     finally:
         await conn.close()
     assert small == {threading.get_ident()}
-    assert len(ran_on) == many and threading.get_ident() not in ran_on
+    assert rows == many and len(ran_on) == many + 4  # x = 1, 1, 2, 3
+    assert threading.get_ident() not in ran_on
 
 
 async def test_a_long_write_lets_the_loop_turn_between_its_statements(
