@@ -33,7 +33,14 @@ _WAITING_CALLS = {"commit", "close"}  # of the connection; a cursor's close is q
 
 
 HEAVY_PARAMS = 64  # a statement with this many parameters (or rows) runs on the driver's thread
-_MANY_IDS = "json_each("  # so does one whose ids come as one JSON array, however many
+_MANY_IDS = "json_each("  # so does one whose ids come as one JSON array of as many
+
+
+def _many_ids(params: Any) -> bool:
+    """A parameter is a JSON array of `HEAVY_PARAMS` ids or more."""
+    return isinstance(params, (list, tuple)) and any(
+        isinstance(p, str) and p[:1] == "[" and p.count(",") + 1 >= HEAVY_PARAMS for p in params
+    )
 
 
 def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
@@ -41,7 +48,7 @@ def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
     if len(args) > 1 and isinstance(args[1], (list, tuple)) and len(args[1]) >= HEAVY_PARAMS:
         return True  # a statement's parameters, or an executemany's rows
     sql = args[0] if args and isinstance(args[0], str) else ""
-    if _MANY_IDS in sql:
+    if _MANY_IDS in sql and _many_ids(args[1] if len(args) > 1 else ()):
         return True  # its ids as one list parameter (server/storage/id_lists.py): as many rows
     if isinstance(getattr(fn, "__self__", None), sqlite3.Connection):
         return getattr(fn, "__name__", "") in _WAITING_CALLS

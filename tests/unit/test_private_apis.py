@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -94,14 +95,16 @@ async def test_the_writers_many_row_statements_run_on_the_drivers_thread(tmp_pat
         await conn.executemany("INSERT INTO t VALUES (where_am_i(?))", [(i,) for i in range(many)])
         rows = len(ran_on)
         # ids as one JSON array parameter (server/storage/id_lists.py) count as many rows
-        await conn.execute("UPDATE t SET x = where_am_i(x) WHERE x IN (SELECT value FROM json_each(?))",
-                           ("[1, 2, 3]",))
+        among = "UPDATE t SET x = where_am_i(x) WHERE x IN (SELECT value FROM json_each(?))"
+        await conn.execute(among, (json.dumps(list(range(many))),))
+        await conn.execute(among, ("[1, 2, 3]",))  # a few ids: on the loop
         await conn.commit()
     finally:
         await conn.close()
     assert small == {threading.get_ident()}
-    assert rows == many and len(ran_on) == many + 4  # x = 1, 1, 2, 3
-    assert threading.get_ident() not in ran_on
+    listed = 2 * many + 1  # the rows, then every row again (x = 1 twice)
+    assert rows == many and len(ran_on) == listed + 4  # and x = 1, 1, 2, 3 once more
+    assert threading.get_ident() not in ran_on[:listed] and set(ran_on[listed:]) == small
 
 
 async def test_a_long_write_lets_the_loop_turn_between_its_statements(
