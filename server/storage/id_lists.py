@@ -64,10 +64,11 @@ class Among(ColumnElement[bool]):
 
 def among(column: ColumnElement[Any] | Any, name: str, ids: Iterable[str] | None = None) -> Among:
     """`column IN` the list of ids passed as parameter `name` (any length, one statement), or
-    `ids` when given (for a statement built where it runs)."""
+    `ids` when given (for a statement built where it runs; its parameter's name is then made
+    unique, so one statement may hold several)."""
     if ids is None:
         return Among(column, bindparam(name, type_=IdList()))
-    return Among(column, bindparam(name, list(ids), type_=IdList()))
+    return Among(column, bindparam(name, list(ids), type_=IdList(), unique=True))
 
 
 @compiles(Among)

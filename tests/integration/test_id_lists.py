@@ -39,3 +39,12 @@ async def test_an_update_among_ids_changes_those_rows_only(hub: Hub) -> None:
             select(Person.id, Person.rank_score).where(Person.id.in_(made))
         )).all())
     assert [scores[pid] for pid in made] == [99.0, 99.0, 50.0, 50.0]
+
+
+async def test_two_lists_of_ids_in_one_statement_are_each_their_own(hub: Hub) -> None:
+    made = [(await hub.add_person(name=f"Agent {i}", roles=["agent"]))[0].id for i in range(3)]
+    async with hub.db.read() as session:
+        both = set((await session.execute(
+            select(Person.id).where(among(Person.id, "ids", made[:2]), among(Person.id, "ids", made[1:]))
+        )).scalars())
+    assert both == {made[1]}
