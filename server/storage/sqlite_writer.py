@@ -6,9 +6,12 @@ hands the result back to the event loop: three or four hops per statement. A cla
 transactions run about forty statements each, and the hops, not SQLite, were a third of the
 writer's time (bench/README.md). On the writer's connection, statements work on pages SQLite
 already holds under the transaction's lock, so they run directly on the event loop, while the
-calls that can wait on the disk or on another process stay on the driver's thread: BEGIN (which
-waits for the write lock, up to the busy timeout), COMMIT (which syncs the log to disk),
-closing the connection and the PRAGMAs set on connecting (switching to WAL takes a lock). So do
+calls that can wait on the disk or on another process stay on the driver's thread: COMMIT (which
+syncs the log to disk), closing the connection and the PRAGMAs set on connecting (switching to
+WAL takes a lock). BEGIN waits only when another process holds the write lock (the hub's own
+writes never overlap): it is tried on the loop with a busy timeout of zero, and only if the lock
+is taken does it go to the driver's thread to wait the full timeout there. Run on the thread, it
+took 0.5 ms of SQLite and 7 ms of trips in a claim storm (bench/README.md). So do
 statements of `HEAVY_PARAMS` parameters or rows or more (an offer's 200 deliveries, the IN list
 of its 200 agents): SQLite spends a millisecond or so on each, without the interpreter lock on
 that thread, while the loop serves reads, claims and pushes; the trip costs far less. Measured in
@@ -43,6 +46,18 @@ def _many_ids(params: Any) -> bool:
     )
 
 
+def _is_begin(args: tuple[Any, ...]) -> bool:
+    return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() == "BEGIN"
+
+
+def _lock_taken(error: sqlite3.OperationalError) -> bool:
+    """The error SQLite gives a BEGIN IMMEDIATE that found the write lock held elsewhere."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
+
+
 def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
     """True for the calls that run on the driver's thread (see the module's doc)."""
     if len(args) > 1 and isinstance(args[1], (list, tuple)) and len(args[1]) >= HEAVY_PARAMS:
@@ -61,8 +76,14 @@ class InlineWriterConnection(aiosqlite.Connection):
     Only for a connection used by one task at a time, as the hub's writer is (its write lock)."""
 
     _turned = 0.0  # time.perf_counter() when this connection last let the loop turn
+    busy_ms = 0  # the busy timeout set on connecting, in milliseconds
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if _is_begin(args) and self._connection is not None and self._running:
+            begun = self._begin_at_once(fn, args, kwargs)
+            if begun is not _LOCK_TAKEN:
+                return begun
+            return await super()._execute(fn, *args, **kwargs)  # waits for the lock there
         if _may_wait(fn, args):
             return await super()._execute(fn, *args, **kwargs)
         if not self._running or not self._connection:
@@ -77,13 +98,33 @@ class InlineWriterConnection(aiosqlite.Connection):
             self._turned = time.perf_counter()
         return result
 
+    def _begin_at_once(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Any) -> Any:
+        """BEGIN on the loop without waiting: its result, or `_LOCK_TAKEN` if another process
+        holds the write lock (nothing began)."""
+        raw = self._connection
+        assert raw is not None
+        raw.execute("PRAGMA busy_timeout=0").fetchall()  # (a PRAGMA's open row blocks COMMIT)
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if not _lock_taken(error):
+                raise
+            return _LOCK_TAKEN
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={self.busy_ms}").fetchall()
+
+
+_LOCK_TAKEN = object()
+
 
 def inline_writer(path: str, timeout: float) -> Callable[[], Awaitable[aiosqlite.Connection]]:
     """An `async_creator` for SQLAlchemy's aiosqlite dialect that opens `path` this way."""
 
     async def connect() -> aiosqlite.Connection:
         connector = partial(sqlite3.connect, path, timeout=timeout, check_same_thread=False)
-        return await InlineWriterConnection(connector, iter_chunk_size=64)
+        conn = InlineWriterConnection(connector, iter_chunk_size=64)
+        conn.busy_ms = int(timeout * 1000)
+        return await conn
 
     return connect
 
