@@ -35,6 +35,7 @@ from server.storage import people
 from server.storage.database import Database
 from server.storage.leases import CLOCK_LEASE, Lease
 from server.storage.models import Delivery, Event, Offer, Person, Program, Referral
+from server.storage.person_book import PersonBook
 from server.transport.connections import Client, Registry
 from server.transport.dispatch import handle_frame
 from server.transport.fanout import Fanout
@@ -58,6 +59,7 @@ class Hub:
         self.metrics = HubMetrics(lambda: len(self._clients), lambda: self.clock.leading)
         self.registry = Registry(self.metrics.pushed)
         self.awards = AwardBook()
+        self.people = PersonBook(self.db)
         self.group_commit = GroupCommit(self._run_batch, self.db.write_lock)
         self.directory = Directory(self.db)
         self.mailer = Mailer(self.settings.smtp)
@@ -229,11 +231,10 @@ class Hub:
                 self.mailer.send(email, mail)
 
     async def person(self, person_id: str) -> Person:
-        """The person as stored now (read for every request, so a change to their roles or
-        areas counts at once), read by key on this loop (`Database.loop_read`)."""
-        person = await self.db.loop_read(
-            lambda session: session.get(Person, person_id, populate_existing=True)
-        )
+        """The person as stored now (checked for every request, so a change to their roles or
+        areas counts at once), read on this loop (`Database.loop_read`) when the directory's
+        version has moved on since they were last read (server/storage/person_book.py)."""
+        person = await self.people.person(person_id)
         if person is None:
             raise HubError(ErrorCode.NOT_FOUND, "your account no longer exists")
         return person

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Executable
 
 from server.storage.read_thread import ReadThread
 from server.storage.sqlite_writer import inline_reader, inline_writer
@@ -144,6 +145,14 @@ class Database:
         async with self._loop_readers() as session:
             async with session.begin():
                 return await read(session)
+
+    async def loop_scalar(self, statement: Executable) -> Any:
+        """One value read on the calling loop, as `loop_read` reads, without a session: for a
+        value asked for by every request (the directory's version), where the session's own
+        bookkeeping cost more than the read."""
+        engine = self._loop_engine or self.read_engine
+        async with engine.connect() as conn:
+            return await conn.scalar(statement)
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:

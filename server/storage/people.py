@@ -74,7 +74,9 @@ async def add_person(
 
 async def directory_changed(session: AsyncSession) -> None:
     """People's profiles changed in this transaction: move the directory's version on, so every
-    hub's next agent search reloads it (server/routing/directory.py)."""
+    hub's next agent search reloads it (server/routing/directory.py) and the next request of
+    each person is answered for them as they are now (server/storage/person_book.py). The
+    database's triggers (migration 0011) move it on with any change to people as well."""
     await session.execute(update(DirectoryVersion).values(version=DirectoryVersion.version + 1))
 
 
