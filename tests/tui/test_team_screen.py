@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
+import pytest
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
 from tests.tui.conftest import LiveHub, raw_request, wait_for
@@ -209,11 +210,20 @@ async def test_a_change_made_elsewhere_shows_at_once(live_hub: LiveHub) -> None:
 
 
 def test_every_team_tab_implements_the_editors_hooks() -> None:
-    """`EditorPane`'s hooks raise NotImplementedError only as a template: each tab the team screen
-    shows says how to load, label, fill the form and save, so none of them is reachable."""
+    """`EditorPane`'s hooks are abstract: each tab the team screen shows says how to load,
+    label, fill the form and save, and a tab that leaves one out cannot be made at all."""
+    import inspect
+
     from tui.desk.team_screen import TABS
 
-    hooks = ("load", "label", "form_values", "save_item")
+    hooks = {"load", "label", "form_values", "save_item"}
+    assert EditorPane.__abstractmethods__ == hooks
     for _, _, pane in TABS:
-        missing = [name for name in hooks if getattr(pane, name) is getattr(EditorPane, name)]
-        assert not missing, (pane.__name__, missing)
+        assert not inspect.isabstract(pane), (pane.__name__, pane.__abstractmethods__)
+
+    class Forgetful(EditorPane[str]):
+        async def load(self) -> list[tuple[str, str]]:
+            return []
+
+    with pytest.raises(TypeError, match="abstract"):
+        Forgetful()

@@ -5,6 +5,7 @@ unsaved edits asks first: save, discard or stay."""
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any, Generic, TypeVar
 
 from rapidfuzz import fuzz, process, utils
@@ -35,11 +36,14 @@ def fuzzy_filter(text: str, keys: dict[str, str]) -> list[str]:
     return [key for _, _, key in sorted(found, key=lambda hit: -hit[1])]
 
 
-class EditorPane(Vertical, Generic[T]):
+class _AbstractWidget(ABCMeta, type(Vertical)):  # type: ignore[misc]
+    """Textual's widgets have a metaclass of their own: abstract hooks need both."""
+
+
+class EditorPane(Vertical, Generic[T], metaclass=_AbstractWidget):
     """Subclasses say what the items are, how one reads in the list and the form, and how a
-    change is saved (`load`, `label`, `search_text`, `form_values`, `save_item`); every tab of
-    the team screen does (tests/tui/test_team_screen.py), so the hooks' NotImplementedError is
-    never reached."""
+    change is saved (`load`, `label`, `search_text`, `form_values`, `save_item`): a tab that
+    leaves one of the abstract hooks out cannot be made (tests/tui/test_team_screen.py)."""
 
     FIELDS: tuple[Field, ...] = ()
     NOUN = "item"
@@ -54,23 +58,26 @@ class EditorPane(Vertical, Generic[T]):
 
     # ------------------------------------------------------------ for subclasses
 
+    @abstractmethod
     async def load(self) -> list[tuple[str, T]]:
-        raise NotImplementedError
+        """The items as the hub has them now, each with its id, in the order to list them."""
 
+    @abstractmethod
     def label(self, item: T) -> str:
-        raise NotImplementedError
+        """How `item` reads in the list."""
 
     def search_text(self, item: T) -> str:
         return self.label(item)
 
+    @abstractmethod
     def form_values(self, item: T | None) -> dict[str, Any]:
-        raise NotImplementedError
+        """The form's values for `item` by field name (None: a new one's)."""
 
+    @abstractmethod
     async def save_item(self, item_id: str | None, values: dict[str, Any],
                         changed: set[str]) -> tuple[str, T | None]:
         """Send the change; return the item as the hub now has it (None: it is gone from the
         list). Raise `FieldError` for what cannot be sent, `HubError` for a refusal."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------ the pane
 
