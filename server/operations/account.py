@@ -9,7 +9,6 @@ from server.errors import HubError
 from server.operations.context import OpContext
 from server.routing import availability
 from server.storage.models import Person
-from server.storage.people import directory_changed
 from shared.protocol import (
     AvailabilityArgs,
     AvailabilityView,
@@ -31,9 +30,7 @@ async def availability_set(ctx: OpContext, args: AvailabilityArgs) -> Availabili
         me = await tx.session.get(Person, ctx.person.id)
         assert me is not None
         changed = availability.apply(me, args)
-        view = availability.view(me, tx.now)
-        if changed:
-            await directory_changed(tx.session)  # search shows who is available
+        view = availability.view(me, tx.now)  # (search shows it at once: migration 0011)
     if changed:
         await ctx.resume_waiting()
     return view

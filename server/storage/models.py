@@ -151,8 +151,8 @@ class AreaWindow(Base):
 
 
 class DirectoryVersion(Base):
-    """One row, moved on by every change to people, read by each hub's directory before a
-    search: a change made anywhere (another hub, the command line) is searched at once."""
+    """One row, moved on by every change to people (the triggers of migration 0011), read by
+    each hub's directory before a search and by its book of people before each request: a change made anywhere (another hub, the command line) is searched at once."""
 
     __tablename__ = "directory_version"
 

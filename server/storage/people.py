@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.ids import new_id
-from server.storage.models import AgentZip, DirectoryVersion, Person, PersonRole, Token
+from server.storage.models import AgentZip, Person, PersonRole, Token
 from shared.domain import Role
 
 TOKEN_PREFIX = "trg_"
@@ -68,16 +68,7 @@ async def add_person(
     )
     session.add(person)
     token = await issue_token(session, person.id, now)
-    await directory_changed(session)
     return person, token
-
-
-async def directory_changed(session: AsyncSession) -> None:
-    """People's profiles changed in this transaction: move the directory's version on, so every
-    hub's next agent search reloads it (server/routing/directory.py) and the next request of
-    each person is answered for them as they are now (server/storage/person_book.py). The
-    database's triggers (migration 0011) move it on with any change to people as well."""
-    await session.execute(update(DirectoryVersion).values(version=DirectoryVersion.version + 1))
 
 
 async def issue_token(session: AsyncSession, person_id: str, now: datetime) -> str:

@@ -8,15 +8,15 @@ writer's time (bench/README.md). On the writer's connection, statements work on 
 already holds under the transaction's lock, so they run directly on the event loop, while the
 calls that can wait on the disk or on another process stay on the driver's thread: COMMIT (which
 syncs the log to disk), closing the connection and the PRAGMAs set on connecting (switching to
-WAL takes a lock). BEGIN waits only when another process holds the write lock (the hub's own
-writes never overlap): it is tried on the loop with a busy timeout of zero, and only if the lock
-is taken does it go to the driver's thread to wait the full timeout there. Run on the thread, it
-took 0.5 ms of SQLite and 7 ms of trips in a claim storm (bench/README.md). So do
-statements of `HEAVY_PARAMS` parameters or rows or more (an offer's 200 deliveries, the IN list
-of its 200 agents): SQLite spends a millisecond or so on each, without the interpreter lock on
-that thread, while the loop serves reads, claims and pushes; the trip costs far less. Measured in
-a claim storm: the bystander's inbox p50 21-22 -> 16-17 ms, its refused claim 14-16 -> 10-11 ms,
-throughput within the noise (+0-5%).
+WAL takes a lock). So do statements of `HEAVY_PARAMS` parameters or rows or more (an offer's
+200 deliveries, the IN list of its 200 agents): SQLite spends a millisecond or so on each, without
+the interpreter lock on that thread, while the loop serves reads, claims and pushes; the trip
+costs far less. Measured in a claim storm: the bystander's inbox p50 21-22 -> 16-17 ms, its
+refused claim 14-16 -> 10-11 ms, throughput within the noise (+0-5%).
+BEGIN waits only when another process holds the write lock (the hub's own writes never overlap):
+it is tried on the loop with a busy timeout of zero, and only if the lock is taken does it go to
+the driver's thread to wait the full timeout there. Run on the thread, it took 0.5 ms of SQLite
+and 7 ms of trips in a claim storm (bench/README.md).
 Readers keep plain aiosqlite connections: a long read never holds up the loop.
 """
 
@@ -52,10 +52,7 @@ def _is_begin(args: tuple[Any, ...]) -> bool:
 
 def _lock_taken(error: sqlite3.OperationalError) -> bool:
     """The error SQLite gives a BEGIN IMMEDIATE that found the write lock held elsewhere."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error) or "busy" in str(error)
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
@@ -67,7 +64,7 @@ def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
         return True  # its ids as one list parameter (server/storage/id_lists.py): as many rows
     if isinstance(getattr(fn, "__self__", None), sqlite3.Connection):
         return getattr(fn, "__name__", "") in _WAITING_CALLS
-    return sql.lstrip()[:6].upper().startswith(("BEGIN", "PRAGMA"))
+    return sql.lstrip()[:6].upper() == "PRAGMA"
 
 
 class InlineWriterConnection(aiosqlite.Connection):
@@ -76,10 +73,13 @@ class InlineWriterConnection(aiosqlite.Connection):
     Only for a connection used by one task at a time, as the hub's writer is (its write lock)."""
 
     _turned = 0.0  # time.perf_counter() when this connection last let the loop turn
-    busy_ms = 0  # the busy timeout set on connecting, in milliseconds
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], busy_ms: int) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self.busy_ms = busy_ms  # the busy timeout it is opened with, set back after each BEGIN
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if _is_begin(args) and self._connection is not None and self._running:
+        if _is_begin(args) and self._running and self._connection is not None:
             begun = self._begin_at_once(fn, args, kwargs)
             if begun is not _LOCK_TAKEN:
                 return begun
@@ -122,9 +122,7 @@ def inline_writer(path: str, timeout: float) -> Callable[[], Awaitable[aiosqlite
 
     async def connect() -> aiosqlite.Connection:
         connector = partial(sqlite3.connect, path, timeout=timeout, check_same_thread=False)
-        conn = InlineWriterConnection(connector, iter_chunk_size=64)
-        conn.busy_ms = int(timeout * 1000)
-        return await conn
+        return await InlineWriterConnection(connector, busy_ms=int(timeout * 1000))
 
     return connect
 

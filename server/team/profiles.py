@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import HubError
 from server.events.transaction import Tx
 from server.storage.models import AgentZip, Person, PersonRole, Program, Token
-from server.storage.people import directory_changed
 from server.team import checks
 from server.team.pushes import changed
 from shared.protocol import ErrorCode
@@ -110,5 +109,4 @@ async def set_person(tx: Tx, actor_id: str, person_id: str, changes: PersonChang
     ]
     await tx.session.flush()
     await changed(tx, actor_id, person.id, "person_changed", "; ".join(said), concerned=[person.id])
-    await directory_changed(tx.session)
     return profile(person, await live_tokens(tx.session, person.id))
