@@ -1,9 +1,11 @@
 """Claim storm: many agents racing for the same open offers (issue 5, part 2).
 
 The hub runs in its own process with 200 agents serving one zip code, all connected from a few
-client processes. The hub's driver creates 500 appointments in turn, each one's rank list already
-walked (every agent's ranked offer expired), so `offers.offer_next` opens it to all 200 agents
-(open phase, first claim wins) and the hub pushes it to them. The moment a client sees an offer it
+client processes. Before the storm, 500 appointments are stored with their rank lists walked
+down to the last agent (`seed_walked`: 199 ranked offers expired, the last one open), as hours
+of passes and timeouts would have left them. In the storm the hub's driver times out each one's
+last ranked offer in turn (`open_walked`, as the claim clock does), so `offers.offer_next` opens
+it to all 200 agents (open phase, first claim wins) and the hub pushes it to them. The moment a client sees an offer it
 may claim, it claims it if it is one of the 20 clients picked at random for that offer (the pick
 is seeded by the referral id, so every client process agrees): 10,000 claim attempts. The driver
 keeps a few offers racing at once (it opens the next when an earlier one is won).
@@ -27,7 +29,7 @@ from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import func, select
 
 from bench import bystander, seeding
 from bench.fleet import close_fleet, open_fleet, pause_garbage_collection
@@ -37,8 +39,7 @@ from bench.processes import Worker, chunks, receive, stop_all
 from server.events.transaction import Tx
 from server.hub import Hub
 from server.routing import offers
-from server.storage.id_lists import among
-from server.storage.models import Audit, Offer, Person, Referral, UTCDateTime
+from server.storage.models import Audit, Offer, Referral
 from shared.domain import Kind, OfferPhase, OfferState, Status
 
 ZIP = "78701"
@@ -52,32 +53,53 @@ def racers(ref_id: str, clients: int, count: int) -> set[int]:
     return set(random.Random(ref_id).sample(range(clients), min(count, clients)))
 
 
-async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: list[str]) -> None:
-    """Create an appointment whose ranked offers have all expired and let routing open it to all."""
+async def seed_walked(hub: Hub, ref_ids: list[str], concierge_id: str, agent_ids: list[str]) -> None:
+    """Appointments whose rank lists have been walked down to their last agent: every agent's
+    ranked offer but one expired, the last one's still open (its clock far off, so nothing
+    moves it on before the storm does). Written before the storm, as their hours of rank walk
+    would have been, each offer in a transaction of its own."""
     window = timedelta(seconds=hub.settings.claim_window_seconds)
+    now = seeding.utc_now()
+    past = now - 2 * window
+    await seeding.referrals(hub, [
+        seeding.referral_row(ref_id, Kind.APPOINTMENT, Status.OFFERED, concierge_id, ZIP, past)
+        for ref_id in ref_ids
+    ])
+    rows = []
+    for n, ref_id in enumerate(ref_ids):
+        last = agent_ids[n % len(agent_ids)]
+        rows += [seeding.offer_row(ref_id, agent_id, OfferPhase.RANKED, OfferState.EXPIRED, past, window)
+                 for agent_id in agent_ids if agent_id != last]
+        rows.append(seeding.offer_row(ref_id, last, OfferPhase.RANKED, OfferState.OPEN, now, timedelta(days=1)))
+    await seeding.offers(hub, rows)
+
+
+async def open_walked(hub: Hub, ref_id: str) -> None:
+    """The last ranked offer of `ref_id` (seeded by `seed_walked`) times out, and routing
+    opens the appointment to all its area's agents, as `offers.expire_overdue` moves an
+    appointment on: the referral locked and read afresh, its audience before the change noted,
+    the offer expired and audited, then `offers.offer_next`."""
 
     async def change(tx: Tx) -> None:
-        row = seeding.referral_row(ref_id, Kind.APPOINTMENT, Status.OFFERED, concierge_id, ZIP, tx.now)
-        ref = Referral(**row)
-        tx.session.add(ref)
-        await tx.touch(ref, new=True)
-        tx.audit(ref, concierge_id, "created", None, Status.OFFERED)
-        past = tx.now - 2 * window
-        await tx.session.flush()
-        # the walked rank list, written in one statement so the setup costs the hub little
-        walked = select(
-            literal(ref_id), Person.id, literal(OfferPhase.RANKED.value),
-            literal(OfferState.EXPIRED.value), literal(past, UTCDateTime()),
-            literal(past + window, UTCDateTime()), literal(past + window, UTCDateTime()),
-            literal("bench"),
-        ).where(among(Person.id, "ids", agent_ids))
-        columns = ["referral_id", "agent_id", "phase", "state", "offered_at", "deadline",
-                   "closed_at", "why"]
-        await tx.session.execute(insert(Offer).from_select(columns, walked))
+        ref = (await tx.lock_referrals([ref_id]))[ref_id]
+        ranked = await tx.session.scalar(
+            select(Offer).where(Offer.referral_id == ref_id, Offer.state == OfferState.OPEN)
+        )
+        assert ranked is not None, f"{ref_id} has no open ranked offer to time out"
+        await tx.touch(ref, reason="offer expired: moved on to the next agent")
+        ranked.state = OfferState.EXPIRED
+        ranked.closed_at = tx.now
+        tx.audit(ref, offers.HUB_ACTOR, "expired", reason="1 offer(s) timed out")
         await offers.offer_next(tx, ref, hub.settings.claim_window_seconds)
 
     # as routing's own writes do, it may share a transaction with the claims waiting with it
     await hub.write(change, ref_id)
+
+
+async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: list[str]) -> None:
+    """One appointment walked down its rank list and opened to all (for tests)."""
+    await seed_walked(hub, [ref_id], concierge_id, agent_ids)
+    await open_walked(hub, ref_id)
 
 
 async def awarded_count(hub: Hub) -> int:
@@ -93,10 +115,11 @@ async def hub_side(pipe: Connection, db_path: str, clients: int, offers: int) ->
     agents = await seeding.agents(hub, clients, ZIP)
     concierge, _ = await hub.add_person(name="Bench Desk", roles=["concierge"])
     watcher = await bystander.seed(hub, concierge.id)
-    pipe.send(("ready", hub.url, [token for _, token in agents], watcher))
-    await receive(pipe)
     agent_ids = [pid for pid, _ in agents]
     ref_ids = [f"R-STORM{i:05d}" for i in range(offers)]
+    await seed_walked(hub, ref_ids, concierge.id, agent_ids)
+    pipe.send(("ready", hub.url, [token for _, token in agents], watcher))
+    await receive(pipe)
     racing: set[str] = set()
     for ref_id in ref_ids:
         # the driver runs in the hub's process: it looks for committed awards in the hub's own
@@ -106,7 +129,7 @@ async def hub_side(pipe: Connection, db_path: str, clients: int, offers: int) ->
             racing = {r for r in racing if hub.awards.get(r) is None}
             if len(racing) >= RACING:
                 await asyncio.sleep(0.002)
-        await open_appointment(hub, ref_id, concierge.id, agent_ids)
+        await open_walked(hub, ref_id)
         racing.add(ref_id)
     deadline = time.monotonic() + 60
     while await awarded_count(hub) < offers and time.monotonic() < deadline:

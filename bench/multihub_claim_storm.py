@@ -2,9 +2,10 @@
 
 Two hub processes run on a fresh PostgreSQL database (created for the run, dropped after it)
 with 200 agents serving one zip code; agent i is connected to hub i mod 2, all past hello, from a
-few client processes. As in `bench.claim_storm`, the driver runs in hub 0's process and creates
-500 appointments in turn through that hub, each one's rank list already walked, so
-`offers.offer_next` opens it to all 200 agents; hub 0 pushes it to its own agents and announces
+few client processes. As in `bench.claim_storm`, 500 appointments are stored before the storm
+with their rank lists walked down to the last agent, and the driver runs in hub 0's process and
+times out each one's last ranked offer in turn through that hub, so `offers.offer_next` opens it
+to all 200 agents; hub 0 pushes it to its own agents and announces
 the commit, and hub 1 fetches it and pushes it to its agents. The moment a client sees an offer
 it claims it if it is one of the 20 picked for that offer (the same seeded pick as
 `bench.claim_storm`), through the hub it is connected to: 10,000 claim attempts, about half
@@ -98,12 +99,12 @@ class OtherHubsAwards:
             await self._conn.close()
 
 
-async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: list[str]) -> int:
-    """`claim_storm.open_appointment`, run again if it lost a deadlock to another hub's claim
-    (it changed nothing); how many times it had to run again."""
+async def open_walked(hub: Hub, ref_id: str) -> int:
+    """`claim_storm.open_walked`, run again if it lost a deadlock to another hub's claim (it
+    changed nothing); how many times it had to run again."""
     for attempt in range(ATTEMPTS):
         try:
-            await claim_storm.open_appointment(hub, ref_id, concierge_id, agent_ids)
+            await claim_storm.open_walked(hub, ref_id)
             return attempt
         except WriteConflict:
             if attempt == ATTEMPTS - 1:
@@ -122,10 +123,11 @@ async def driver_hub_side(
     concierge, _ = await hub.add_person(name="Bench Desk", roles=["concierge"], person_id=desk_id)
     others = OtherHubsAwards(hub)
     await others.listen(db_url)
-    pipe.send(("ready", hub.url, [token for _, token in agents]))
-    await receive(pipe)
     agent_ids = [pid for pid, _ in agents]
     ref_ids = [f"R-STORM{i:05d}" for i in range(offers)]
+    await claim_storm.seed_walked(hub, ref_ids, concierge.id, agent_ids)
+    pipe.send(("ready", hub.url, [token for _, token in agents]))
+    await receive(pipe)
     racing: set[str] = set()
     reopened = 0
     for ref_id in ref_ids:
@@ -135,7 +137,7 @@ async def driver_hub_side(
                 racing -= await others.won(racing)
             if len(racing) >= claim_storm.RACING:
                 await asyncio.sleep(0.002)
-        reopened += await open_appointment(hub, ref_id, concierge.id, agent_ids)
+        reopened += await open_walked(hub, ref_id)
         racing.add(ref_id)
     deadline = time.monotonic() + 60
     while await claim_storm.awarded_count(hub) < offers and time.monotonic() < deadline:
