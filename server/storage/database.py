@@ -3,7 +3,8 @@
 SQLite: WAL mode, foreign keys on, `synchronous=FULL` on the writer so an acknowledged claim
 survives a power cut, and every write transaction opened with BEGIN IMMEDIATE so two writers never
 interleave a read and a write. The writer's statements run on the event loop and only its waits
-(BEGIN, COMMIT) on the driver's thread (server/storage/sqlite_writer.py). PostgreSQL goes through the
+(BEGIN, COMMIT) on the driver's thread (server/storage/sqlite_writer.py); the log's checkpoints
+run on a thread of their own (server/storage/checkpointer.py). PostgreSQL goes through the
 same models and the same conditional updates; only the pragmas are skipped.
 """
 
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql import Executable
 
+from server.storage.checkpointer import WRITER_PAGES, Checkpointer
 from server.storage.read_thread import ReadThread
 from server.storage.sqlite_writer import inline_reader, inline_writer
 
@@ -54,10 +56,13 @@ def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_engine(url: str, *, writer: bool, inline: bool = False) -> AsyncEngine:
+def _sqlite_engine(
+    url: str, *, writer: bool, inline: bool = False, autocheckpoint: int | None = None
+) -> AsyncEngine:
     """`writer`: the hub's one writer; `inline`: a reader whose calls all run on the thread of
     the loop that uses it (the read thread's, and the hub's own for `Database.loop_read`);
-    otherwise a reader on aiosqlite's threads."""
+    otherwise a reader on aiosqlite's threads. `autocheckpoint`: the log's pages past which the
+    connection checkpoints in its own commits (SQLite's default, 1000, if None)."""
     options: dict[str, Any] = {}
     path = make_url(url).database or ":memory:"
     if writer:
@@ -85,6 +90,8 @@ def _sqlite_engine(url: str, *, writer: bool, inline: bool = False) -> AsyncEngi
         cursor.execute(f"PRAGMA synchronous={'FULL' if writer else 'NORMAL'}")
         if writer:
             cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KB}")
+        if autocheckpoint is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}").fetchall()
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -100,8 +107,13 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.sqlite = _is_sqlite(url)
+        path = make_url(url).database if self.sqlite else None
+        # a file's log is checkpointed off the writer's path (server/storage/checkpointer.py)
+        self.checkpointer = Checkpointer(path, BUSY_SECONDS) if path and path != ":memory:" else None
         if self.sqlite:
-            self.write_engine = _sqlite_engine(url, writer=True)
+            self.write_engine = _sqlite_engine(
+                url, writer=True, autocheckpoint=WRITER_PAGES if self.checkpointer else None
+            )
             self.read_engine = _sqlite_engine(url, writer=False)
         else:
             self.write_engine = create_async_engine(url, pool_size=10, hide_parameters=True)
@@ -164,6 +176,8 @@ class Database:
             async with self._writers() as session:
                 async with session.begin():
                     yield session
+            if self.checkpointer is not None:
+                self.checkpointer.committed()
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) in RETRYABLE:
                 raise WriteConflict(str(getattr(exc.orig, "sqlstate", ""))) from exc
@@ -186,6 +200,8 @@ class Database:
 
     async def close(self) -> None:
         await self.read_thread.close()
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.close)
         if self._loop_engine is not None:
             await self._loop_engine.dispose()
         await self.write_engine.dispose()
