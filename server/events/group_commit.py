@@ -28,6 +28,7 @@ for the next one, so each change's events and reasons are its own.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,7 @@ class GroupCommit:
         self._leader: asyncio.Task[None] | None = None
         self.batches = 0  # committed transactions, for tests and metrics
         self.largest = 0  # the most writes one committed transaction held
+        self.busy = 0.0  # seconds the writer was held running batches, for benchmarks and metrics
 
     @property
     def waiting(self) -> int:
@@ -135,7 +137,11 @@ class GroupCommit:
             while self._waiting:
                 # the batch is taken once the writer is ours: all that queued while it was busy
                 async with self._writer:
-                    await self._settle(self._take())
+                    began = time.perf_counter()
+                    try:
+                        await self._settle(self._take())
+                    finally:
+                        self.busy += time.perf_counter() - began
         finally:
             self._leader = None
             for job in self._waiting:  # only if this task itself was cancelled

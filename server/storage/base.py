@@ -11,7 +11,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-
 _PARSED: dict[str, datetime] = {}  # SQLite's stored text -> the aware datetime it reads as
 _PARSED_MAX = 20_000  # emptied when it grows past this
 

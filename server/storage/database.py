@@ -91,7 +91,8 @@ def _sqlite_engine(
         if writer:
             cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KB}")
         if autocheckpoint is not None:
-            cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}").fetchall()
+            # (the adapter reads the row it returns, which would otherwise block COMMIT)
+            cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

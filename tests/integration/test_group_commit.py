@@ -221,3 +221,22 @@ async def test_a_write_refused_before_its_turn_in_a_batch_is_answered_at_once_an
     assert ran == []  # withdrawn before its turn: it never ran
     assert (await referral_row(hub, r0)).receiver_id == a0.id
     assert (hub.group_commit.batches, hub.group_commit.largest) == (batches + 1, 2)
+
+
+async def test_the_writer_counts_the_time_its_batches_held_it(hub):
+    """The claim storm's "the writer" figure: seconds held, at least as long as a change ran."""
+    ran: list[float] = []
+    release = asyncio.Event()
+
+    async def change(tx: Tx) -> None:
+        began = asyncio.get_running_loop().time()
+        await release.wait()
+        ran.append(asyncio.get_running_loop().time() - began)
+
+    busy = hub.group_commit.busy
+    write = asyncio.create_task(hub.write(change))
+    await wait_until(lambda: hub.group_commit.waiting == 0 and not write.done(), what="the batch to run")
+    asyncio.get_running_loop().call_later(0.05, release.set)
+    await write
+    held = hub.group_commit.busy - busy
+    assert held >= ran[0] >= 0.04
