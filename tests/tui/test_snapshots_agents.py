@@ -77,5 +77,8 @@ def test_dry_run(snap_compare, size) -> None:
         await pilot.press(*"78701", "enter")
         await pilot.pause()
         await pilot.pause()
+        pilot.app.screen.query_one("#dryrun-table").focus()
+        await pilot.press("down", "down")  # Ben: his whole reason under the table
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=dry_run)

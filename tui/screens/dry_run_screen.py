@@ -35,6 +35,13 @@ def row_cells(row: DryRunRow) -> tuple[str, str, str, str]:
     return order, row.agent.name, verdict, row.reason
 
 
+def row_line(row: DryRunRow) -> str:
+    """One row whole, for the line under the table: its agent, brokerage, verdict and why."""
+    _, name, verdict, why = row_cells(row)
+    who = f"{name} ({row.agent.brokerage})" if row.agent.brokerage else name
+    return f"{who} · {verdict} · {why}"
+
+
 class DryRunScreen(Screen[None]):
     BINDINGS = [Binding("escape", "close", "Close", id="dryrun.close")]
 
@@ -42,6 +49,7 @@ class DryRunScreen(Screen[None]):
         super().__init__()
         self.zip_code = zip_code
         self.asked = ""  # the zip of the last dry run asked for
+        self.rows: dict[str, DryRunRow] = {}  # the shown rows, by agent id
 
     def compose(self) -> ComposeResult:
         yield Static("Routing dry run · who would get an appointment now", id="dryrun-title")
@@ -51,6 +59,7 @@ class DryRunScreen(Screen[None]):
                         max_length=5, restrict=r"\d*", compact=True)
         yield Label("Type a zip code and press enter.", id="dryrun-summary")
         yield DataTable(id="dryrun-table", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="dryrun-why")  # the highlighted row whole: a narrow table cuts its why
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -94,8 +103,15 @@ class DryRunScreen(Screen[None]):
         self.query_one("#dryrun-summary", Label).update(summary(result, at))
         table = self.query_one(DataTable)
         table.clear()
+        self.rows = {row.agent.id: row for row in result.agents}
+        self.query_one("#dryrun-why", Label).update("")
         for row in result.agents:
             table.add_row(*row_cells(row), key=row.agent.id)
+
+    @on(DataTable.RowHighlighted, "#dryrun-table")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.rows.get(event.row_key.value or "")
+        self.query_one("#dryrun-why", Label).update(row_line(row) if row else "")
 
     def action_close(self) -> None:
         self.dismiss()
