@@ -166,3 +166,40 @@ async def test_bad_paging_arguments_are_refused_and_huge_limits_too(crowd):
     beyond = await ann.ok("inbox", offset=10_000)
     assert beyond["referrals"] == [] and beyond["total"] > 0
     assert len((await ann.ok("inbox", limit=5000))["referrals"]) == beyond["total"]
+
+
+async def test_the_inbox_follows_a_change_of_areas_and_roles_at_the_next_page(hub, wires):
+    """The hub keeps each person's inbox statements built (`inbox_pages._statements`): a person
+    given an area, or made a concierge, by another process sees what that shows them at once."""
+    from sqlalchemy import insert
+
+    from server.storage.database import Database
+    from server.storage.models import AgentZip, PersonRole
+    from shared.protocol import ReferralInput
+
+    desk, _ = await hub.add_person(name="Routing Desk", roles=["concierge"])
+    ann, token = await hub.add_person(name="Ann Agent", zips=["78701"])
+    ref_id = await hub.submit(desk.id, ReferralInput(
+        kind="active", first_name="Bo", last_name="Moss", email="bo@example.com", city="Austin",
+        zip="78702",
+    ))
+    appt_id = await hub.submit(desk.id, ReferralInput(
+        kind="appointment", first_name="Cy", last_name="Lee", city="Dallas", zip="75201",
+        lead_type="home valuation",
+    ))
+    wire = await connect(hub, token, wires)
+
+    async def shown() -> set[str]:
+        return {r["id"] for r in (await wire.ok("inbox", limit=50))["referrals"]}
+
+    assert not {ref_id, appt_id} & await shown()
+    other = Database(hub.db.url)  # as the command line on the hub's host would
+    try:
+        async with other.write_session() as session:
+            await session.execute(insert(AgentZip).values(person_id=ann.id, zip="78702", sponsor=False))
+        assert ref_id in await shown() and appt_id not in await shown()
+        async with other.write_session() as session:
+            await session.execute(insert(PersonRole).values(person_id=ann.id, role="concierge"))
+        assert {ref_id, appt_id} <= await shown()
+    finally:
+        await other.close()
