@@ -40,9 +40,9 @@ from shared.domain import Kind, Mode, Status
 from shared.inbox_query import ARCHIVED_STATUSES, VIEW_RULES, InboxFilter, ViewName
 
 Sender = aliased(Person, name="sender")
-# People whose inbox statements are kept built (`_statements`): those asking now, one set each
-# for the view and filter they look at.
-STATEMENT_SETS = 64
+# People whose inbox statements are kept built (`_statements`): those paging now, one set each
+# for the view and filter they look at. A set takes 140-660 KB (a filter's words make it bigger).
+STATEMENT_SETS = 16
 
 
 @dataclass(frozen=True)
