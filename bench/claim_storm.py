@@ -126,6 +126,11 @@ async def open_appointment(hub: Hub, ref_id: str, concierge_id: str, agent_ids: 
     await open_walked(hub, ref_id)
 
 
+def unawarded(hub: Hub, ref_ids: set[str]) -> set[str]:
+    """Those of `ref_ids` with no committed award in the hub's own book yet."""
+    return {r for r in ref_ids if hub.awards.get(r) is None}
+
+
 async def awarded_count(hub: Hub) -> int:
     async with hub.db.read() as session:
         return await session.scalar(
@@ -152,14 +157,14 @@ async def hub_side(pipe: Connection, db_path: str, clients: int, offers: int) ->
         # book rather than asking the database every few milliseconds (which cost the hub more
         # than the claims did)
         while len(racing) >= RACING:
-            racing = {r for r in racing if hub.awards.get(r) is None}
+            racing = unawarded(hub, racing)
             if len(racing) >= RACING:
                 await asyncio.sleep(0.002)
         await open_walked(hub, ref_id)
         racing.add(ref_id)
     deadline = time.monotonic() + 60
     while racing and time.monotonic() < deadline:  # the last awards, as the driver saw the others
-        racing = {r for r in racing if hub.awards.get(r) is None}
+        racing = unawarded(hub, racing)
         await asyncio.sleep(0.002)
     writer = Writer(time.perf_counter() - started, commits.busy - busy, commits.batches - batches)
     while await awarded_count(hub) < offers and time.monotonic() < deadline:

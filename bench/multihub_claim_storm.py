@@ -132,7 +132,7 @@ async def driver_hub_side(
     reopened = 0
     for ref_id in ref_ids:
         while len(racing) >= claim_storm.RACING:
-            racing = {r for r in racing if hub.awards.get(r) is None}
+            racing = claim_storm.unawarded(hub, racing)
             if len(racing) >= claim_storm.RACING:
                 racing -= await others.won(racing)
             if len(racing) >= claim_storm.RACING:

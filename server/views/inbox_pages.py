@@ -214,7 +214,9 @@ def _base(rules: _Rules, query: InboxFilter, *columns, scan: bool = False):  # t
     return stmt
 
 
-_PAGE = {"offset": bindparam("page_offset", type_=Integer), "limit": bindparam("page_limit", type_=Integer)}
+# a page's rows, bound when a kept statement runs
+_OFFSET = bindparam("page_offset", type_=Integer)
+_LIMIT = bindparam("page_limit", type_=Integer)
 
 
 class _Statements:
@@ -254,7 +256,7 @@ class _Statements:
             .join(Offer, self._my_offers)
             .where(self.in_view, self.rules.has_deadline)
             .order_by(Offer.deadline, Referral.created_at.desc(), Referral.id.desc())
-            .offset(_PAGE["offset"]).limit(_PAGE["limit"])
+            .offset(_OFFSET).limit(_LIMIT)
         )
 
     def rest(self, scan: bool) -> Select[Any]:
@@ -274,7 +276,7 @@ class _Statements:
             _base(self.rules, self.asked.query, Referral, scan=scan)
             .where(self.in_view, ~self.rules.has_deadline)
             .order_by(Referral.created_at.desc(), Referral.id.desc())
-            .offset(_PAGE["offset"]).limit(_PAGE["limit"])
+            .offset(_OFFSET).limit(_LIMIT)
         )
 
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import msgspec
 import pytest
+from sqlalchemy import insert
 
-from server.storage.models import Person
+from server.storage.database import Database
+from server.storage.models import AgentZip, Person, PersonRole
 from server.views.audience import visible_referrals
 from server.views.fields import many_referral_fields
 from server.views.masking import render
-from shared.protocol import ReferralView
+from shared.protocol import ReferralInput, ReferralView
 from tests.wire import Wire, connect, upsert_of
 from tui import format as fmt
 from tui.filters import VIEWS, InboxFilter, visible
@@ -171,12 +173,6 @@ async def test_bad_paging_arguments_are_refused_and_huge_limits_too(crowd):
 async def test_the_inbox_follows_a_change_of_areas_and_roles_at_the_next_page(hub, wires):
     """The hub keeps each person's inbox statements built (`inbox_pages._statements`): a person
     given an area, or made a concierge, by another process sees what that shows them at once."""
-    from sqlalchemy import insert
-
-    from server.storage.database import Database
-    from server.storage.models import AgentZip, PersonRole
-    from shared.protocol import ReferralInput
-
     desk, _ = await hub.add_person(name="Routing Desk", roles=["concierge"])
     ann, token = await hub.add_person(name="Ann Agent", zips=["78701"])
     ref_id = await hub.submit(desk.id, ReferralInput(

@@ -161,9 +161,16 @@ async def test_the_concierge_dry_run_shows_who_would_get_it_and_why_not(live_hub
         assert first[:3] == ["1", "Ana Ruiz", "next in line"]
         last = table.get_row_at(1)
         assert last[1] == "Pia Paused" and last[2] == "not now" and "paused" in last[3]
+        # the highlighted row, whole, under the table
+        table.focus()
+        await pilot.press("down")
+        why = screen.query_one("#dryrun-why", Label)
+        await wait_for(pilot, lambda: str(why.render()).startswith("Pia Paused"))
+        assert str(why.render()).endswith(f"· not now · {last[3]}")
         summary = str(screen.query_one("#dryrun-summary", Label).render())
         assert "Ana Ruiz would get" in summary and "1 of 2" in summary
         # an unknown zip code gets the hub's clear refusal
+        screen.query_one(Input).focus()  # back to the zip field
         screen.query_one(Input).value = "00000"
         await pilot.press("enter")
         await wait_for(pilot, lambda: "unknown zip" in str(screen.query_one("#dryrun-summary", Label).render()))

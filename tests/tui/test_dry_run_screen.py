@@ -8,7 +8,7 @@ from datetime import timedelta
 from textual.widgets import DataTable, Label
 
 from shared.protocol import PersonView
-from tests.tui.conftest import visible_text
+from tests.tui.conftest import visible_text, wait_for
 from tests.tui.test_snapshots import fixed_app, load
 from tests.tui.test_snapshots_agents import DRY_RUN
 from tui.hub.messages import HelloReceived
@@ -29,8 +29,7 @@ async def test_the_highlighted_agents_whole_reason_is_shown_under_a_narrow_table
         assert isinstance(app.screen, DryRunScreen)
         await pilot.press(*"78701", "enter")
         table = app.screen.query_one(DataTable)
-        while table.row_count < 4:
-            await pilot.pause()
+        await wait_for(pilot, lambda: table.row_count == 4)
         why = app.screen.query_one("#dryrun-why", Label)
         table.focus()
         await pilot.press("down", "down")  # Ben, whose reason the column cuts at 80 columns
