@@ -28,6 +28,9 @@ from server.storage.models import Audit, Person, Referral
 __all__ = ["GENESIS", "canonical_at", "entry_hash"]  # the chain's stored format, for callers
 CHAIN_LOCK = 0x7472_6961_6761  # "triaga": the audit chain, one appender at a time
 
+# the chain's newest entry, read by every write transaction (built once)
+_HEAD = select(Audit.__table__.c.id, Audit.__table__.c.hash).order_by(Audit.__table__.c.id.desc()).limit(1)
+_LOCK_CHAIN = text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
 _HASHED = ("id", "referral_id", "actor_id", "action", "from_status", "to_status", "reason", "at")
 
 
@@ -48,10 +51,8 @@ async def append(session: AsyncSession, entries: Iterable[Audit]) -> None:
     if not entries:
         return
     if session.bind.dialect.name == "postgresql":
-        await session.execute(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
-    head = (
-        await session.execute(select(Audit.id, Audit.hash).order_by(Audit.id.desc()).limit(1))
-    ).first()
+        await session.execute(_LOCK_CHAIN)
+    head = (await session.execute(_HEAD)).first()
     last_id, prev = (head[0], head[1]) if head is not None else (0, GENESIS)
     for entry in entries:
         last_id += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models import AgentZip, Person, Referral, has_role
@@ -40,6 +40,14 @@ _COLUMNS = (
     Person.vacation_end,
 )
 
+# built once: every offer to an area reads it
+_SERVING = (
+    select(*_COLUMNS)
+    .join(AgentZip, AgentZip.person_id == Person.id)
+    .where(AgentZip.zip == bindparam("zip"), has_role(Role.AGENT))
+    .distinct()
+)
+
 
 class Areas:
     """The agents of each zip code, loaded once per transaction however many referrals ask."""
@@ -52,11 +60,6 @@ class Areas:
         """The agents serving `ref`'s zip code, other than its sender."""
         agents = self._by_zip.get(ref.zip)
         if agents is None:
-            rows = await self._session.execute(
-                select(*_COLUMNS)
-                .join(AgentZip, AgentZip.person_id == Person.id)
-                .where(AgentZip.zip == ref.zip, has_role(Role.AGENT))
-                .distinct()
-            )
+            rows = await self._session.execute(_SERVING, {"zip": ref.zip})
             agents = self._by_zip[ref.zip] = [AreaAgent(*row) for row in rows]
         return [a for a in agents if a.id != ref.sender_id]

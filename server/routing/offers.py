@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,10 +32,19 @@ from shared.domain import Kind, OfferPhase, OfferState, Status
 from shared.protocol import ErrorCode, PersonRef
 
 HUB_ACTOR = "hub"
+# the statements of every offer and claim, built once (built on each call, they cost the writer
+# more of the interpreter than SQLite spent running them)
+_ALL_OFFERS_OF = select(*OFFER_COLUMNS).where(Offer.__table__.c.referral_id == bindparam("ref_id"))
+_MY_OFFERS = (
+    select(Offer)
+    .where(Offer.referral_id == bindparam("ref_id"), Offer.agent_id == bindparam("agent_id"))
+    .order_by(Offer.id.desc())
+)
+
+
 async def _offers(tx: Tx, ref: Referral) -> list[OpenOffer]:
     """Every offer of `ref`, as the columns routing reads (not 200 `Offer` objects)."""
-    rows = await tx.session.execute(select(*OFFER_COLUMNS).where(Offer.referral_id == ref.id))
-    return list(rows)
+    return list(await tx.session.execute(_ALL_OFFERS_OF, {"ref_id": ref.id}))
 
 
 def _offer_mail(tx: Tx, ref: Referral, agents: list[AreaAgent], deadline: datetime, why: str) -> None:
@@ -179,11 +188,7 @@ async def refused_at_once(
 async def _open_offer_of(
     session: AsyncSession, ref: Referral, agent_id: str, now: datetime, learned: list[Award] | None = None
 ) -> Offer:
-    rows = await session.execute(
-        select(Offer)
-        .where(Offer.referral_id == ref.id, Offer.agent_id == agent_id)
-        .order_by(Offer.id.desc())
-    )
+    rows = await session.execute(_MY_OFFERS, {"ref_id": ref.id, "agent_id": agent_id})
     mine = list(rows.scalars())
     if not mine and await viewer_for(session, ref, agent_id) is None:
         raise HubError(ErrorCode.NOT_FOUND, f"no appointment {ref.id}")  # as for an unknown id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models import (
@@ -22,11 +22,23 @@ from server.storage.models import (
 from server.views.visibility import RefFacts, Viewer, audience, viewer_of
 from shared.domain import Kind, Mode, OfferState, Role, Status
 
+_OFFERS = Offer.__table__.c
 # the columns of an open offer the rules and views read, loaded without building `Offer` objects
+# (the table's own columns: a statement of them runs as plain SQL, with no ORM loading)
 OFFER_COLUMNS = (
-    Offer.referral_id, Offer.agent_id, Offer.phase, Offer.state, Offer.offered_at, Offer.deadline,
-    Offer.why,
+    _OFFERS.referral_id, _OFFERS.agent_id, _OFFERS.phase, _OFFERS.state, _OFFERS.offered_at,
+    _OFFERS.deadline, _OFFERS.why,
 )
+# the statements every change of an appointment runs (its audience before and after), built
+# once: built on each call they cost the writer more of the interpreter than SQLite spent on them
+_CONCIERGES = select(PersonRole.__table__.c.person_id).where(
+    PersonRole.__table__.c.role == Role.CONCIERGE.value
+)
+_OPEN_OFFERS_OF = select(*OFFER_COLUMNS).where(
+    _OFFERS.referral_id == bindparam("ref_id"), _OFFERS.state == OfferState.OPEN.value
+)
+_ZIPS = AgentZip.__table__.c
+_ZIP_SERVERS = select(_ZIPS.person_id, _ZIPS.sponsor).where(_ZIPS.zip == bindparam("zip"))
 
 
 async def concierge_ids(session: AsyncSession) -> set[str]:
@@ -34,9 +46,7 @@ async def concierge_ids(session: AsyncSession) -> set[str]:
     session of its own), so a transaction that asks before and after a change reads them once."""
     known = session.info.get("concierge_ids")
     if known is None:
-        rows = await session.execute(
-            select(PersonRole.person_id).where(PersonRole.role == Role.CONCIERGE.value)
-        )
+        rows = await session.execute(_CONCIERGES)
         known = session.info["concierge_ids"] = frozenset(pid for (pid,) in rows)
     return set(known)
 
@@ -48,14 +58,10 @@ async def facts_for(session: AsyncSession, ref: Referral) -> RefFacts:
     if kind in (Kind.APPOINTMENT, Kind.ACTIVE):
         facts.concierges = await concierge_ids(session)
     if kind == Kind.APPOINTMENT:
-        offers = await session.execute(
-            select(*OFFER_COLUMNS).where(Offer.referral_id == ref.id, Offer.state == OfferState.OPEN)
-        )
+        offers = await session.execute(_OPEN_OFFERS_OF, {"ref_id": ref.id})
         facts.offers = {o.agent_id: o for o in offers}
     if kind == Kind.ACTIVE or (kind == Kind.AGENT and ref.mode == Mode.OPEN):
-        rows = await session.execute(
-            select(AgentZip.person_id, AgentZip.sponsor).where(AgentZip.zip == ref.zip)
-        )
+        rows = await session.execute(_ZIP_SERVERS, {"zip": ref.zip})
         facts.zip_servers = {pid: sponsor for pid, sponsor in rows}
     if kind == Kind.AGENT:
         recipients = await session.execute(select(Recipient).where(Recipient.referral_id == ref.id))

@@ -8,16 +8,19 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.storage.id_lists import among
 from server.storage.models import Person, Program, Recipient, Referral, Signature
 from server.views.masking import full_fields
 from shared.domain import Kind
 from shared.protocol import PersonRef, RecipientView
 
+_PEOPLE = Person.__table__.c
+# built once, the ids one list parameter (server/storage/id_lists.py): every change reads names
+_NAMES = select(_PEOPLE.id, _PEOPLE.name, _PEOPLE.brokerage).where(among(_PEOPLE.id, "ids"))
+
 
 async def person_refs(session: AsyncSession, ids: set[str]) -> dict[str, PersonRef]:
-    rows = await session.execute(
-        select(Person.id, Person.name, Person.brokerage).where(Person.id.in_(ids))
-    )
+    rows = await session.execute(_NAMES, {"ids": sorted(ids)})
     return {pid: PersonRef(id=pid, name=name, brokerage=brokerage) for pid, name, brokerage in rows}
 
 
