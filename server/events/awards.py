@@ -11,13 +11,21 @@ Claims of one appointment are decided one at a time (`deciding`): twenty agents 
 wait for the first claim's outcome instead of each loading their account and taking the writer;
 once it commits an award the book answers them all (lost), and if it fails the next one goes.
 Claims of different appointments do not wait for each other.
+
+The book also keeps who it last saw holding an open offer of each appointment, and until when
+(`saw_offers`, from each commit): a claim from one of them is bound for the writer whatever a
+read finds, so it skips the read that answers a doomed claim without the writer
+(`holds_offer`). That read took a fifth of the hub's other thread's time in a claim storm and
+kept the interpreter from the writer. The note is only a hint: one grown stale (another hub or
+process moved the offer on) costs that claim its quick refusal, never a wrong answer, since the
+writer decides from the rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +52,8 @@ class AwardBook:
         self._size = size
         self._won: OrderedDict[str, Award] = OrderedDict()
         self._deciding: dict[str, asyncio.Future[None]] = {}  # the claim being decided, by id
+        # appointment -> agent -> deadline of their open offer, as the last commit left them
+        self._open: OrderedDict[str, Mapping[str, datetime]] = OrderedDict()
 
     @asynccontextmanager
     async def deciding(self, ref_id: str) -> AsyncIterator[None]:
@@ -65,6 +75,20 @@ class AwardBook:
 
     def get(self, ref_id: str) -> Award | None:
         return self._won.get(ref_id)
+
+    def saw_offers(self, ref_id: str, deadlines: Mapping[str, datetime]) -> None:
+        """A commit left `ref_id` with these open offers (agent -> deadline)."""
+        self._open.pop(ref_id, None)
+        if deadlines:
+            self._open[ref_id] = deadlines
+            while len(self._open) > self._size:
+                self._open.popitem(last=False)
+
+    def holds_offer(self, ref_id: str, agent_id: str, now: datetime) -> bool:
+        """The last commit seen left `agent_id` an open offer of `ref_id` running past `now`,
+        and no award of it is known."""
+        deadline = self._open.get(ref_id, {}).get(agent_id)
+        return deadline is not None and deadline > now and ref_id not in self._won
 
     def record(self, awards: Iterable[Award]) -> None:
         for award in awards:

@@ -85,6 +85,7 @@ class Tx:
     _final: dict[str, tuple[dict[str, object], dict[str, Viewer]]] = field(default_factory=dict)
     earliest_new_deadline: datetime | None = None  # of the claim clocks this transaction started
     _offered: set[str] = field(default_factory=set)
+    _open_offers: dict[str, dict[str, datetime]] = field(default_factory=dict)  # as finished
 
     async def referral(self, ref_id: str) -> Referral | None:
         """The referral, locked for this transaction (PostgreSQL: `SELECT ... FOR UPDATE`, so
@@ -138,6 +139,8 @@ class Tx:
         """Called by the hub after the commit: what this transaction decided is now fact."""
         if self.awards is not None:
             self.awards.record(self._won)
+            for ref_id, deadlines in self._open_offers.items():
+                self.awards.saw_offers(ref_id, deadlines)
 
     def mail(self, person_id: str, kind: str, subject: str, body: str) -> None:
         """E-mail `person_id` after the commit, if they asked for `kind` notifications."""
@@ -238,11 +241,17 @@ class Tx:
         for item, item_fields in zip(touched, fields, strict=True):
             outgoing += self._publish(item, item_fields, *after[item.ref.id])
             self._final[item.ref.id] = (item_fields, after[item.ref.id][0])
+            if item.ref.kind == Kind.APPOINTMENT:
+                offers = after[item.ref.id][1].offers
+                self._open_offers[item.ref.id] = {aid: o.deadline for aid, o in offers.items()}
         for ref_id, person_ids, name, data in self._notes:
             outgoing.append(Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
-        pushes = await deliver(self.session, outgoing, self.now, encoder.encode(self.now).decode())
-        if self._offered:
-            await self.session.execute(_OFFERED, {"ids": sorted(self._offered), "at": self.now})
+        offered = set(self._offered)  # those who get an event are stamped with their sequence
+        pushes = await deliver(
+            self.session, outgoing, self.now, encoder.encode(self.now).decode(), offered
+        )
+        if offered:
+            await self.session.execute(_OFFERED, {"ids": sorted(offered), "at": self.now})
         await audit_chain.append(self.session, self._audits)
         self._audits.clear()
         return pushes

@@ -39,6 +39,8 @@ async def claim_refused(ctx: OpContext, args: RefArgs) -> None:
     the hub's book lacks (won through another hub) goes into the book."""
     learned: list[Award] = []
     person_id, now = ctx.person.id, ctx.now()
+    if ctx.awards.holds_offer(args.id, person_id, now):
+        return  # bound for the writer: committed rows, as the hub last saw them, refuse nothing
     try:
         await ctx.quick_read(lambda session: offers.refused_at_once(session, args.id, person_id, now, learned))
     finally:

@@ -7,10 +7,12 @@ import asyncio
 import time
 from datetime import datetime
 
+from sqlalchemy import select
+
 from server.settings import HubSettings
 from shared.protocol import ReferralInput
 from tests.integration.conftest import StepClock, offer_rows, referral_row, snapshot
-from tests.wire import connect, removed_of, upsert_of
+from tests.wire import connect, removed_of, upsert_of, wait_until
 
 ZIP = "78701"
 
@@ -239,3 +241,71 @@ async def _offers_on_disk(store, ref_id):
         return await offer_rows(reader, ref_id)
     finally:
         await reader.db.close()
+
+
+async def test_a_claim_the_hub_saw_offered_is_refused_rightly_once_another_process_expired_it(
+    hub, wires, store
+):
+    """The hub notes who holds an open offer at each commit, and their claims skip the read that
+    answers a doomed claim without the writer. Once another process has expired the offer
+    behind the hub's back, that note is stale: the claim waits for the writer, and the writer,
+    deciding from the rows, answers it expired and changes nothing."""
+    from sqlalchemy import update
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from server.storage.models import Offer
+
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    ann, ann_t = await hub.add_person(name="Ann Agent", zips=[ZIP], rank_score=90)
+    a = await connect(hub, ann_t, wires, "ann")
+    ref_id = await hub.submit(desk.id, appointment())
+    await a.event_where(upsert_of(ref_id))
+    assert hub.awards.holds_offer(ref_id, ann.id, hub.now())
+
+    other = create_async_engine(store)  # another process's connection to the same database
+    try:
+        async with other.begin() as conn:
+            await conn.execute(
+                update(Offer).where(Offer.referral_id == ref_id).values(state="expired", closed_at=hub.now())
+            )
+    finally:
+        await other.dispose()
+    assert hub.awards.holds_offer(ref_id, ann.id, hub.now())  # the hub has not seen it
+
+    before = await snapshot(hub)
+    async with hub.db.write_lock:  # the writer busy: a claim that may win waits for it
+        request_id = await a.send("claim", id=ref_id)
+        await wait_until(lambda: hub.group_commit.waiting == 1, what="the claim queued for the writer")
+    answer = await a.answer(request_id)
+    assert answer["type"] == "error" and answer["code"] == "claim_expired", answer
+    assert await snapshot(hub) == before
+    ref = await referral_row(hub, ref_id)
+    assert ref.status == "offered" and ref.receiver_id is None
+
+
+async def test_an_open_to_all_stamps_each_agents_last_offer_time_with_their_event(make_hub, wires):
+    """Opening an appointment to all writes each agent's last offer time (their next ranking
+    reads it) in the same row update that moves their sequence number on."""
+    from server.storage.models import Delivery, Person
+
+    clock = StepClock()
+    hub = await make_hub(clock=clock)
+    desk, _ = await hub.add_person(name="Desk", roles=["concierge"])
+    agents = [await hub.add_person(name=f"Agent {i}", zips=[ZIP], rank_score=10 - i) for i in range(3)]
+    ref_id = await hub.submit(desk.id, appointment(claim_window_seconds=60))
+    for _ in range(3):  # each ranked offer times out in turn; then it opens to all three
+        clock.advance(61)
+        await hub.expire_overdue()
+    offers = await offer_rows(hub, ref_id)
+    [opened_at] = {o.offered_at for o in offers if o.phase == "open"}
+    async with hub.db.read() as session:
+        people = {p.id: p for p in (await session.execute(
+            select(Person).where(Person.id.in_([p.id for p, _ in agents])))).scalars()}
+    for person, _ in agents:
+        assert people[person.id].last_offer_at == opened_at
+        # their sequence numbers moved on with it: one per event delivered to them, no gap
+        async with hub.db.read() as session:
+            delivered = list((await session.execute(
+                select(Delivery.seq).where(Delivery.person_id == person.id).order_by(Delivery.seq)
+            )).scalars())
+        assert delivered == list(range(1, people[person.id].last_seq + 1)) and delivered

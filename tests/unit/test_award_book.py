@@ -122,3 +122,24 @@ async def test_other_appointments_do_not_wait_and_a_cancelled_waiter_does_not_ca
     async with asyncio.timeout(BOUND):  # and the line is free again
         async with book.deciding("R-3"):
             pass
+
+
+def test_the_book_holds_an_offer_until_its_deadline_its_award_or_the_next_commit_without_it():
+    from datetime import timedelta
+
+    book = AwardBook(size=2)
+    later = AT + timedelta(minutes=5)
+    book.saw_offers("R-1", {"ana": later, "bob": later})
+    assert book.holds_offer("R-1", "ana", AT)
+    assert not book.holds_offer("R-1", "cy", AT)  # never offered it
+    assert not book.holds_offer("R-1", "ana", later)  # its clock has run out
+    book.saw_offers("R-1", {"bob": later})  # a commit left Ana without it (she passed)
+    assert not book.holds_offer("R-1", "ana", AT) and book.holds_offer("R-1", "bob", AT)
+    book.record([award("R-1", "bob")])  # won: nobody holds it any more
+    assert not book.holds_offer("R-1", "bob", AT)
+    book.saw_offers("R-2", {"ana": later})
+    book.saw_offers("R-3", {"ana": later})
+    book.saw_offers("R-4", {"ana": later})  # the book keeps the newest `size`
+    assert not book.holds_offer("R-2", "ana", AT) and book.holds_offer("R-4", "ana", AT)
+    book.saw_offers("R-4", {})  # closed: forgotten
+    assert not book.holds_offer("R-4", "ana", AT)
