@@ -26,6 +26,7 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -72,9 +73,11 @@ class Writer:
         )
 
 
-def racers(ref_id: str, clients: int, count: int) -> set[int]:
-    """The clients (by index) that race for `ref_id`."""
-    return set(random.Random(ref_id).sample(range(clients), min(count, clients)))
+@lru_cache(maxsize=1024)
+def racers(ref_id: str, clients: int, count: int) -> frozenset[int]:
+    """The clients (by index) that race for `ref_id`: worked out once per client process, not
+    once per client (50 seeded generators per offer in each process took CPU the hub shares)."""
+    return frozenset(random.Random(ref_id).sample(range(clients), min(count, clients)))
 
 
 async def seed_walked(hub: Hub, ref_ids: list[str], concierge_id: str, agent_ids: list[str]) -> None:
