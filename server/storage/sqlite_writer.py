@@ -9,7 +9,8 @@ already holds under the transaction's lock, so they run directly on the event lo
 calls that can wait on the disk or on another process stay on the driver's thread: COMMIT (which
 syncs the log to disk), closing the connection and the PRAGMAs set on connecting (switching to
 WAL takes a lock). So do statements of `HEAVY_PARAMS` parameters or rows or more (an offer's
-200 deliveries, the IN list of its 200 agents): SQLite spends a millisecond or so on each, without
+200 deliveries, its 200 offers inserted from the list of their agents; an UPDATE of rows by a list
+of their ids stays on the loop, `_is_update`): SQLite spends a millisecond or so on each, without
 the interpreter lock on that thread, while the loop serves reads, claims and pushes; the trip
 costs far less. Measured in a claim storm: the bystander's inbox p50 21-22 -> 16-17 ms, its
 refused claim 14-16 -> 10-11 ms, throughput within the noise (+0-5%).
@@ -46,6 +47,14 @@ def _many_ids(params: Any) -> bool:
     )
 
 
+def _is_update(sql: str) -> bool:
+    """An UPDATE: of rows found by their keys, with no new index entries to place, so 200 ids
+    take SQLite about 0.6 ms, less than the trip to the driver's thread and back cost (1.4-1.5
+    ms in a claim storm, whose two sequence UPDATEs per offer now run on the loop: +3% attempts/s
+    side by side, the bystander's reads unchanged)."""
+    return sql.lstrip()[:6].upper() == "UPDATE"
+
+
 def _is_begin(args: tuple[Any, ...]) -> bool:
     return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() == "BEGIN"
 
@@ -60,7 +69,7 @@ def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
     if len(args) > 1 and isinstance(args[1], (list, tuple)) and len(args[1]) >= HEAVY_PARAMS:
         return True  # a statement's parameters, or an executemany's rows
     sql = args[0] if args and isinstance(args[0], str) else ""
-    if _MANY_IDS in sql and _many_ids(args[1] if len(args) > 1 else ()):
+    if _MANY_IDS in sql and not _is_update(sql) and _many_ids(args[1] if len(args) > 1 else ()):
         return True  # its ids as one list parameter (server/storage/id_lists.py): as many rows
     if isinstance(getattr(fn, "__self__", None), sqlite3.Connection):
         return getattr(fn, "__name__", "") in _WAITING_CALLS
