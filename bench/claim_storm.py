@@ -26,8 +26,8 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import timedelta
+from functools import lru_cache
 from multiprocessing.connection import Connection
 from pathlib import Path
 
