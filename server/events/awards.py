@@ -33,6 +33,7 @@ from datetime import datetime
 from shared.protocol import PersonRef
 
 REMEMBERED = 10_000
+OFFERS_NOTED = 50_000  # open offers noted at most (agent and deadline; a few MB), oldest dropped
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,14 @@ class Award:
 class AwardBook:
     """The most recent committed awards, by appointment."""
 
-    def __init__(self, size: int = REMEMBERED) -> None:
+    def __init__(self, size: int = REMEMBERED, offers_noted: int = OFFERS_NOTED) -> None:
         self._size = size
+        self._offers_noted = offers_noted
         self._won: OrderedDict[str, Award] = OrderedDict()
         self._deciding: dict[str, asyncio.Future[None]] = {}  # the claim being decided, by id
         # appointment -> agent -> deadline of their open offer, as the last commit left them
         self._open: OrderedDict[str, Mapping[str, datetime]] = OrderedDict()
+        self._noted = 0  # open offers in `_open`, all appointments together
 
     @asynccontextmanager
     async def deciding(self, ref_id: str) -> AsyncIterator[None]:
@@ -78,11 +81,12 @@ class AwardBook:
 
     def saw_offers(self, ref_id: str, deadlines: Mapping[str, datetime]) -> None:
         """A commit left `ref_id` with these open offers (agent -> deadline)."""
-        self._open.pop(ref_id, None)
+        self._noted -= len(self._open.pop(ref_id, {}))
         if deadlines:
             self._open[ref_id] = deadlines
-            while len(self._open) > self._size:
-                self._open.popitem(last=False)
+            self._noted += len(deadlines)
+            while self._noted > self._offers_noted and len(self._open) > 1:
+                self._noted -= len(self._open.popitem(last=False)[1])
 
     def holds_offer(self, ref_id: str, agent_id: str, now: datetime) -> bool:
         """The last commit seen left `agent_id` an open offer of `ref_id` running past `now`,

@@ -127,7 +127,7 @@ async def test_other_appointments_do_not_wait_and_a_cancelled_waiter_does_not_ca
 def test_the_book_holds_an_offer_until_its_deadline_its_award_or_the_next_commit_without_it():
     from datetime import timedelta
 
-    book = AwardBook(size=2)
+    book = AwardBook(offers_noted=2)
     later = AT + timedelta(minutes=5)
     book.saw_offers("R-1", {"ana": later, "bob": later})
     assert book.holds_offer("R-1", "ana", AT)
@@ -139,7 +139,8 @@ def test_the_book_holds_an_offer_until_its_deadline_its_award_or_the_next_commit
     assert not book.holds_offer("R-1", "bob", AT)
     book.saw_offers("R-2", {"ana": later})
     book.saw_offers("R-3", {"ana": later})
-    book.saw_offers("R-4", {"ana": later})  # the book keeps the newest `size`
-    assert not book.holds_offer("R-2", "ana", AT) and book.holds_offer("R-4", "ana", AT)
+    book.saw_offers("R-4", {"ana": later})  # the book keeps the newest `offers_noted` offers
+    assert not book.holds_offer("R-2", "ana", AT)
+    assert book.holds_offer("R-3", "ana", AT) and book.holds_offer("R-4", "ana", AT)
     book.saw_offers("R-4", {})  # closed: forgotten
     assert not book.holds_offer("R-4", "ana", AT)
