@@ -284,6 +284,9 @@ class Delivery(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    # the prune's cascade from an event finds its deliveries by it (migration 0012)
+    __table_args__ = (Index("ix_deliveries_event", "event_id"),)
+
 
 class Audit(Base):
     """Append-only audit log: who, when, from, to, why; contact reveals too. Hash-chained

@@ -19,7 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from server.events import audit_chain
 from server.storage import people
 from server.storage.database import Database, alembic_config
-from server.storage.models import OFFER_IS_OPEN, Base, Offer, Person, PersonRole, has_role
+from server.storage.models import (
+    OFFER_IS_OPEN,
+    Base,
+    Delivery,
+    Offer,
+    Person,
+    PersonRole,
+    has_role,
+)
 from shared.domain import Role
 
 
@@ -117,6 +125,38 @@ def test_offer_lookups_use_indexes_that_do_not_walk_an_agents_history(tmp_path: 
             conn, claim
         )
     engine.dispose()
+
+
+def test_the_prune_finds_an_old_events_deliveries_by_the_event(tmp_path: Path) -> None:
+    """Deleting an event cascades to its deliveries, and SQLite finds them with the lookup below:
+    through the index of migration 0012, not by reading every delivery kept (a prune of 2,000
+    old events with 400,000 newer deliveries held the writer 51 s that way)."""
+    path = tmp_path / "hub.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+        cascade = select(Delivery.person_id).where(Delivery.event_id == 1)
+        assert "USING COVERING INDEX ix_deliveries_event (event_id=?)" in _plan(conn, cascade) or (
+            "USING INDEX ix_deliveries_event (event_id=?)" in _plan(conn, cascade)
+        )
+        conn.exec_driver_sql("INSERT INTO persons (id, name, brokerage, city, rank_score, paused,"
+                             " timezone, last_seq, created_at) VALUES ('P-1', 'P', '', '', 1, 0,"
+                             " 'UTC', 2, '2026-01-01 00:00:00')")
+        for event_id, at in ((1, "2026-01-01 00:00:00"), (2, "2026-02-01 00:00:00")):
+            conn.exec_driver_sql("INSERT INTO events (id, referral_id, name, at, body) VALUES"
+                                 " (?, 'R-1', 'referral.upsert', ?, x'7b7d')", (event_id, at))
+            conn.exec_driver_sql("INSERT INTO deliveries (person_id, seq, event_id, at) VALUES"
+                                 " ('P-1', ?, ?, ?)", (event_id, event_id, at))
+    engine.dispose()
+    raw = sqlite3.connect(path)  # as the hub's connections are: foreign keys on
+    try:
+        raw.execute("PRAGMA foreign_keys=ON")
+        with raw:
+            raw.execute("DELETE FROM events WHERE at < '2026-01-15'")
+        left = raw.execute("SELECT seq, event_id FROM deliveries").fetchall()
+    finally:
+        raw.close()
+    assert left == [(2, 2)]  # the old event's delivery went with it
 
 
 OLD_PEOPLE = {  # id: the comma-separated roles a database at 0007 holds
