@@ -29,7 +29,8 @@ __all__ = ["GENESIS", "canonical_at", "entry_hash"]  # the chain's stored format
 CHAIN_LOCK = 0x7472_6961_6761  # "triaga": the audit chain, one appender at a time
 
 # the chain's newest entry, read by every write transaction (built once)
-_HEAD = select(Audit.__table__.c.id, Audit.__table__.c.hash).order_by(Audit.__table__.c.id.desc()).limit(1)
+_AUDIT = Audit.__table__.c
+_HEAD = select(_AUDIT.id, _AUDIT.hash).order_by(_AUDIT.id.desc()).limit(1)
 _LOCK_CHAIN = text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
 _HASHED = ("id", "referral_id", "actor_id", "action", "from_status", "to_status", "reason", "at")
 

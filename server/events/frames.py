@@ -86,12 +86,12 @@ def event_frame(seq: int, name: str, at_json: str, body: str) -> str:
 
 async def deliver(
     session: AsyncSession, outgoing: list[Outgoing], now: datetime, at_json: str,
-    offered: set[str] | None = None,
+    offered: frozenset[str] = frozenset(),
 ) -> list[Push]:
     """One event row per outgoing view, the recipients' next sequence numbers, one delivery
     per recipient; the frames to push, in the order given. Those of `offered` (people the
     transaction offered something) who are recipients have their last offer time set to `now`
-    with their sequence number; they are taken out of `offered`, and the rest are the caller's."""
+    with their sequence number (the others are the caller's to stamp)."""
     outgoing = [o for o in outgoing if o.person_ids]
     if not outgoing:
         return []
@@ -114,7 +114,7 @@ async def deliver(
         ids_of[(o.ref_id, o.name, body)].pop() for o, body in zip(outgoing, bodies, strict=True)
     ]
     counts = Counter(pid for o in outgoing for pid in o.person_ids)
-    last = await _advance_sequences(session, counts, set() if offered is None else offered, now)
+    last = await _advance_sequences(session, counts, offered, now)
     first = {pid: last[pid] - counts[pid] for pid in last}  # the seq before this transaction's
     deliveries: list[dict[str, object]] = []
     pushes: list[Push] = []
@@ -152,7 +152,7 @@ async def _insert_deliveries(session: AsyncSession, rows: list[dict[str, object]
 
 
 async def _advance_sequences(
-    session: AsyncSession, counts: Counter[str], offered: set[str], now: datetime
+    session: AsyncSession, counts: Counter[str], offered: frozenset[str], now: datetime
 ) -> dict[str, int]:
     """Move each person's sequence number on by their count of deliveries; their new last
     sequence numbers (people who no longer exist are left out).
@@ -174,5 +174,4 @@ async def _advance_sequences(
         else:
             rows = await session.execute(_ADVANCE, {"ids": pids, "count": count})
         last.update((pid, seq) for pid, seq in rows)
-    offered.difference_update(counts)
     return last

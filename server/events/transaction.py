@@ -246,12 +246,13 @@ class Tx:
                 self._open_offers[item.ref.id] = {aid: o.deadline for aid, o in offers.items()}
         for ref_id, person_ids, name, data in self._notes:
             outgoing.append(Outgoing(ref_id, name, encoder.encode(data).decode(), person_ids))
-        offered = set(self._offered)  # those who get an event are stamped with their sequence
+        offered = frozenset(self._offered)  # stamped with their sequence, if they get an event
         pushes = await deliver(
             self.session, outgoing, self.now, encoder.encode(self.now).decode(), offered
         )
-        if offered:
-            await self.session.execute(_OFFERED, {"ids": sorted(offered), "at": self.now})
+        unstamped = offered.difference(*(o.person_ids for o in outgoing))
+        if unstamped:
+            await self.session.execute(_OFFERED, {"ids": sorted(unstamped), "at": self.now})
         await audit_chain.append(self.session, self._audits)
         self._audits.clear()
         return pushes

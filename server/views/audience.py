@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.storage.id_lists import among
 from server.storage.models import (
     OFFER_IS_OPEN,
     AgentZip,
@@ -34,8 +35,9 @@ OFFER_COLUMNS = (
 _CONCIERGES = select(PersonRole.__table__.c.person_id).where(
     PersonRole.__table__.c.role == Role.CONCIERGE.value
 )
-_OPEN_OFFERS_OF = select(*OFFER_COLUMNS).where(
-    _OFFERS.referral_id == bindparam("ref_id"), _OFFERS.state == OfferState.OPEN.value
+# the open offers of the referrals whose ids are bound to `ids` (server/storage/id_lists.py)
+OPEN_OFFERS_OF = select(*OFFER_COLUMNS).where(
+    among(_OFFERS.referral_id, "ids"), _OFFERS.state == OfferState.OPEN.value
 )
 _ZIPS = AgentZip.__table__.c
 _ZIP_SERVERS = select(_ZIPS.person_id, _ZIPS.sponsor).where(_ZIPS.zip == bindparam("zip"))
@@ -58,7 +60,7 @@ async def facts_for(session: AsyncSession, ref: Referral) -> RefFacts:
     if kind in (Kind.APPOINTMENT, Kind.ACTIVE):
         facts.concierges = await concierge_ids(session)
     if kind == Kind.APPOINTMENT:
-        offers = await session.execute(_OPEN_OFFERS_OF, {"ref_id": ref.id})
+        offers = await session.execute(OPEN_OFFERS_OF, {"ids": [ref.id]})
         facts.offers = {o.agent_id: o for o in offers}
     if kind == Kind.ACTIVE or (kind == Kind.AGENT and ref.mode == Mode.OPEN):
         rows = await session.execute(_ZIP_SERVERS, {"zip": ref.zip})

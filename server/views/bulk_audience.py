@@ -12,17 +12,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.storage.id_lists import among
-from server.storage.models import AgentZip, Offer, Program, Recipient, Referral, Signature
-from server.views.audience import OFFER_COLUMNS, concierge_ids
+from server.storage.models import AgentZip, Program, Recipient, Referral, Signature
+from server.views.audience import OPEN_OFFERS_OF, concierge_ids
 from server.views.visibility import OpenOffer, RefFacts, Viewer, audience
-from shared.domain import Kind, Mode, OfferState
-
-# built once, the referrals one list parameter (server/storage/id_lists.py): every write
-# transaction runs it, and building it each time cost more than running it
-_OPEN_OFFERS_OF = select(*OFFER_COLUMNS).where(
-    among(Offer.__table__.c.referral_id, "ids"), Offer.__table__.c.state == OfferState.OPEN.value
-)
+from shared.domain import Kind, Mode
 
 
 def _reaches_zip(ref: Referral) -> bool:
@@ -40,7 +33,7 @@ async def facts_for_many(session: AsyncSession, refs: Sequence[Referral]) -> dic
     )
     offers: dict[str, dict[str, OpenOffer]] = {}
     if appointments:
-        rows = await session.execute(_OPEN_OFFERS_OF, {"ids": appointments})
+        rows = await session.execute(OPEN_OFFERS_OF, {"ids": appointments})
         for offer in rows:
             offers.setdefault(offer.referral_id, {})[offer.agent_id] = offer
     servers: dict[str, dict[str, bool]] = {}
