@@ -154,7 +154,7 @@ class Hub:
         return self.db.read()
 
     async def quick_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """A short read on the read thread, away from this loop's writes."""
+        """A short read on this loop (`Database.quick_read`); it never waits for a write."""
         return await self.db.quick_read(read)
 
     @asynccontextmanager
@@ -232,7 +232,7 @@ class Hub:
 
     async def person(self, person_id: str) -> Person:
         """The person as stored now (checked for every request, so a change to their roles or
-        areas counts at once), read on this loop (`Database.loop_read`) when the directory's
+        areas counts at once), read on this loop (`Database.quick_read`) when the directory's
         version has moved on since they were last read (server/storage/person_book.py)."""
         person = await self.people.person(person_id)
         if person is None:

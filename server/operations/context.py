@@ -44,9 +44,8 @@ class Services(Protocol):
         ...
 
     async def quick_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """`read(session)` in a read transaction off the hub's event loop (on the read thread,
-        server/storage/read_thread.py); for short reads that use nothing but the session and
-        plain values (no locks, caches or futures of the hub's)."""
+        """`read(session)` in a read transaction of its own that never waits for a write
+        (`Database.quick_read`); for the short reads of requests."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]:

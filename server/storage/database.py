@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql import Executable
 
 from server.storage.checkpointer import WRITER_PAGES, Checkpointer
-from server.storage.read_thread import ReadThread
 from server.storage.sqlite_writer import inline_reader, inline_writer
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -60,7 +59,7 @@ def _sqlite_engine(
     url: str, *, writer: bool, inline: bool = False, autocheckpoint: int | None = None
 ) -> AsyncEngine:
     """`writer`: the hub's one writer; `inline`: a reader whose calls all run on the thread of
-    the loop that uses it (the read thread's, and the hub's own for `Database.loop_read`);
+    the loop that uses it (the hub's own, for `Database.quick_read`);
     otherwise a reader on aiosqlite's threads. `autocheckpoint`: the log's pages past which the
     connection checkpoints in its own commits (SQLite's default, 1000, if None)."""
     options: dict[str, Any] = {}
@@ -121,17 +120,13 @@ class Database:
             self.read_engine = self.write_engine
         self._writers = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._readers = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        # SQLite: a reader whose calls run inline on the loop that uses it (`loop_read`)
+        # SQLite: a reader whose calls run inline on the loop that uses it (`quick_read`)
         self._loop_engine = _sqlite_engine(url, writer=False, inline=True) if self.sqlite else None
         self._loop_readers = (
             async_sessionmaker(self._loop_engine, expire_on_commit=False) if self._loop_engine
             else self._readers
         )
         self.write_lock = asyncio.Lock()
-        self.read_thread = ReadThread(
-            (lambda: _sqlite_engine(url, writer=False, inline=True)) if self.sqlite
-            else (lambda: create_async_engine(url, pool_size=5, hide_parameters=True))
-        )
 
     def asyncpg_dsn(self) -> str:
         """The database's address for a plain asyncpg connection (listening, leases)."""
@@ -144,23 +139,23 @@ class Database:
                 yield session
 
     async def quick_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """`read(session)` in a read transaction on the read thread (server/storage/read_thread.py),
-        away from the hub's busy event loop: for short reads that touch nothing of the loop's."""
-        return await self.read_thread.run(read)
-
-    async def loop_read(self, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """`read(session)` in a read transaction on the calling loop, with no trip to another
-        thread: for a read by key that SQLite answers in well under a millisecond (the person
-        each request is answered for). A read-thread trip costs more than such a read: during a
-        claim storm the person of a claim took 8-10 ms there, waiting for the interpreter lock,
-        and 4-5 ms here (bench/README.md). On SQLite every driver call runs inline (a WAL reader
-        takes no lock); on PostgreSQL it is an asyncpg read on this loop."""
+        thread: for the short reads of requests (a person, an inbox page, a referral, a thread,
+        the check that refuses a claim at once). On SQLite every driver call runs inline (a WAL
+        reader takes no lock, so a read never waits for the writer's transaction); on
+        PostgreSQL it is an asyncpg read on this loop.
+
+        Such reads ran on a thread of their own until 2026-12-04. The two threads shared the
+        interpreter's lock, and each of SQLite's steps lets the lock go: a read on the thread
+        waited for the hub's loop to hand it back after nearly every row, in slices of up to the
+        switch interval. During a claim storm a bystander's inbox took p50 20 ms there, where
+        SQLite needs 1-2 ms (bench/README.md, "2026-12-04")."""
         async with self._loop_readers() as session:
             async with session.begin():
                 return await read(session)
 
     async def loop_scalar(self, statement: Executable) -> Any:
-        """One value read on the calling loop, as `loop_read` reads, without a session: for a
+        """One value read on the calling loop, as `quick_read` reads, without a session: for a
         value asked for by every request (the directory's version), where the session's own
         bookkeeping cost more than the read."""
         engine = self._loop_engine or self.read_engine
@@ -200,7 +195,6 @@ class Database:
             await conn.commit()
 
     async def close(self) -> None:
-        await self.read_thread.close()
         if self.checkpointer is not None:
             await asyncio.to_thread(self.checkpointer.close)
         if self._loop_engine is not None:

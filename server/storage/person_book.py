@@ -45,7 +45,7 @@ class PersonBook:
         if person is not None:
             self._people.move_to_end(person_id)
             return person
-        person = await self._db.loop_read(
+        person = await self._db.quick_read(
             lambda session: session.get(Person, person_id, populate_existing=True)
         )
         self.loads += 1

@@ -1,24 +1,25 @@
 """The SQLite writer's connection: statements run on the event loop, waits on the driver's thread;
-and the read thread's connections, whose calls all run on the read thread itself.
+and the quick readers' connections, whose calls all run on the loop that uses them.
 
 aiosqlite runs every driver call (make a cursor, execute, fetch, close it) on its own thread and
 hands the result back to the event loop: three or four hops per statement. A claim storm's write
 transactions run about forty statements each, and the hops, not SQLite, were a third of the
 writer's time (bench/README.md). On the writer's connection, statements work on pages SQLite
-already holds under the transaction's lock, so they run directly on the event loop, while the
-calls that can wait on the disk or on another process stay on the driver's thread: COMMIT (which
-syncs the log to disk), closing the connection and the PRAGMAs set on connecting (switching to
-WAL takes a lock). So do statements of `HEAVY_PARAMS` parameters or rows or more (an offer's
-200 deliveries, its 200 offers inserted from the list of their agents; an UPDATE of rows by a list
-of their ids stays on the loop, `_is_update`): SQLite spends a millisecond or so on each, without
-the interpreter lock on that thread, while the loop serves reads, claims and pushes; the trip
-costs far less. Measured in a claim storm: the bystander's inbox p50 21-22 -> 16-17 ms, its
-refused claim 14-16 -> 10-11 ms, throughput within the noise (+0-5%).
+already holds under the transaction's lock, so they run directly on the event loop, however many
+rows they write, while the calls that can wait on the disk or on another process stay on the
+driver's thread: COMMIT (which syncs the log to disk), closing the connection and the PRAGMAs set
+on connecting (switching to WAL takes a lock).
+
+Until 2026-12-04 a statement of 64 parameters or rows or more (an offer's 200 deliveries, its 200
+offers) ran on the driver's thread, for SQLite to work there without the interpreter lock while
+the loop served others. But the lock is let go and taken again around every one of SQLite's steps
+(each row of an executemany, each row fetched), and while the loop runs Python the thread waits
+for it each time: 200 rows that SQLite writes in 0.5 ms took 2.3 ms there in a claim storm, and
+800 ms beside a thread that never lets the lock go. On the loop they take what SQLite takes.
 BEGIN waits only when another process holds the write lock (the hub's own writes never overlap):
 it is tried on the loop with a busy timeout of zero, and only if the lock is taken does it go to
 the driver's thread to wait the full timeout there. Run on the thread, it took 0.5 ms of SQLite
 and 7 ms of trips in a claim storm (bench/README.md).
-Readers keep plain aiosqlite connections: a long read never holds up the loop.
 """
 
 from __future__ import annotations
@@ -36,25 +37,6 @@ YIELD_AFTER = 0.001  # seconds of the loop the writer takes before it lets other
 _WAITING_CALLS = {"commit", "close"}  # of the connection; a cursor's close is quick
 
 
-HEAVY_PARAMS = 64  # a statement with this many parameters (or rows) runs on the driver's thread
-_MANY_IDS = "json_each("  # so does one whose ids come as one JSON array of as many
-
-
-def _many_ids(params: Any) -> bool:
-    """A parameter is a JSON array of `HEAVY_PARAMS` ids or more."""
-    return isinstance(params, (list, tuple)) and any(
-        isinstance(p, str) and p[:1] == "[" and p.count(",") + 1 >= HEAVY_PARAMS for p in params
-    )
-
-
-def _is_update(sql: str) -> bool:
-    """An UPDATE: of rows found by their keys, with no new index entries to place, so 200 ids
-    take SQLite about 0.6 ms, less than the trip to the driver's thread and back cost (1.4-1.5
-    ms in a claim storm, whose two sequence UPDATEs per offer now run on the loop: +3% attempts/s
-    side by side, the bystander's reads unchanged)."""
-    return sql.lstrip()[:6].upper() == "UPDATE"
-
-
 def _is_begin(args: tuple[Any, ...]) -> bool:
     return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() == "BEGIN"
 
@@ -66,13 +48,9 @@ def _lock_taken(error: sqlite3.OperationalError) -> bool:
 
 def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
     """True for the calls that run on the driver's thread (see the module's doc)."""
-    if len(args) > 1 and isinstance(args[1], (list, tuple)) and len(args[1]) >= HEAVY_PARAMS:
-        return True  # a statement's parameters, or an executemany's rows
-    sql = args[0] if args and isinstance(args[0], str) else ""
-    if _MANY_IDS in sql and not _is_update(sql) and _many_ids(args[1] if len(args) > 1 else ()):
-        return True  # its ids as one list parameter (server/storage/id_lists.py): as many rows
     if isinstance(getattr(fn, "__self__", None), sqlite3.Connection):
         return getattr(fn, "__name__", "") in _WAITING_CALLS
+    sql = args[0] if args and isinstance(args[0], str) else ""
     return sql.lstrip()[:6].upper() == "PRAGMA"
 
 
@@ -137,9 +115,9 @@ def inline_writer(path: str, timeout: float) -> Callable[[], Awaitable[aiosqlite
 
 
 class InlineReaderConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose every call runs on the calling thread: for the read thread
-    (server/storage/read_thread.py), whose event loop serves nothing but short reads, so a call
-    that waits holds up only other reads, and each statement makes no trips between threads."""
+    """An aiosqlite connection whose every call runs on the calling thread: for the hub's quick
+    reads (`Database.quick_read`), short reads of a WAL reader, which takes no lock and never
+    waits for the writer, so each statement makes no trips between threads."""
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
@@ -148,7 +126,7 @@ class InlineReaderConnection(aiosqlite.Connection):
 
 
 def inline_reader(path: str, timeout: float) -> Callable[[], Awaitable[aiosqlite.Connection]]:
-    """An `async_creator` for the read thread's engine: `path` opened with every call inline."""
+    """An `async_creator` for the quick readers' engine: `path` opened with every call inline."""
 
     async def connect() -> aiosqlite.Connection:
         connector = partial(sqlite3.connect, path, timeout=timeout, check_same_thread=False)
