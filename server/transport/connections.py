@@ -36,13 +36,15 @@ class Client:
         self._queue: deque[str] = deque()
         self._sender: asyncio.Task[None] | None = None  # drains the queue while there is one
 
-    def send(self, frame: str) -> None:
-        if self._sender is None and self._write_now(frame):
+    def send(self, *frames: str) -> None:
+        """Send `frames` in order: written at once if the client keeps up, else queued."""
+        if self._sender is None and self._write_now(frames):
             return
-        if len(self._queue) >= self._limit:
-            self._overflow()
-        else:
-            self._queue.append(frame)
+        for frame in frames:
+            if len(self._queue) >= self._limit:
+                self._overflow()
+            else:
+                self._queue.append(frame)
         if self._sender is None:
             self._sender = asyncio.create_task(self._drain(), name=f"send-{self.person_id}")
 
@@ -51,21 +53,36 @@ class Client:
         is not live or has had it; False when events before it have not reached this connection
         yet (another hub committed them: they must be fetched first, so the client never sees a
         hole)."""
-        if not self.live or push.seq <= self.last_seq:
-            return None
-        if push.seq != self.last_seq + 1:
-            return False
-        self.last_seq = push.seq
-        self.send(push.frame)
-        return True
+        sent, behind = self.push_all([push])
+        return False if behind else (True if sent else None)
 
-    def _write_now(self, frame: str) -> bool:
-        """Write `frame` to the socket without waiting, if the client keeps up; False if it must
-        queue (socket buffer full, a frame being sent, or the connection not open)."""
+    def push_all(self, pushes: list[Push]) -> tuple[int, bool]:
+        """Send those of `pushes` (this person's, in sequence order) that come next, in one write;
+        how many were sent, and whether one was found with events before it missing here (it
+        and those after it are not sent: see `push`)."""
+        if not self.live:
+            return 0, False
+        frames: list[str] = []
+        behind = False
+        for push in pushes:
+            if push.seq <= self.last_seq:
+                continue
+            if push.seq != self.last_seq + 1:
+                behind = True
+                break
+            self.last_seq = push.seq
+            frames.append(push.frame)
+        if frames:
+            self.send(*frames)
+        return len(frames), behind
+
+    def _write_now(self, frames: tuple[str, ...]) -> bool:
+        """Write `frames` to the socket without waiting, if the client keeps up; False if they
+        must queue (socket buffer full, a frame being sent, or the connection not open)."""
         if not may_write_now(self.ws):
             return False
         try:
-            write_now(self.ws, frame)
+            write_now(self.ws, *frames)
         except Exception as exc:  # the connection is failing; its handler will see it close
             log.debug("write to %s failed: %s", self.person_id, type(exc).__name__)
         return True
@@ -120,14 +137,20 @@ class Registry:
         return self._by_person.get(person_id, set())
 
     def push(self, pushes: Iterable[Push]) -> None:
+        """Each connected person's pushes, in order, to each of their connections: one write
+        per connection for all of a commit's events to that person."""
         behind: set[str] = set()
         sent = 0
+        by_person: dict[str, list[Push]] = {}
         for push in pushes:
-            for client in self._by_person.get(push.person_id, ()):
-                outcome = client.push(push)
-                if outcome is False:
-                    behind.add(push.person_id)
-                sent += outcome is True
+            if push.person_id in self._by_person:
+                by_person.setdefault(push.person_id, []).append(push)
+        for person_id, theirs in by_person.items():
+            for client in self._by_person.get(person_id, ()):
+                count, late = client.push_all(theirs)
+                sent += count
+                if late:
+                    behind.add(person_id)
         self._pushed(sent)
         if behind:
             self.behind(behind)

@@ -94,6 +94,23 @@ async def test_writes_waiting_together_share_one_commit_and_are_answered_after_i
     assert hub.group_commit.largest == len(agents)
 
 
+async def test_a_batchs_events_for_one_person_all_reach_them_in_order(hub, wires):
+    """The desk sees every appointment: four claims in one commit are four events for it, written
+    to its socket together, and it reads each as a frame of its own, with no gap in its sequence."""
+    agents = await offered_one_each(hub, wires)
+    _, token = await hub.add_person(name="Watcher", roles=["concierge"])
+    watch = await connect(hub, token, wires, "watcher")
+    async with HeldWriter(hub) as writer:
+        claims = [asyncio.create_task(wire.request("claim", id=ref_id)) for _, wire, ref_id in agents]
+        await queued(hub, len(agents))
+        writer.release()
+        await asyncio.gather(*claims)
+    events = [await watch.event_where(lambda e: e["data"].get("status") == "awarded") for _ in agents]
+    assert sorted(e["data"]["id"] for e in events) == sorted(ref_id for *_, ref_id in agents)
+    seqs = [e["seq"] for e in events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(agents)))
+
+
 async def test_a_refusal_in_a_batch_fails_alone(hub, wires):
     (a0, w0, r0), (a1, w1, _), (a2, w2, r2), (a3, _, r3) = await offered_one_each(hub, wires)
     batches = hub.group_commit.batches

@@ -219,3 +219,24 @@ async def test_a_frame_written_straight_to_the_transport_reads_as_websockets_own
             second = await asyncio.wait_for(client.recv(), timeout=10)
     assert used == [True]
     assert first == text and second == "after"
+
+
+@pytest.mark.parametrize("compression", [None, "deflate"])
+async def test_several_frames_written_in_one_write_read_as_separate_messages(compression) -> None:
+    """A commit's events for one person go out in one write (`write_now(ws, *frames)`): the
+    client reads each as a message of its own, in order, with compression (through websockets'
+    own framing) and without it (framed here)."""
+    frames = ['{"seq":1}', "y" * 70_000, '{"seq":3}']
+
+    async def handler(ws: ServerConnection) -> None:
+        write_now(ws, *frames)
+        await ws.send("after")
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0, compression=compression) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with connect(
+            f"ws://127.0.0.1:{port}", compression=compression, max_size=None
+        ) as client:
+            got = [await asyncio.wait_for(client.recv(), timeout=10) for _ in range(4)]
+    assert got == [*frames, "after"]
