@@ -65,9 +65,18 @@ class _Write:
     )
     started: bool = False  # its change has begun to run (in some attempt)
     withdrawn: bool = False  # answered by its refusal before it started: it never runs
+    check: asyncio.Future[None] | None = None  # its refusal's read, while it runs
+
+    def refused(self) -> bool:
+        """Its refusal's read has refused it: once that is known it never starts."""
+        check = self.check
+        return self.withdrawn or (
+            check is not None and check.done() and not check.cancelled()
+            and isinstance(check.exception(), HubError)
+        )
 
     async def run(self, tx: Tx) -> Any:
-        if self.withdrawn:
+        if not self.started and self.refused():
             return _WITHDRAWN
         self.started = True
         return await self.change(tx)
@@ -113,11 +122,14 @@ class GroupCommit:
         runs) and answered with that refusal at once, without waiting for the writer; a write
         that may succeed loses no time to it."""
         job = _Write(change, key)
+        # the check starts before the batch's leader does: a read that never has to wait (a
+        # quick read of SQLite, on this loop) has refused the write before an idle writer
+        # reaches it, and the write is then never run
+        check = job.check = asyncio.ensure_future(refusal()) if refusal is not None else None
         self._waiting.append(job)
         if self._leader is None:
             self._leader = asyncio.create_task(self._lead(), name="group-commit")
-        if refusal is not None:
-            check = asyncio.ensure_future(refusal())
+        if check is not None:
             await asyncio.wait({check, job.done}, return_when=asyncio.FIRST_COMPLETED)
             refused = check.exception() if check.done() else None
             if isinstance(refused, HubError) and not job.started:
@@ -164,7 +176,7 @@ class GroupCommit:
 
     async def _settle(self, batch: list[_Write]) -> None:
         """Run `batch` until every write in it has its outcome."""
-        running = [job for job in batch if not job.withdrawn]
+        running = [job for job in batch if job.started or not job.refused()]
         if not running:
             return
         try:

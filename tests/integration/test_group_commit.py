@@ -240,6 +240,25 @@ async def test_a_write_refused_before_its_turn_in_a_batch_is_answered_at_once_an
     assert (hub.group_commit.batches, hub.group_commit.largest) == (batches + 1, 2)
 
 
+async def test_a_write_whose_refusal_needs_no_wait_never_runs_even_with_the_writer_idle(hub):
+    """A claim on an appointment not offered to the claimant, with nothing else being written:
+    its refusal (a quick read, which on SQLite never leaves the loop) answers it before the idle
+    writer can take it, so it neither runs nor waits for a batch."""
+    ran: list[str] = []
+
+    async def change(tx: Tx) -> None:
+        ran.append("change")
+
+    async def refusal() -> None:
+        raise HubError(ErrorCode.NOT_OFFERED, "not offered to you")
+
+    assert not hub.group_commit.waiting and not hub.db.write_lock.locked()
+    with pytest.raises(HubError) as error:
+        await asyncio.wait_for(hub.write(change, None, refusal), 10)
+    assert error.value.code == ErrorCode.NOT_OFFERED
+    assert ran == []
+
+
 async def test_the_writer_counts_the_time_its_batches_held_it(hub):
     """The claim storm's "the writer" figure: seconds held, at least as long as a change ran."""
     ran: list[float] = []
