@@ -103,9 +103,9 @@ async def test_the_writers_begin_runs_on_the_loop_and_waits_on_the_drivers_threa
     assert timeout == [(30_000,)]
 
 
-async def test_the_inline_reader_runs_every_call_on_its_own_thread(tmp_path: Path) -> None:
-    """The read thread's connections make no trips to aiosqlite's thread: every call, BEGIN and
-    COMMIT included, runs on the thread that awaits it."""
+async def test_the_inline_reader_runs_every_call_on_the_callers_thread(tmp_path: Path) -> None:
+    """The quick readers' connections make no trips to aiosqlite's thread: every call, BEGIN and
+    COMMIT included, runs on the thread that awaits it (the hub's loop)."""
     ran_on: set[int] = set()
     conn = await inline_reader(str(tmp_path / "r.sqlite3"), timeout=5)()
     try:
