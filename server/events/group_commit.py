@@ -64,13 +64,13 @@ class _Write:
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
     started: bool = False  # its change has begun to run (in some attempt)
-    withdrawn: bool = False  # answered by its refusal before it started: it never runs
     check: asyncio.Future[None] | None = None  # its refusal's read, while it runs
 
     def refused(self) -> bool:
-        """Its refusal's read has refused it: once that is known it never starts."""
+        """Its refusal's read has refused it: if it has not started, it never will (withdrawn,
+        answered by that refusal)."""
         check = self.check
-        return self.withdrawn or (
+        return (
             check is not None and check.done() and not check.cancelled()
             and isinstance(check.exception(), HubError)
         )
@@ -134,7 +134,6 @@ class GroupCommit:
             refused = check.exception() if check.done() else None
             if isinstance(refused, HubError) and not job.started:
                 # queued, or in a batch whose turn has not come: it will never run
-                job.withdrawn = True
                 if job in self._waiting:
                     self._waiting.remove(job)
                 raise refused

@@ -48,18 +48,12 @@ class Client:
         if self._sender is None:
             self._sender = asyncio.create_task(self._drain(), name=f"send-{self.person_id}")
 
-    def push(self, push: Push) -> bool | None:
-        """Send `push` if it is the next of this person's events (True); None when the client
-        is not live or has had it; False when events before it have not reached this connection
-        yet (another hub committed them: they must be fetched first, so the client never sees a
-        hole)."""
-        sent, behind = self.push_all([push])
-        return False if behind else (True if sent else None)
-
-    def push_all(self, pushes: list[Push]) -> tuple[int, bool]:
+    def push(self, pushes: list[Push]) -> tuple[int, bool]:
         """Send those of `pushes` (this person's, in sequence order) that come next, in one write;
-        how many were sent, and whether one was found with events before it missing here (it
-        and those after it are not sent: see `push`)."""
+        how many were sent, and whether one was found with events before it not yet here
+        (another hub committed them: they must be fetched first, so the client never sees a
+        hole; it and those after it are not sent). Nothing is sent to a client not yet live, or
+        what it has had."""
         if not self.live:
             return 0, False
         frames: list[str] = []
@@ -146,8 +140,8 @@ class Registry:
             if push.person_id in self._by_person:
                 by_person.setdefault(push.person_id, []).append(push)
         for person_id, theirs in by_person.items():
-            for client in self._by_person.get(person_id, ()):
-                count, late = client.push_all(theirs)
+            for client in self._by_person[person_id]:
+                count, late = client.push(theirs)
                 sent += count
                 if late:
                     behind.add(person_id)

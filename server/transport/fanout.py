@@ -204,13 +204,13 @@ class Fanout:
     def _push_in_order(self, pushes: list[Push]) -> None:
         """Push fetched events; a connection whose next event is no longer kept (pruned) is
         told to resync from the newest one fetched."""
-        newest: dict[str, int] = {}
+        by_person: dict[str, list[Push]] = {}
         for push in pushes:
-            for client in self.registry.of(push.person_id):
-                client.push(push)
-            newest[push.person_id] = push.seq
-        for pid, seq in newest.items():
+            by_person.setdefault(push.person_id, []).append(push)
+        for pid, theirs in by_person.items():
+            seq = theirs[-1].seq  # the newest fetched (in sequence order)
             for client in self.registry.of(pid):
+                client.push(theirs)
                 if client.live and client.last_seq < seq:
                     client.last_seq = seq
                     client.send(encoder.encode(

@@ -40,10 +40,6 @@ def write_now(ws: Connection, *frames: str) -> None:
             protocol.send_text(frame.encode())
         ws.send_data()
         return
-    if len(frames) == 1:
-        data = frames[0].encode()
-        ws.transport.write(text_header(len(data)) + data)
-        return
     parts = []
     for frame in frames:
         data = frame.encode()
